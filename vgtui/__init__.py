@@ -1,0 +1,3 @@
+"""vgtui: watch the vanishing-gradient problem happen, live, in a terminal."""
+
+__version__ = "0.1.0"

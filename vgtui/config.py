@@ -1,0 +1,144 @@
+"""The run configuration, the tables of choices, and their validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+ACTIVATIONS: tuple[str, ...] = (
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "swish",
+    "linear",
+)
+INITIALIZERS: tuple[str, ...] = (
+    "normal",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "small",
+)
+OPTIMIZERS: tuple[str, ...] = ("rmsprop", "sgd", "adam")
+DATASETS: tuple[str, ...] = ("circles", "moons", "xor", "spiral")
+
+#: Inclusive bounds of the integer settings: flag name -> (low, high).
+INT_BOUNDS: dict[str, tuple[int, int]] = {
+    "depth": (1, 64),
+    "width": (1, 1024),
+    "epochs": (1, 1_000_000),
+    "batch_size": (1, 1_000_000),
+    "samples": (4, 1_000_000),
+    "seed": (0, 2**31 - 1),
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "activation": ACTIVATIONS,
+    "init": INITIALIZERS,
+    "optimizer": OPTIMIZERS,
+    "dataset": DATASETS,
+}
+
+
+class ConfigError(ValueError):
+    """An invalid setting; the message names the setting and what is allowed."""
+
+
+def flag_name(field: str) -> str:
+    """Return the command-line flag for a RunConfig field, e.g. ``--batch-size``."""
+    return "--" + field.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines one training run; the defaults are the tutorial's."""
+
+    activation: str = "sigmoid"
+    init: str = "normal"
+    depth: int = 4
+    width: int = 5
+    epochs: int = 100
+    batch_size: int = 32
+    lr: float = 1e-3
+    optimizer: str = "rmsprop"
+    dataset: str = "circles"
+    samples: int = 1000
+    noise: float = 0.1
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        """Validate every field; raise ConfigError on the first bad one."""
+        for field, allowed in CHOICES.items():
+            value = getattr(self, field)
+            if value not in allowed:
+                raise ConfigError(
+                    f"{flag_name(field)}: unknown value {value!r}; "
+                    f"choose one of {', '.join(allowed)}"
+                )
+        for field, (low, high) in INT_BOUNDS.items():
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(
+                    f"{flag_name(field)}: {value!r} is not a whole number; "
+                    f"allowed: {low}..{high}"
+                )
+            if not low <= value <= high:
+                raise ConfigError(
+                    f"{flag_name(field)}: {value} is out of range; allowed: {low}..{high}"
+                )
+        lr = _as_float("lr", self.lr)
+        if not math.isfinite(lr) or lr <= 0:
+            raise ConfigError(f"--lr: {self.lr!r} is not allowed; use a finite number > 0")
+        noise = _as_float("noise", self.noise)
+        if not math.isfinite(noise) or noise < 0:
+            raise ConfigError(
+                f"--noise: {self.noise!r} is not allowed; use a finite number >= 0"
+            )
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Batches in one epoch; the last one holds the remainder."""
+        return -(-self.samples // self.batch_size)
+
+    @property
+    def total_steps(self) -> int:
+        """Training steps in the whole run."""
+        return self.steps_per_epoch * self.epochs
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """Names of the Dense layers, input side first; the last is the output."""
+        return tuple(f"dense_{i}" for i in range(1, self.depth + 1)) + ("output",)
+
+    def replace(self, **changes: object) -> RunConfig:
+        """Return a validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the fields as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """Return a one-line human summary of the network and its training."""
+        return (
+            f"{self.activation} · {self.init} · {self.depth}×{self.width} · "
+            f"{self.optimizer} lr={self.lr:g} · {self.dataset} · seed {self.seed}"
+        )
+
+
+def _as_float(field: str, value: object) -> float:
+    """Return value as a float or raise ConfigError naming the flag."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{flag_name(field)}: {value!r} is not a number")
+    return float(value)
+
+
+def cycle(table: tuple[str, ...], current: str, step: int) -> str:
+    """Return the entry ``step`` places after ``current`` in ``table``, wrapping."""
+    return table[(table.index(current) + step) % len(table)]

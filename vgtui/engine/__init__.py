@@ -1,0 +1,1 @@
+"""The training engine: TensorFlow, numpy and scikit-learn, never Textual."""

@@ -1,0 +1,1 @@
+"""The Textual app; it never imports TensorFlow at import time."""
