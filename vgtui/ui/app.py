@@ -1,0 +1,325 @@
+"""The live monitor: bindings, the training worker and the redraw timer.
+
+Importing this module never imports TensorFlow: the real engine is imported
+by the worker (see :func:`vgtui.ui.run.engine_run_factory`), so the first
+frame is on screen while TensorFlow loads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from vgtui.config import ACTIVATIONS, INITIALIZERS, RunConfig, cycle
+from vgtui.history import HistoryView
+from vgtui.records import RunSummary
+from vgtui.ui.help_screen import HelpScreen
+from vgtui.ui.run import Run, RunFactory, engine_run_factory
+from vgtui.ui.widgets.layer_panel import LayerPanel
+from vgtui.ui.widgets.loss_chart import LossChart
+from vgtui.ui.widgets.run_header import RunHeader
+from vgtui.ui.widgets.status_line import Status, StatusLine
+from vgtui.ui.widgets.too_small import TooSmall
+
+#: The smallest terminal the layout is drawn in; below it a note is shown.
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+#: From this height on, layer rows are two lines tall.
+TALL_HEIGHT = 40
+#: Redraws a second.
+REFRESH_HZ = 15
+#: Seconds quitting waits for the training thread before leaving without it.
+EXIT_GRACE = 0.5
+
+
+class VgtuiApp(App[int]):
+    """Trains one network at a time in a worker and draws its gradients as they change.
+
+    Args:
+        config: the first run's settings.
+        run_factory: makes the engine for a config; the real trainer by default.
+        show_timing: show steps per second and elapsed time (off for snapshots).
+
+    """
+
+    CSS_PATH = "vgtui.tcss"
+    TITLE = "vgtui"
+    AUTO_FOCUS = None
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (MIN_WIDTH, "-normal"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-short"),
+        (MIN_HEIGHT, "-normal"),
+        (TALL_HEIGHT, "-tall"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "activation(1)", "activation"),
+        Binding("A", "activation(-1)", "prev activation", show=False),
+        Binding("i", "init(1)", "init"),
+        Binding("I", "init(-1)", "prev init", show=False),
+        Binding("r", "restart", "restart"),
+        Binding("p,space", "pause", "pause"),
+        Binding("l", "scale", "log/linear"),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        config: RunConfig,
+        run_factory: RunFactory | None = None,
+        *,
+        show_timing: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.run_factory: RunFactory = run_factory or engine_run_factory
+        self.show_timing = show_timing
+        self.log_scale = True
+        self.device: str | None = None
+        self.run_state = Run(config)
+        self._training: Run | None = None
+        self._drawn: tuple[object, ...] | None = None
+        self._last_view: HistoryView = self.run_state.history.view()
+
+    def compose(self) -> ComposeResult:
+        """Header, layer rows and chart, status line, the too-small note, footer."""
+        yield RunHeader(id="header")
+        with Vertical(id="main"):
+            yield LayerPanel(self.config.layer_names, id="layers")
+            yield LossChart(id="chart")
+        yield StatusLine(id="status")
+        yield TooSmall(id="too-small")
+        yield Footer(id="footer")
+
+    def on_mount(self) -> None:
+        """Show the first frame, start the first run and the redraw timer."""
+        self.query_one(RunHeader).show(self.config, None)
+        self.redraw()
+        self._launch(self.run_state)
+        self.set_interval(1 / REFRESH_HZ, self.redraw)
+
+    def on_unmount(self) -> None:
+        """Stop training when the app goes away."""
+        self.run_state.cancel()
+
+    # Runs ---------------------------------------------------------------
+
+    def _launch(self, run: Run) -> None:
+        """Start ``run`` in the worker, unless another run still holds the engine."""
+        if self._training is not None or run.launched:
+            return
+        run.launched = True
+        self._training = run
+        self._train(run)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def _train(self, run: Run) -> RunSummary | None:
+        """Build the engine for ``run`` and train it; runs on a worker thread."""
+        run.thread = threading.current_thread()
+        if run.stop.is_set():
+            return None
+        engine = self.run_factory(run.config)
+        if run.stop.is_set():
+            return None
+        return engine.run(run.emit, run.stop, run.pause)
+
+    @on(Worker.StateChanged)
+    def _on_worker_state(self, event: Worker.StateChanged) -> None:
+        """Note failures, and start the waiting run once the engine is free."""
+        worker = event.worker
+        if worker.group != "train" or not worker.is_finished:
+            return
+        finished = self._training
+        self._training = None
+        if finished is not None:
+            finished.clock.stop()
+            if event.state == WorkerState.ERROR and finished is self.run_state:
+                error = worker.error
+                message = f"{type(error).__name__}: {error}"
+                finished.history.set_state("failed", message)
+                self.notify(message, title="Training failed", severity="error", timeout=8)
+        if not self.run_state.launched:
+            self._launch(self.run_state)
+
+    def restart(self, config: RunConfig) -> None:
+        """Cancel the current run and start one with ``config``.
+
+        The new run waits until the old worker has returned, so there is never
+        more than one training thread.
+        """
+        self.run_state.cancel()
+        self.config = config
+        self.run_state = Run(config)
+        self.query_one(RunHeader).show(config, self.device)
+        self.redraw()
+        self._launch(self.run_state)
+
+    def stop_training(self) -> threading.Thread | None:
+        """Cancel the current run; return the training thread if one may still run."""
+        self.run_state.cancel()
+        run = self._training
+        return run.thread if run is not None else None
+
+    # Actions -------------------------------------------------------------
+
+    def action_activation(self, step: int) -> None:
+        """Switch to the next (1) or previous (-1) activation and restart."""
+        activation = cycle(ACTIVATIONS, self.config.activation, step)
+        self.restart(self.config.replace(activation=activation))
+
+    def action_init(self, step: int) -> None:
+        """Switch to the next (1) or previous (-1) initializer and restart."""
+        self.restart(self.config.replace(init=cycle(INITIALIZERS, self.config.init, step)))
+
+    def action_restart(self) -> None:
+        """Restart with the same settings."""
+        self.restart(self.config)
+
+    def action_pause(self) -> None:
+        """Pause or resume training."""
+        run = self.run_state
+        if run.history.view().state not in ("loading", "training"):
+            return
+        if run.pause.is_set():
+            run.pause.clear()
+            run.clock.resume()
+        else:
+            run.pause.set()
+            run.clock.pause()
+        self.redraw()
+
+    def action_scale(self) -> None:
+        """Toggle the gradient SD between a log10 and a linear scale."""
+        self.log_scale = not self.log_scale
+        self.redraw()
+
+    def action_help(self) -> None:
+        """Open the help screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Stop training and leave."""
+        self.run_state.cancel()
+        self.exit(0)
+
+    # Drawing -------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Redraw from the history if anything on screen would change."""
+        run = self.run_state
+        size = self.size
+        too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
+        key = (id(run), run.history.version, self.log_scale, size, run.pause.is_set())
+        if key == self._drawn:
+            if self.show_timing and not too_small:
+                self._show_status(run, None)
+            return
+        self._drawn = key
+        if too_small:
+            self.query_one(TooSmall).show(size.width, size.height, MIN_WIDTH, MIN_HEIGHT)
+            return
+        view = run.history.view()
+        if view.start is not None and view.start.device != self.device:
+            self.device = view.start.device
+            self.query_one(RunHeader).show(self.config, self.device)
+        self.query_one(LayerPanel).show(view, run.config.total_steps, self.log_scale)
+        self.query_one(LossChart).show(
+            view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs
+        )
+        run.clock.observe(view.steps_done)
+        if view.state in ("done", "stopped", "failed"):
+            run.clock.stop()
+        self._show_status(run, view)
+
+    def _show_status(self, run: Run, view: HistoryView | None) -> None:
+        """Update the status line (``view`` None: only the clock has moved)."""
+        view = view or self._last_view
+        self._last_view = view
+        self.query_one(StatusLine).show(self._status(run, view))
+
+    def _status(self, run: Run, view: HistoryView) -> Status:
+        """Return what the status line says about ``run``."""
+        config = run.config
+        state = view.state
+        if state == "loading":
+            state = "loading TensorFlow" if "tensorflow" not in sys.modules else "building"
+        elif state == "training" and view.latest is None:
+            state = "compiling"
+        if run.pause.is_set() and view.state in ("loading", "training"):
+            state = "paused"
+        latest = view.latest
+        detail = view.error if view.state == "failed" and view.error else ""
+        done = view.summary is not None and view.state == "done"
+        return Status(
+            state=state,
+            epoch=latest.epoch if latest else 0,
+            epochs=config.epochs,
+            step=view.steps_done,
+            steps=config.total_steps,
+            rate=run.clock.rate if self.show_timing else None,
+            elapsed=run.clock.elapsed if self.show_timing else None,
+            accuracy=latest.accuracy if latest else None,
+            accuracy_before=view.summary.accuracy_before if done and view.summary else None,
+            loss=latest.loss if latest else None,
+            detail=detail,
+        )
+
+
+def make_app(
+    config: RunConfig | None = None,
+    run_factory: RunFactory | None = None,
+    *,
+    show_timing: bool = True,
+) -> VgtuiApp:
+    """Return the app for ``config`` (the tutorial's defaults when None)."""
+    return VgtuiApp(config or RunConfig(), run_factory, show_timing=show_timing)
+
+
+def run_app(config: RunConfig) -> int:
+    """Run the monitor in this terminal until the user quits; return the exit status.
+
+    SIGHUP and SIGTERM quit like ``q``. If the training thread cannot stop
+    promptly (it may be importing TensorFlow), the process leaves without it.
+    """
+    app = make_app(config)
+    loop = asyncio.new_event_loop()
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, app.exit, 128 + signum)
+    try:
+        app.run(loop=loop)
+    finally:
+        thread = app.stop_training()
+        if thread is not None:
+            thread.join(EXIT_GRACE)
+        if thread is not None and thread.is_alive():
+            _leave_now(app.return_code or 0)
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+    return app.return_code or 0
+
+
+def _leave_now(status: int) -> None:
+    """End the process at once, without waiting for a thread that cannot be stopped."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -1,0 +1,1 @@
+"""The widgets of the live monitor, one a module."""

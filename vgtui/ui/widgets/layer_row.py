@@ -1,0 +1,54 @@
+"""One Dense layer's row: its name, gradient mean and SD sparklines, latest values."""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from vgtui.ui.series import sci
+from vgtui.ui.widgets.scaled_sparkline import ScaledSparkline
+
+
+class LayerRow(Horizontal):
+    """A row of the layer panel for one Dense layer."""
+
+    def __init__(self, layer: str, **kwargs: object) -> None:
+        """Create the row for the layer called ``layer``."""
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.layer_name = layer
+
+    def compose(self) -> ComposeResult:
+        """Name, mean sparkline, latest mean, SD sparkline, latest SD."""
+        yield Label(self.layer_name, classes="layer-name")
+        yield ScaledSparkline([], classes="grad-mean")
+        yield Label("—", classes="value grad-mean-value")
+        yield ScaledSparkline([], classes="grad-sd")
+        yield Label("—", classes="value grad-sd-value")
+
+    @property
+    def columns_wide(self) -> int:
+        """How many columns each sparkline has on screen now."""
+        return self.query_one(".grad-mean", ScaledSparkline).size.width
+
+    def show(
+        self,
+        mean_cols: np.ndarray,
+        mean_bounds: tuple[float, float],
+        sd_cols: np.ndarray,
+        sd_bounds: tuple[float, float],
+        latest_mean: float | None,
+        latest_sd: float | None,
+    ) -> None:
+        """Draw new columns against shared bounds and the latest values."""
+        mean = self.query_one(".grad-mean", ScaledSparkline)
+        mean.bounds = mean_bounds
+        mean.data = mean_cols.tolist()
+        sd = self.query_one(".grad-sd", ScaledSparkline)
+        sd.bounds = sd_bounds
+        sd.data = sd_cols.tolist()
+        self.query_one(".grad-mean-value", Label).update(
+            "—" if latest_mean is None else sci(latest_mean, signed=True)
+        )
+        self.query_one(".grad-sd-value", Label).update("—" if latest_sd is None else sci(latest_sd))

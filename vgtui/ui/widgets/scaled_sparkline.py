@@ -1,0 +1,98 @@
+"""A sparkline drawn against fixed bounds, so that several rows share one scale."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from rich.color import Color as RichColor
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
+from rich.style import Style
+from textual.app import RenderResult as WidgetRenderResult
+from textual.reactive import reactive
+from textual.renderables._blend_colors import blend_colors
+from textual.widgets import Sparkline
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+class FixedScaleBars:
+    """Rich renderable: one column a value, heights relative to fixed bounds.
+
+    NaN leaves a column blank (no data there); values beyond the bounds,
+    infinities included, are drawn at the floor or the top.
+    """
+
+    def __init__(
+        self,
+        data: Sequence[float],
+        bounds: tuple[float, float],
+        width: int,
+        height: int,
+        min_color: RichColor,
+        max_color: RichColor,
+    ) -> None:
+        """Keep what to draw; ``data`` has at most ``width`` values."""
+        self.data = data
+        self.bounds = bounds
+        self.width = width
+        self.height = max(1, height)
+        self.min_color = min_color
+        self.max_color = max_color
+
+    def ratios(self) -> list[float]:
+        """Each column's height as a fraction of the bounds, NaN where blank."""
+        low, high = self.bounds
+        extent = high - low or 1.0
+        out = []
+        for value in list(self.data)[: self.width]:
+            if math.isnan(value):
+                out.append(math.nan)
+            else:
+                out.append(min(1.0, max(0.0, (value - low) / extent)))
+        return out + [math.nan] * (self.width - len(out))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Yield the bars, top line first."""
+        ratios = self.ratios()
+        levels = len(BARS) * self.height - 1
+        for line in reversed(range(self.height)):
+            low_level, high_level = line * len(BARS), (line + 1) * len(BARS)
+            for ratio in ratios:
+                if math.isnan(ratio):
+                    yield Segment(" ")
+                    continue
+                level = int(ratio * levels)
+                if level < low_level:
+                    yield Segment(" ")
+                    continue
+                bar = "█" if level >= high_level else BARS[level % len(BARS)]
+                color = blend_colors(self.min_color, self.max_color, ratio)
+                yield Segment(bar, Style.from_color(color))
+            if line > 0:
+                yield Segment.line()
+
+
+class ScaledSparkline(Sparkline):
+    """Textual's Sparkline, drawn against ``bounds`` instead of its data's own range.
+
+    ``data`` is one value a column (see :func:`bucket_means`); NaN leaves a
+    column blank.
+    """
+
+    bounds: reactive[tuple[float, float]] = reactive((0.0, 1.0))
+
+    def render(self) -> WidgetRenderResult:
+        """Draw the bars against the shared bounds."""
+        _, base = self.background_colors
+        min_color = base + self.get_component_styles("sparkline--min-color").color
+        max_color = base + self.get_component_styles("sparkline--max-color").color
+        return FixedScaleBars(
+            self.data or [],
+            self.bounds,
+            width=self.size.width,
+            height=self.size.height,
+            min_color=min_color.rich_color,
+            max_color=max_color.rich_color,
+        )
