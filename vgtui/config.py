@@ -114,7 +114,7 @@ class RunConfig:
     @property
     def layer_names(self) -> tuple[str, ...]:
         """Names of the Dense layers, input side first; the last is the output."""
-        return tuple(f"dense_{i}" for i in range(1, self.depth + 1)) + ("output",)
+        return (*(f"dense_{i}" for i in range(1, self.depth + 1)), "output")
 
     def replace(self, **changes: object) -> RunConfig:
         """Return a validated copy with some fields changed."""

@@ -45,7 +45,7 @@ class DownsampledSeries:
         return self._count
 
     def extend(self, rows: np.ndarray, first_x: int) -> None:
-        """Append raw rows whose positions are first_x, first_x + 1, …"""
+        """Append raw rows whose positions are first_x, first_x + 1, and so on."""
         rows = np.asarray(rows, dtype=np.float64)
         i, n = 0, len(rows)
         while i < n:

@@ -73,6 +73,7 @@ class EpochRecord:
         accuracy: accuracy on the whole data set after the epoch.
         diverged_layer: index of the first layer whose gradient held NaN or
             Inf, -1 for the loss alone, None while the run is finite.
+
     """
 
     epoch: int

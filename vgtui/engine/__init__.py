@@ -1,1 +1,5 @@
 """The training engine: TensorFlow, numpy and scikit-learn, never Textual."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -91,6 +91,7 @@ class VgtuiApp(App[int]):
         self.show_timing = show_timing
         self.log_scale = True
         self.device: str | None = None
+        self.engine_seen = False
         self.run_state = Run(config)
         self._training: Run | None = None
         self._drawn: tuple[object, ...] | None = None
@@ -108,13 +109,19 @@ class VgtuiApp(App[int]):
 
     def on_mount(self) -> None:
         """Show the first frame, start the first run and the redraw timer."""
-        self.query_one(RunHeader).show(self.config, None)
+        self.header_line = self.query_one(RunHeader)
+        self.layer_panel = self.query_one(LayerPanel)
+        self.loss_chart = self.query_one(LossChart)
+        self.status_line = self.query_one(StatusLine)
+        self.too_small = self.query_one(TooSmall)
+        self.header_line.show(self.config, None)
         self.redraw()
         self._launch(self.run_state)
-        self.set_interval(1 / REFRESH_HZ, self.redraw)
+        self._timer = self.set_interval(1 / REFRESH_HZ, self.redraw)
 
     def on_unmount(self) -> None:
-        """Stop training when the app goes away."""
+        """Stop training and redrawing when the app goes away."""
+        self._timer.stop()
         self.run_state.cancel()
 
     # Runs ---------------------------------------------------------------
@@ -165,7 +172,7 @@ class VgtuiApp(App[int]):
         self.run_state.cancel()
         self.config = config
         self.run_state = Run(config)
-        self.query_one(RunHeader).show(config, self.device)
+        self.header_line.show(config, self.device)
         self.redraw()
         self._launch(self.run_state)
 
@@ -232,14 +239,15 @@ class VgtuiApp(App[int]):
             return
         self._drawn = key
         if too_small:
-            self.query_one(TooSmall).show(size.width, size.height, MIN_WIDTH, MIN_HEIGHT)
+            self.too_small.show(size.width, size.height, MIN_WIDTH, MIN_HEIGHT)
             return
         view = run.history.view()
+        self.engine_seen = self.engine_seen or view.start is not None
         if view.start is not None and view.start.device != self.device:
             self.device = view.start.device
-            self.query_one(RunHeader).show(self.config, self.device)
-        self.query_one(LayerPanel).show(view, run.config.total_steps, self.log_scale)
-        self.query_one(LossChart).show(
+            self.header_line.show(self.config, self.device)
+        self.layer_panel.show(view, run.config.total_steps, self.log_scale)
+        self.loss_chart.show(
             view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs
         )
         run.clock.observe(view.steps_done)
@@ -251,14 +259,14 @@ class VgtuiApp(App[int]):
         """Update the status line (``view`` None: only the clock has moved)."""
         view = view or self._last_view
         self._last_view = view
-        self.query_one(StatusLine).show(self._status(run, view))
+        self.status_line.show(self._status(run, view))
 
     def _status(self, run: Run, view: HistoryView) -> Status:
         """Return what the status line says about ``run``."""
         config = run.config
         state = view.state
         if state == "loading":
-            state = "loading TensorFlow" if "tensorflow" not in sys.modules else "building"
+            state = "building" if self.engine_seen else "loading TensorFlow"
         elif state == "training" and view.latest is None:
             state = "compiling"
         if run.pause.is_set() and view.state in ("loading", "training"):

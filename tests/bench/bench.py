@@ -1,0 +1,155 @@
+"""Benchmark: the tutorial's eager loop against vgtui's engine, in one process.
+
+Run with ``python tests/bench/bench.py`` (add ``--app`` to also measure the
+engine's throughput while the live app draws). Prints ms/step for each, their
+ratio, the time to a new run's first step, the cost of the diagnostics, and
+the memory a long run adds. Not part of the test suite: timings vary with the
+machine's load, so only ratios measured in one run are reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import sys
+import threading
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from sklearn.datasets import make_circles  # noqa: E402
+
+from vgtui.config import RunConfig  # noqa: E402
+from vgtui.engine.trainer import Trainer, warm_up  # noqa: E402
+from vgtui.history import History  # noqa: E402
+from vgtui.records import EpochRecord  # noqa: E402
+
+
+def tutorial_eager_ms_per_step(epochs: int) -> float:
+    """Time the tutorial's own manual loop (eager, tf.data, Keras model), ms/step."""
+    keras = tf.keras
+    x, y = make_circles(n_samples=1000, factor=0.5, noise=0.1, random_state=42)
+    init = keras.initializers.RandomNormal(mean=0.0, stddev=1.0)
+    model = keras.Sequential(
+        [keras.Input(shape=(2,))]
+        + [keras.layers.Dense(5, "sigmoid", kernel_initializer=init) for _ in range(4)]
+        + [keras.layers.Dense(1, "sigmoid", kernel_initializer=init)]
+    )
+    optimizer = keras.optimizers.RMSprop()
+    loss_fn = keras.losses.BinaryCrossentropy()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1024).batch(32)
+    gradhistory, losshistory = [], []
+    steps = 0
+    start = None
+    for epoch in range(epochs + 1):
+        if epoch == 1:  # the first epoch is a warm-up
+            start, steps = time.perf_counter(), 0
+        for step, (xb, yb) in enumerate(dataset):
+            with tf.GradientTape() as tape:
+                y_pred = model(xb, training=True)
+                loss_value = loss_fn(yb, y_pred)
+            grads = tape.gradient(loss_value, model.trainable_weights)
+            optimizer.apply_gradients(zip(grads, model.trainable_weights))
+            if step == 0:
+                gradhistory.append([g.numpy() for g in grads])
+                losshistory.append(loss_value.numpy())
+            steps += 1
+    return (time.perf_counter() - start) / steps * 1000
+
+
+def engine_ms_per_step(config: RunConfig, diagnostics: bool = True) -> float:
+    """Time a whole engine run (every step recorded), ms/step, after its first epoch."""
+    trainer = Trainer(config, diagnostics=diagnostics)
+    marks: list[float] = []
+
+    def emit(record: object) -> None:
+        if isinstance(record, EpochRecord):
+            marks.append(time.perf_counter())
+
+    trainer.run(emit, threading.Event())
+    return (marks[-1] - marks[0]) / ((len(marks) - 1) * config.steps_per_epoch) * 1000
+
+
+def first_step_seconds(config: RunConfig) -> float:
+    """Seconds from a new Trainer to its first epoch's records, compile included."""
+    t0 = time.perf_counter()
+    trainer = Trainer(config)
+    stop = threading.Event()
+    seen: list[float] = []
+
+    def emit(record: object) -> None:
+        if isinstance(record, EpochRecord) and not seen:
+            seen.append(time.perf_counter() - t0)
+            stop.set()
+
+    trainer.run(emit, stop)
+    return seen[0]
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, MB (Linux)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 1e6
+
+
+def long_run_growth_mb(steps: int) -> tuple[float, int]:
+    """Run ``steps`` steps (batch size 1) into a History; return RSS growth and rows kept."""
+    history = History()
+    _feed(Trainer(RunConfig(activation="relu", batch_size=1, epochs=2)), history)  # warm-up
+    gc.collect()
+    before = rss_mb()
+    _feed(Trainer(RunConfig(activation="relu", batch_size=1, epochs=steps // 1000)), history)
+    gc.collect()
+    return rss_mb() - before, len(history.view().step_x)
+
+
+def _feed(trainer: Trainer, history: History) -> None:
+    """Run a trainer, storing its records in a history as the app does."""
+    from vgtui.records import RunStart
+
+    def emit(record: object) -> None:
+        if isinstance(record, RunStart):
+            history.begin(record)
+        elif isinstance(record, EpochRecord):
+            history.add(record)
+
+    trainer.run(emit, threading.Event())
+
+
+def main() -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eager-epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--long-steps", type=int, default=1_000_000)
+    parser.add_argument("--app", action="store_true", help="also measure with the app open")
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    warm_up()
+    print(f"engine warm-up after importing TensorFlow: {time.perf_counter() - t0:.2f} s")
+    config = RunConfig(epochs=args.epochs)
+    eager = tutorial_eager_ms_per_step(args.eager_epochs)
+    print(f"tutorial eager loop:        {eager:.3f} ms/step")
+    for act in ("sigmoid", "relu"):
+        cfg = config.replace(activation=act)
+        fast = engine_ms_per_step(cfg)
+        plain = engine_ms_per_step(cfg, diagnostics=False)
+        print(
+            f"engine, {act:7s}:            {fast:.4f} ms/step  ({eager / fast:.0f}x faster); "
+            f"without diagnostics {plain:.4f} ms/step (diagnostics cost "
+            f"{(fast / plain - 1) * 100:+.0f}% time, steps/s {1000 / fast:.0f} vs "
+            f"{1000 / plain:.0f})"
+        )
+    firsts = [first_step_seconds(config.replace(activation=a)) for a in ("tanh", "relu", "elu")]
+    print(f"time to a new run's first epoch: {' '.join(f'{s:.2f}' for s in firsts)} s")
+    growth, rows = long_run_growth_mb(args.long_steps)
+    print(f"{args.long_steps:,}-step run: process grew {growth:.1f} MB; history keeps {rows} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

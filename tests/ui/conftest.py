@@ -1,0 +1,115 @@
+"""Shared fixtures of the UI tests: recorded streams and fake engines."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from vgtui.config import RunConfig
+from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.ui.replay import ReplayRun, load_stream
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+Record = RunStart | EpochRecord | RunSummary
+
+
+@pytest.fixture(scope="session")
+def streams() -> dict[tuple[str, str], list[Record]]:
+    """The recorded runs, keyed by (activation, initializer)."""
+    return {
+        ("sigmoid", "normal"): load_stream(FIXTURES / "sigmoid_normal.npz"),
+        ("relu", "normal"): load_stream(FIXTURES / "relu_normal.npz"),
+    }
+
+
+class FakeEngine:
+    """A run factory that notes every config it is given and how many runs overlap.
+
+    Each run replays ``records`` (with ``delay`` before each epoch), or, when
+    there are none, waits for its stop event. ``fail`` makes the next run raise.
+    """
+
+    def __init__(self, records: Sequence[Record] = (), delay: float = 0.0) -> None:
+        self.records = list(records)
+        self.delay = delay
+        self.configs: list[RunConfig] = []
+        self.fail: Exception | None = None
+        self.running = 0
+        self.most_running = 0
+        self.finished = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, config: RunConfig) -> FakeRun:
+        self.configs.append(config)
+        failure, self.fail = self.fail, None
+        return FakeRun(self, failure)
+
+    def enter(self) -> None:
+        with self._lock:
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.running -= 1
+            self.finished += 1
+
+
+class FakeRun:
+    """One run of a FakeEngine."""
+
+    def __init__(self, engine: FakeEngine, failure: Exception | None) -> None:
+        self.engine = engine
+        self.failure = failure
+
+    def run(
+        self,
+        emit: Callable[[Record], None],
+        stop: threading.Event,
+        pause: threading.Event | None = None,
+    ) -> RunSummary:
+        self.engine.enter()
+        try:
+            if self.failure is not None:
+                raise self.failure
+            if not self.engine.records:
+                stop.wait()
+                summary = RunSummary(0.5, 0.5, 0.7, 1.0, 0, 0, stopped=True)
+                emit(summary)
+                return summary
+            return ReplayRun(self.engine.records, delay=self.engine.delay).run(emit, stop, pause)
+        finally:
+            self.engine.leave()
+
+
+@pytest.fixture
+def make_engine() -> type[FakeEngine]:
+    """The FakeEngine class, to build one with recorded records."""
+    return FakeEngine
+
+
+@pytest.fixture
+def fake_engine() -> FakeEngine:
+    """A factory whose runs wait for their stop event."""
+    return FakeEngine()
+
+
+Predicate = Callable[[], bool]
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., object]:
+    """Return an async helper that lets the app run until a condition holds."""
+
+    async def wait(pilot: object, predicate: Predicate, limit: float = 20.0) -> None:
+        waited = 0.0
+        while not predicate():
+            if waited >= limit:
+                raise AssertionError("condition never held")
+            await pilot.pause(0.02)  # type: ignore[attr-defined]
+            waited += 0.02
+
+    return wait

@@ -1,0 +1,145 @@
+"""The command line: flags → RunConfig → the live app or the headless run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from vgtui import __version__
+from vgtui.config import CHOICES, INT_BOUNDS, ConfigError, RunConfig, flag_name
+from vgtui.runfile import check_writable
+
+EXIT_USAGE = 2
+DEFAULTS = RunConfig()
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``vgtui: error: MESSAGE`` and exit with status 2."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _whole(field: str):
+    """Return an argparse type that reads a whole number for ``field``."""
+    low, high = INT_BOUNDS[field]
+
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number; allowed: {low}..{high}"
+            ) from None
+
+    return parse
+
+
+def _number(text: str) -> float:
+    """Read a real number (range checks happen in RunConfig)."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def build_parser() -> OneLineParser:
+    """Return the parser of vgtui's command line."""
+    parser = OneLineParser(
+        prog="vgtui",
+        description=(
+            "Train a small MLP and watch each layer's gradients, live. Defaults re-create "
+            "the tutorial's experiment: make_circles, 4 x Dense(5, sigmoid), N(0,1) weights, "
+            "RMSprop, 100 epochs."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"vgtui {__version__}")
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="train without the app: print one line per epoch, then a summary",
+    )
+    for field, allowed in CHOICES.items():
+        parser.add_argument(
+            flag_name(field),
+            dest=field,
+            metavar=field.upper(),
+            default=getattr(DEFAULTS, field),
+            help=f"one of: {', '.join(allowed)} (default: %(default)s)",
+        )
+    helps = {
+        "depth": "hidden Dense layers",
+        "width": "units in each hidden layer",
+        "epochs": "passes over the data",
+        "batch_size": "examples a step; the last batch holds the rest",
+        "samples": "points in the data set",
+        "seed": "seed of the data, the weights and the shuffles",
+    }
+    for field, (low, high) in INT_BOUNDS.items():
+        parser.add_argument(
+            flag_name(field),
+            dest=field,
+            metavar="N",
+            type=_whole(field),
+            default=getattr(DEFAULTS, field),
+            help=f"{helps[field]}, {low}..{high} (default: %(default)s)",
+        )
+    parser.add_argument(
+        "--lr",
+        type=_number,
+        metavar="X",
+        default=DEFAULTS.lr,
+        help="learning rate, > 0 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--noise",
+        type=_number,
+        metavar="X",
+        default=DEFAULTS.noise,
+        help="SD of the noise on the data points, >= 0 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="with --headless: write the run as JSON to PATH (atomically)",
+    )
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, RunConfig]:
+    """Parse and validate the command line; exit with status 2 on bad input."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    fields = {f: getattr(args, f) for f in RunConfig.__dataclass_fields__}
+    try:
+        config = RunConfig(**fields)
+    except ConfigError as err:
+        parser.error(str(err))
+    if args.json is not None:
+        if not args.headless:
+            parser.error("--json: only with --headless")
+        problem = check_writable(args.json)
+        if problem:
+            parser.error(f"--json: {problem}")
+    return args, config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run vgtui; return the exit status."""
+    args, config = parse_args(argv)
+    if args.headless:
+        from vgtui.headless import run_headless
+
+        return run_headless(config, args.json)
+    from vgtui.ui.app import run_app
+
+    return run_app(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""The JSON form of a run, written atomically, and read back."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from vgtui.config import RunConfig
+from vgtui.history import HistoryView
+from vgtui.records import STAT_INDEX, RunSummary
+
+#: The statistics each epoch's layers carry in the JSON, means over the epoch's steps.
+JSON_STATS = ("grad_mean", "grad_sd", "grad_norm", "weight_mean", "weight_sd", "saturation", "dead")
+
+
+def _number(value: float) -> float | None:
+    """Return a JSON-safe number: NaN and infinities become null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def run_to_dict(config: RunConfig, view: HistoryView, summary: RunSummary) -> dict[str, object]:
+    """Return the run as the JSON-ready dict that ``--json`` writes.
+
+    Epochs come from the history, so a run of more epochs than the history
+    keeps rows holds epoch means over groups of epochs; ``epoch_stride`` says
+    how many (1 for every ordinary run).
+    """
+    names = view.start.layer_names if view.start else config.layer_names
+    epochs = []
+    for i, epoch in enumerate(view.epoch_x):
+        layers = []
+        for j, name in enumerate(names):
+            row = view.epoch_stats[i, j]
+            layer: dict[str, object] = {"name": name}
+            for stat in JSON_STATS:
+                layer[stat] = _number(row[STAT_INDEX[stat]])
+            layers.append(layer)
+        epochs.append(
+            {
+                "epoch": int(epoch),
+                "loss": _number(view.epoch_loss[i]),
+                "accuracy": _number(view.epoch_accuracy[i]),
+                "layers": layers,
+            }
+        )
+    stride = 1
+    if len(view.epoch_x) > 1:
+        stride = int(view.epoch_x[1] - view.epoch_x[0])
+    summary_dict = {k: _json_safe(v) for k, v in summary.to_dict().items()}
+    return {
+        "config": config.to_dict(),
+        "device": view.start.device if view.start else None,
+        "summary": summary_dict,
+        "epoch_stride": stride,
+        "epochs": epochs,
+    }
+
+
+def _json_safe(value: object) -> object:
+    """Replace non-finite floats with None."""
+    if isinstance(value, float):
+        return _number(value)
+    return value
+
+
+def check_writable(path: Path) -> str | None:
+    """Return why ``path`` cannot be written as a JSON file, or None if it can."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        return f"{path} is a directory; give a file path"
+    if not parent.is_dir():
+        return f"directory {parent} does not exist"
+    if not os.access(parent, os.W_OK):
+        return f"directory {parent} is not writable"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} is not writable"
+    return None
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write ``data`` as JSON to ``path`` atomically: a temporary file, then a rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> dict[str, object]:
+    """Read a run (or a sweep of runs) written by :func:`write_json`."""
+    with open(path) as f:
+        return json.load(f)
