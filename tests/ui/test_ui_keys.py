@@ -86,7 +86,9 @@ async def test_fifty_switches_leave_one_run(fake_engine, wait_until) -> None:
         assert len(app.workers) == 1
 
 
-async def test_worker_failure_shows_failed_and_restart_works(streams, make_engine, wait_until) -> None:
+async def test_worker_failure_shows_failed_and_restart_works(
+    streams, make_engine, wait_until
+) -> None:
     engine = make_engine(streams[("relu", "normal")])
     engine.fail = RuntimeError("out of cheese")
     app = make_app(RunConfig(activation="relu"), engine, show_timing=False)
@@ -129,7 +131,9 @@ async def test_help_opens_and_closes(fake_engine) -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_shrinking_shows_a_note_and_growing_recovers(streams, make_engine, wait_until) -> None:
+async def test_shrinking_shows_a_note_and_growing_recovers(
+    streams, make_engine, wait_until
+) -> None:
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
@@ -140,7 +144,7 @@ async def test_shrinking_shows_a_note_and_growing_recovers(streams, make_engine,
             await pilot.pause()
             note = app.query_one(TooSmall)
             assert note.display and note.region.width > 0
-            assert "too small" in note.content.plain
+            assert "too small" in str(note.content)
             assert not app.query_one("#main").region.width
         await pilot.resize_terminal(80, 24)
         await pilot.pause()

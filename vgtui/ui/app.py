@@ -247,9 +247,7 @@ class VgtuiApp(App[int]):
             self.device = view.start.device
             self.header_line.show(self.config, self.device)
         self.layer_panel.show(view, run.config.total_steps, self.log_scale)
-        self.loss_chart.show(
-            view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs
-        )
+        self.loss_chart.show(view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs)
         run.clock.observe(view.steps_done)
         if view.state in ("done", "stopped", "failed"):
             run.clock.stop()

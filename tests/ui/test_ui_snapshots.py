@@ -1,0 +1,71 @@
+"""Snapshot tests: the app fed recorded runs, at fixed sizes, with no clocks on screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from vgtui.config import RunConfig
+from vgtui.ui.app import make_app
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def finished(pilot) -> None:
+    """Let the replay run to its end and draw it."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    pilot.app.redraw()
+    await pilot.pause()
+
+
+async def drawn(pilot) -> None:
+    """Draw the state the app is in now."""
+    await pilot.pause()
+    pilot.app.redraw()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_loading(snap_compare, fake_engine, size) -> None:
+    app = make_app(RunConfig(), fake_engine, show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=drawn)
+    assert fake_engine.configs, "the run was never started"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_sigmoid_run_at_end(snap_compare, streams, make_engine, size) -> None:
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=finished)
+    assert app.run_state.history.view().state == "done"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_relu_run_at_end(snap_compare, streams, make_engine, size) -> None:
+    engine = make_engine(streams[("relu", "normal")])
+    app = make_app(RunConfig(activation="relu"), engine, show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=finished)
+    assert app.run_state.history.view().state == "done"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help_screen(snap_compare, streams, make_engine, size) -> None:
+    async def help_over_finished_run(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=help_over_finished_run)
+
+
+@pytest.mark.parametrize("size", [(40, 12), (59, 40), (120, 15)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_too_small_note(snap_compare, streams, make_engine, size) -> None:
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=finished)
+
+
+def test_sigmoid_run_without_color(snap_compare, streams, make_engine, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), run_before=finished)
