@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_NAMES, EpochRecord, RunStart, RunSummary
 
 DEFAULT_CAPACITY = 4096
 
@@ -218,9 +218,12 @@ class History:
         """Return a consistent copy of everything recorded so far."""
         with self._lock:
             layers = len(self._start.layer_names) if self._start else 0
+            width = 2 + layers * len(STAT_NAMES)
+            empty = np.zeros((0, width))
             steps, epochs = self._steps, self._epochs
-            s_rows = steps.rows() if steps else np.zeros((0, 2))
-            e_rows = epochs.rows() if epochs else np.zeros((0, 2))
+            s_rows = steps.rows() if steps else empty
+            e_rows = epochs.rows() if epochs else empty
+            no_x = np.zeros(0, dtype=np.int64)
             return HistoryView(
                 version=self._version,
                 state=self._state,
@@ -228,16 +231,12 @@ class History:
                 summary=self._summary,
                 latest=self._latest,
                 error=self._error,
-                step_x=steps.xs() if steps else np.zeros(0, dtype=np.int64),
+                step_x=steps.xs() if steps else no_x,
                 step_loss=s_rows[:, 0],
                 step_accuracy=s_rows[:, 1],
-                step_stats=s_rows[:, 2:].reshape(len(s_rows), layers, -1)
-                if layers
-                else np.zeros((0, 0, 0)),
-                epoch_x=epochs.xs() if epochs else np.zeros(0, dtype=np.int64),
+                step_stats=s_rows[:, 2:].reshape(len(s_rows), layers, len(STAT_NAMES)),
+                epoch_x=epochs.xs() if epochs else no_x,
                 epoch_loss=e_rows[:, 0],
                 epoch_accuracy=e_rows[:, 1],
-                epoch_stats=e_rows[:, 2:].reshape(len(e_rows), layers, -1)
-                if layers
-                else np.zeros((0, 0, 0)),
+                epoch_stats=e_rows[:, 2:].reshape(len(e_rows), layers, len(STAT_NAMES)),
             )

@@ -68,16 +68,24 @@ def _json_safe(value: object) -> object:
 
 
 def check_writable(path: Path) -> str | None:
-    """Return why ``path`` cannot be written as a JSON file, or None if it can."""
-    parent = path.parent if str(path.parent) else Path(".")
+    """Return why ``path`` cannot be written as a JSON file, or None if it can.
+
+    The check creates and removes a temporary file beside ``path``, so it
+    answers for what the run will do at its end, whoever runs it.
+    """
+    parent = path.parent
     if path.is_dir():
         return f"{path} is a directory; give a file path"
-    if not parent.is_dir():
+    if not parent.exists():
         return f"directory {parent} does not exist"
-    if not os.access(parent, os.W_OK):
-        return f"directory {parent} is not writable"
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"{path} is not writable"
+    if not parent.is_dir():
+        return f"{parent} is not a directory"
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as err:
+        return f"cannot write in {parent}: {err.strerror or err}"
+    os.close(fd)
+    os.unlink(tmp)
     return None
 
 

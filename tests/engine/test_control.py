@@ -1,0 +1,71 @@
+"""Stopping, pausing and divergence of a run."""
+
+import math
+import threading
+
+import numpy as np
+
+from vgtui.config import RunConfig
+from vgtui.engine.trainer import Trainer
+from vgtui.records import EpochRecord, RunStart, RunSummary
+
+DIVERGING = RunConfig(
+    optimizer="sgd", lr=100.0, activation="relu", init="he_normal", depth=8, width=64, epochs=5
+)
+
+
+def test_stop_ends_the_run_between_calls_and_keeps_complete_epochs():
+    stop = threading.Event()
+    records = []
+
+    def emit(record):
+        records.append(record)
+        if isinstance(record, EpochRecord) and record.epoch == 2:
+            stop.set()
+
+    summary = Trainer(RunConfig(epochs=50)).run(emit, stop)
+    assert summary.stopped
+    assert [r.epoch for r in records if isinstance(r, EpochRecord)] == [1, 2]
+    assert summary.steps == 64 and summary.epochs == 2
+    assert isinstance(records[0], RunStart) and records[-1] is summary
+
+
+def test_pause_holds_the_run_until_released():
+    pause, stop = threading.Event(), threading.Event()
+    epochs = []
+    released = threading.Event()
+
+    def emit(record):
+        if isinstance(record, EpochRecord):
+            epochs.append(record.epoch)
+            if record.epoch == 1:
+                pause.set()
+                threading.Timer(0.3, released.set).start()
+
+    def watcher():
+        released.wait()
+        assert epochs == [1]  # nothing advanced while paused
+        pause.clear()
+
+    t = threading.Thread(target=watcher)
+    t.start()
+    Trainer(RunConfig(epochs=3)).run(emit, stop, pause)
+    t.join()
+    assert epochs == [1, 2, 3]
+
+
+def test_divergence_stops_the_run_and_names_the_step_and_layer():
+    records = []
+    summary = Trainer(DIVERGING).run(records.append, threading.Event())
+    assert isinstance(summary, RunSummary)
+    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    bad = epochs[-1]
+    assert bad.diverged_step == summary.diverged_step
+    assert summary.diverged_layer in DIVERGING.layer_names + ("loss",)
+    # Everything before the bad step is finite and kept; the bad step is recorded last.
+    assert bad.last_step == summary.diverged_step
+    before = np.concatenate([e.step_loss for e in epochs])[:-1]
+    assert np.isfinite(before).all()
+    last_grads = bad.step_stats[-1, :, 1]
+    assert not np.isfinite(bad.step_loss[-1]) or not np.isfinite(last_grads).all()
+    assert math.isfinite(summary.final_loss)

@@ -1,0 +1,69 @@
+"""The tutorial's findings, reproduced by the compiled engine on a few seeds."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from vgtui.config import RunConfig
+from vgtui.engine.trainer import Trainer
+from vgtui.records import STAT_INDEX, EpochRecord, RunSummary
+
+SEEDS = (1, 2, 3)
+
+
+def _run(**changes):
+    records = []
+    Trainer(RunConfig(**changes)).run(records.append, threading.Event())
+    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    summary = records[-1]
+    assert isinstance(summary, RunSummary)
+    return epochs, summary
+
+
+def _early_ratio(epochs, first=10):
+    """First hidden layer's gradient SD over the output layer's, over the first epochs."""
+    sd = np.concatenate([e.step_stats[:, :, STAT_INDEX["grad_sd"]] for e in epochs[:first]])
+    return sd[:, 0].mean() / sd[:, -1].mean()
+
+
+@pytest.fixture(scope="module")
+def sigmoid_runs():
+    return [_run(activation="sigmoid", seed=s) for s in SEEDS]
+
+
+def test_sigmoid_normal_stays_near_chance(sigmoid_runs):
+    accuracy = np.mean([summary.accuracy_after for _, summary in sigmoid_runs])
+    assert accuracy < 0.8
+
+
+def test_sigmoid_normal_first_layer_gradients_vanish(sigmoid_runs):
+    for epochs, _ in sigmoid_runs:
+        assert _early_ratio(epochs) <= 0.1
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_tanh_and_relu_learn_the_circles(activation):
+    accuracy = np.mean([_run(activation=activation, seed=s)[1].accuracy_after for s in SEEDS])
+    assert accuracy > 0.95
+
+
+def test_a_run_has_the_tutorials_shape():
+    epochs, summary = _run(epochs=2)
+    assert [e.epoch for e in epochs] == [1, 2]
+    # 1000 examples in batches of 32: 31 full batches and one of 8, every epoch.
+    assert [e.steps for e in epochs] == [32, 32]
+    assert epochs[1].first_step == 33
+    assert epochs[0].step_stats.shape == (32, 5, len(STAT_INDEX))
+    assert summary.steps == 64 and summary.epochs == 2 and not summary.stopped
+
+
+def test_same_config_and_seed_give_identical_records():
+    first, _ = _run(epochs=3, activation="relu", seed=5)
+    second, _ = _run(epochs=3, activation="relu", seed=5)
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a.step_stats, b.step_stats)
+        np.testing.assert_array_equal(a.step_loss, b.step_loss)
+        assert (a.loss, a.accuracy) == (b.loss, b.accuracy)
+    other, _ = _run(epochs=3, activation="relu", seed=6)
+    assert not np.array_equal(first[0].step_stats, other[0].step_stats)

@@ -1,0 +1,85 @@
+"""The bounded history: downsampling keeps the whole run, at a coarser grain."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from vgtui.config import RunConfig
+from vgtui.history import DownsampledSeries, History
+from vgtui.records import STAT_NAMES, EpochRecord, RunStart
+
+
+@pytest.mark.parametrize("block", [1, 7, 32, 1000])
+def test_every_row_is_the_mean_of_its_raw_rows(block):
+    raw = np.random.default_rng(1).normal(size=(10_000, 3))
+    series = DownsampledSeries((3,), capacity=64)
+    for start in range(0, len(raw), block):
+        series.extend(raw[start : start + block], first_x=start + 1)
+    rows, xs = series.rows(), series.xs()
+    assert len(rows) <= 65  # capacity plus one partial group
+    assert xs[-1] == len(raw)
+    bounds = np.concatenate([[0], xs])
+    for row, lo, hi in zip(rows, bounds[:-1], bounds[1:]):
+        np.testing.assert_allclose(row, raw[lo:hi].mean(axis=0), rtol=1e-9, atol=1e-12)
+
+
+def _record(epoch, steps, layers, value):
+    stats = np.full((steps, layers, len(STAT_NAMES)), float(value))
+    return EpochRecord(
+        epoch=epoch,
+        first_step=(epoch - 1) * steps + 1,
+        step_loss=np.full(steps, float(value)),
+        step_accuracy=np.full(steps, 0.5),
+        step_stats=stats,
+        loss=float(value),
+        accuracy=0.5,
+    )
+
+
+def test_a_million_steps_keep_a_bounded_number_of_rows():
+    config = RunConfig()
+    history = History(capacity=4096)
+    history.begin(RunStart(config, "CPU", config.layer_names, 0.5, 0.7))
+    for epoch in range(1, 31_251):  # 31,250 epochs of 32 steps: 1,000,000 steps
+        history.add(_record(epoch, 32, 5, epoch))
+    view = history.view()
+    assert len(view.step_x) <= 4097 and len(view.epoch_x) <= 4097
+    assert view.step_x[-1] == 1_000_000 and view.steps_done == 1_000_000
+    # The whole run is there: the first row averages the first epochs, the last the last.
+    assert view.step_loss[0] < 10 and view.step_loss[-1] > 31_000
+    assert view.step_stats.shape[1:] == (5, len(STAT_NAMES))
+
+
+def test_readers_see_consistent_views_while_a_writer_adds():
+    config = RunConfig()
+    history = History(capacity=64)
+    history.begin(RunStart(config, "CPU", config.layer_names, 0.5, 0.7))
+    done = threading.Event()
+
+    def write():
+        for epoch in range(1, 2000):
+            history.add(_record(epoch, 32, 5, epoch))
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    while not done.is_set():
+        view = history.view()
+        assert len(view.step_x) == len(view.step_loss) == len(view.step_stats)
+    writer.join()
+    assert history.view().steps_done == 1999 * 32
+
+
+def test_clear_and_states():
+    history = History()
+    assert history.view().state == "loading"
+    config = RunConfig()
+    history.begin(RunStart(config, "CPU", config.layer_names, 0.5, 0.7))
+    assert history.view().state == "training"
+    v = history.version
+    history.set_state("failed", "boom")
+    assert history.version > v
+    assert (history.view().state, history.view().error) == ("failed", "boom")
+    history.clear()
+    assert history.view().start is None and len(history.view().step_x) == 0
