@@ -50,8 +50,9 @@ def format_summary(summary: RunSummary) -> list[str]:
     return lines
 
 
-def run_headless(config: RunConfig, json_path: Path | None, out: TextIO = sys.stdout) -> int:
+def run_headless(config: RunConfig, json_path: Path | None, out: TextIO | None = None) -> int:
     """Train ``config`` in this thread, print progress, write JSON; return the exit status."""
+    out = out or sys.stdout
     print(f"vgtui headless: {config.describe()}; loading TensorFlow…", file=out, flush=True)
     from vgtui.engine.trainer import Trainer
 

@@ -1,0 +1,141 @@
+"""The command line: every bad value gets one line, exit status 2, no traceback."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vgtui.cli import main, parse_args
+from vgtui.config import RunConfig
+
+BAD = [
+    (["--activation", "softmax"], "--activation"),
+    (["--init", "zeros"], "--init"),
+    (["--optimizer", "lbfgs"], "--optimizer"),
+    (["--dataset", "mnist"], "--dataset"),
+    (["--epochs", "0"], "--epochs"),
+    (["--epochs", "-3"], "--epochs"),
+    (["--epochs", "ten"], "--epochs"),
+    (["--epochs", "2.5"], "--epochs"),
+    (["--batch-size", "0"], "--batch-size"),
+    (["--batch-size", "x"], "--batch-size"),
+    (["--depth", "0"], "--depth"),
+    (["--depth", "65"], "--depth"),
+    (["--width", "0"], "--width"),
+    (["--width", "1025"], "--width"),
+    (["--width", "wide"], "--width"),
+    (["--samples", "0"], "--samples"),
+    (["--samples", "-10"], "--samples"),
+    (["--samples", "many"], "--samples"),
+    (["--seed", "-1"], "--seed"),
+    (["--lr", "0"], "--lr"),
+    (["--lr", "-0.1"], "--lr"),
+    (["--lr", "nan"], "--lr"),
+    (["--lr", "inf"], "--lr"),
+    (["--lr", "fast"], "--lr"),
+    (["--noise", "-0.1"], "--noise"),
+    (["--noise", "nan"], "--noise"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag"), BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_values_get_one_line_naming_the_flag(argv, flag, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--headless", *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("vgtui: error: ")
+    assert flag in err
+    assert "allowed" in err or "choose one of" in err or "use a" in err or "not a number" in err
+
+
+def test_json_in_a_missing_directory(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--headless", "--json", str(tmp_path / "nope" / "run.json")])
+    assert exit_info.value.code == 2
+    assert "--json: directory" in capsys.readouterr().err
+
+
+def test_json_path_that_cannot_be_written(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for path in (tmp_path, blocker / "run.json", "/proc/run.json"):
+        with pytest.raises(SystemExit) as exit_info:
+            parse_args(["--headless", "--json", str(path)])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("vgtui: error: --json: ") and err.count("\n") == 1
+
+
+def test_defaults_are_the_tutorials():
+    _, config = parse_args(["--headless"])
+    assert config == RunConfig()
+    assert (config.activation, config.init, config.depth, config.width) == (
+        "sigmoid",
+        "normal",
+        4,
+        5,
+    )
+    assert (config.optimizer, config.lr, config.batch_size, config.epochs) == (
+        "rmsprop",
+        1e-3,
+        32,
+        100,
+    )
+    assert (config.dataset, config.samples, config.noise, config.seed) == ("circles", 1000, 0.1, 42)
+
+
+def test_help_lists_every_flag_with_choices_and_defaults(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--activation", "--init", "--depth", "--width", "--epochs", "--batch-size",
+                 "--lr", "--optimizer", "--dataset", "--samples", "--noise", "--seed", "--json"):
+        assert flag in out
+    for choice in ("leaky_relu", "he_uniform", "lecun_normal", "spiral", "adam"):
+        assert choice in out
+    assert "default: sigmoid" in out
+
+
+def test_the_installed_command_prints_no_traceback():
+    result = subprocess.run(
+        [sys.executable, "-m", "vgtui", "--headless", "--depth", "100"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "vgtui: error: --depth: 100 is out of range; allowed: 1..64\n"
+
+
+def test_headless_run_prints_epochs_and_writes_json(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    status = main(["--headless", "--epochs", "3", "--activation", "relu", "--json", str(path)])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert out.count("\nepoch ") == 3 and "accuracy before" in out and "dense_4" in out
+    data = json.loads(path.read_text())
+    assert data["config"] == RunConfig(epochs=3, activation="relu").to_dict()
+    assert set(data["summary"]) >= {"accuracy_before", "accuracy_after", "final_loss",
+                                    "grad_sd_ratio"}
+    assert [e["epoch"] for e in data["epochs"]] == [1, 2, 3]
+    layers = data["epochs"][-1]["layers"]
+    assert [lay["name"] for lay in layers] == list(RunConfig().layer_names)
+    assert set(layers[0]) >= {"name", "grad_mean", "grad_sd", "grad_norm", "weight_mean",
+                              "weight_sd"}
+    assert data["epochs"][-1]["loss"] == pytest.approx(data["summary"]["final_loss"])
+    assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed away
+
+
+def test_headless_divergence_exits_3_and_says_so(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    argv = ["--headless", "--optimizer", "sgd", "--lr", "100", "--activation", "relu",
+            "--init", "he_normal", "--depth", "8", "--width", "64", "--json", str(path)]
+    assert main(argv) == 3
+    out = capsys.readouterr().out
+    assert "diverged at step" in out
+    data = json.loads(path.read_text())
+    assert data["summary"]["diverged_step"] >= 1
+    assert data["summary"]["diverged_layer"] in RunConfig(depth=8).layer_names + ("loss",)
