@@ -91,8 +91,21 @@ def test_help_lists_every_flag_with_choices_and_defaults(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--activation", "--init", "--depth", "--width", "--epochs", "--batch-size",
-                 "--lr", "--optimizer", "--dataset", "--samples", "--noise", "--seed", "--json"):
+    for flag in (
+        "--activation",
+        "--init",
+        "--depth",
+        "--width",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--optimizer",
+        "--dataset",
+        "--samples",
+        "--noise",
+        "--seed",
+        "--json",
+    ):
         assert flag in out
     for choice in ("leaky_relu", "he_uniform", "lecun_normal", "spiral", "adam"):
         assert choice in out
@@ -118,24 +131,49 @@ def test_headless_run_prints_epochs_and_writes_json(tmp_path, capsys):
     assert out.count("\nepoch ") == 3 and "accuracy before" in out and "dense_4" in out
     data = json.loads(path.read_text())
     assert data["config"] == RunConfig(epochs=3, activation="relu").to_dict()
-    assert set(data["summary"]) >= {"accuracy_before", "accuracy_after", "final_loss",
-                                    "grad_sd_ratio"}
+    assert set(data["summary"]) >= {
+        "accuracy_before",
+        "accuracy_after",
+        "final_loss",
+        "grad_sd_ratio",
+    }
     assert [e["epoch"] for e in data["epochs"]] == [1, 2, 3]
     layers = data["epochs"][-1]["layers"]
     assert [lay["name"] for lay in layers] == list(RunConfig().layer_names)
-    assert set(layers[0]) >= {"name", "grad_mean", "grad_sd", "grad_norm", "weight_mean",
-                              "weight_sd"}
+    assert set(layers[0]) >= {
+        "name",
+        "grad_mean",
+        "grad_sd",
+        "grad_norm",
+        "weight_mean",
+        "weight_sd",
+    }
     assert data["epochs"][-1]["loss"] == pytest.approx(data["summary"]["final_loss"])
     assert not list(tmp_path.glob(".*.tmp"))  # the temporary file was renamed away
 
 
 def test_headless_divergence_exits_3_and_says_so(tmp_path, capsys):
     path = tmp_path / "run.json"
-    argv = ["--headless", "--optimizer", "sgd", "--lr", "100", "--activation", "relu",
-            "--init", "he_normal", "--depth", "8", "--width", "64", "--json", str(path)]
+    argv = [
+        "--headless",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "100",
+        "--activation",
+        "relu",
+        "--init",
+        "he_normal",
+        "--depth",
+        "8",
+        "--width",
+        "64",
+        "--json",
+        str(path),
+    ]
     assert main(argv) == 3
     out = capsys.readouterr().out
     assert "diverged at step" in out
     data = json.loads(path.read_text())
     assert data["summary"]["diverged_step"] >= 1
-    assert data["summary"]["diverged_layer"] in RunConfig(depth=8).layer_names + ("loss",)
+    assert data["summary"]["diverged_layer"] in (*RunConfig(depth=8).layer_names, "loss")

@@ -85,8 +85,7 @@ class RunConfig:
             value = getattr(self, field)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(
-                    f"{flag_name(field)}: {value!r} is not a whole number; "
-                    f"allowed: {low}..{high}"
+                    f"{flag_name(field)}: {value!r} is not a whole number; allowed: {low}..{high}"
                 )
             if not low <= value <= high:
                 raise ConfigError(
@@ -97,9 +96,7 @@ class RunConfig:
             raise ConfigError(f"--lr: {self.lr!r} is not allowed; use a finite number > 0")
         noise = _as_float("noise", self.noise)
         if not math.isfinite(noise) or noise < 0:
-            raise ConfigError(
-                f"--noise: {self.noise!r} is not allowed; use a finite number >= 0"
-            )
+            raise ConfigError(f"--noise: {self.noise!r} is not allowed; use a finite number >= 0")
 
     @property
     def steps_per_epoch(self) -> int:

@@ -35,8 +35,7 @@ def format_summary(summary: RunSummary) -> list[str]:
     lines = [
         f"accuracy before {summary.accuracy_before:.3f}, after {summary.accuracy_after:.3f}; "
         f"final loss {summary.final_loss:.4f}",
-        f"gradient SD, first hidden layer / output layer (last epoch): "
-        f"{summary.grad_sd_ratio:.3g}",
+        f"gradient SD, first hidden layer / output layer (last epoch): {summary.grad_sd_ratio:.3g}",
     ]
     if summary.verdict:
         lines.append(f"verdict: {summary.verdict.upper()}: {summary.verdict_reason}")

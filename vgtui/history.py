@@ -68,9 +68,7 @@ class DownsampledSeries:
                 if self._count == self.capacity:
                     self._halve()
                     continue  # the pending group now has room to grow
-                self._push(
-                    (self._pending_sum / self.stride)[None], np.array([first_x + i - 1])
-                )
+                self._push((self._pending_sum / self.stride)[None], np.array([first_x + i - 1]))
                 self._pending_sum[...] = 0.0
                 self._pending_n = 0
         self.raw_count += n

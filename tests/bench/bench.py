@@ -19,14 +19,13 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from sklearn.datasets import make_circles  # noqa: E402
+import tensorflow as tf
+from sklearn.datasets import make_circles
 
-from vgtui.config import RunConfig  # noqa: E402
-from vgtui.engine.trainer import Trainer, warm_up  # noqa: E402
-from vgtui.history import History  # noqa: E402
-from vgtui.records import EpochRecord  # noqa: E402
+from vgtui.config import RunConfig
+from vgtui.engine.trainer import Trainer, warm_up
+from vgtui.history import History
+from vgtui.records import EpochRecord
 
 
 def tutorial_eager_ms_per_step(epochs: int) -> float:

@@ -61,7 +61,7 @@ def test_divergence_stops_the_run_and_names_the_step_and_layer():
     epochs = [r for r in records if isinstance(r, EpochRecord)]
     bad = epochs[-1]
     assert bad.diverged_step == summary.diverged_step
-    assert summary.diverged_layer in DIVERGING.layer_names + ("loss",)
+    assert summary.diverged_layer in (*DIVERGING.layer_names, "loss")
     # Everything before the bad step is finite and kept; the bad step is recorded last.
     assert bad.last_step == summary.diverged_step
     before = np.concatenate([e.step_loss for e in epochs])[:-1]

@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with file descriptor 2 pointed at /dev/null meanwhile."""
     if "tensorflow" in sys.modules or os.environ.get("VGTUI_TF_LOGS"):
-        import tensorflow  # noqa: F401
+        import tensorflow
 
         return
     sys.stderr.flush()
