@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 from pathlib import Path
 from typing import TextIO
 
 from vgtui.config import RunConfig
+from vgtui.diagnosis import diagnose
 from vgtui.history import History
 from vgtui.records import STAT_INDEX, EpochRecord, RunStart, RunSummary
 from vgtui.runfile import run_to_dict, write_json
@@ -82,6 +84,8 @@ def run_headless(config: RunConfig, json_path: Path | None, out: TextIO | None =
             return EXIT_INTERRUPTED
         summary = summarize(view.start, view.latest, view.steps_done, stopped=True)
         status = EXIT_INTERRUPTED
+    verdict, reason = diagnose(history.view())
+    summary = dataclasses.replace(summary, verdict=verdict, verdict_reason=reason)
     for line in format_summary(summary):
         print(line, file=out)
     if json_path is not None:
