@@ -11,6 +11,7 @@ from typing import NoReturn
 from vgtui import __version__
 from vgtui.config import CHOICES, INT_BOUNDS, ConfigError, RunConfig, flag_name
 from vgtui.runfile import check_writable
+from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 
 EXIT_USAGE = 2
 DEFAULTS = RunConfig()
@@ -103,6 +104,21 @@ def build_parser() -> OneLineParser:
         help="SD of the noise on the data points, >= 0 (default: %(default)s)",
     )
     parser.add_argument(
+        "--sweep",
+        choices=tuple(SWEEP_DEFAULTS),
+        metavar="FIELD",
+        help=(
+            "with --headless: train once with each activation (sigmoid, tanh, relu) or each "
+            "initializer (normal, glorot_uniform, he_normal), same seed and data, then print "
+            "a comparison table; FIELD is activation or init"
+        ),
+    )
+    parser.add_argument(
+        "--sweep-values",
+        metavar="A,B,...",
+        help="with --sweep: the values to try, comma-separated",
+    )
+    parser.add_argument(
         "--json",
         type=Path,
         metavar="PATH",
@@ -120,6 +136,19 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         config = RunConfig(**fields)
     except ConfigError as err:
         parser.error(str(err))
+    if args.sweep_values is not None and args.sweep is None:
+        parser.error("--sweep-values: only with --sweep")
+    if args.sweep is not None:
+        if not args.headless:
+            parser.error("--sweep: only with --headless (in the app, press s or S)")
+        values = tuple(v.strip() for v in (args.sweep_values or "").split(",") if v.strip())
+        if args.sweep_values is not None and not values:
+            parser.error("--sweep-values: give at least one value, comma-separated")
+        try:
+            sweep_configs(config, args.sweep, values or None)
+        except ConfigError as err:
+            parser.error(str(err))
+        args.sweep_values = values or None
     if args.json is not None:
         if not args.headless:
             parser.error("--json: only with --headless")
@@ -135,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.headless:
         from vgtui.headless import run_headless
 
-        return run_headless(config, args.json)
+        return run_headless(config, args.json, sweep=args.sweep, sweep_values=args.sweep_values)
     from vgtui.ui.app import run_app
 
     return run_app(config)

@@ -10,10 +10,11 @@ from typing import TextIO
 
 from vgtui.config import RunConfig
 from vgtui.diagnosis import diagnose
-from vgtui.history import History
+from vgtui.history import History, HistoryView
 from vgtui.records import STAT_INDEX, EpochRecord, RunStart, RunSummary
 from vgtui.runfile import run_to_dict, write_json
 from vgtui.summary import summarize
+from vgtui.sweep import ComparisonRow, format_table, sweep_configs
 
 #: Exit status of a run whose loss or gradients stopped being finite.
 EXIT_DIVERGED = 3
@@ -51,10 +52,8 @@ def format_summary(summary: RunSummary) -> list[str]:
     return lines
 
 
-def run_headless(config: RunConfig, json_path: Path | None, out: TextIO | None = None) -> int:
-    """Train ``config`` in this thread, print progress, write JSON; return the exit status."""
-    out = out or sys.stdout
-    print(f"vgtui headless: {config.describe()}; loading TensorFlow…", file=out, flush=True)
+def train_one(config: RunConfig, out: TextIO) -> tuple[HistoryView, RunSummary, int]:
+    """Train ``config`` in this thread, printing each epoch; return its records and status."""
     from vgtui.engine.trainer import Trainer
 
     history = History()
@@ -72,23 +71,58 @@ def run_headless(config: RunConfig, json_path: Path | None, out: TextIO | None =
             history.add(record)
             print(format_epoch(record, names, config.epochs), file=out, flush=True)
 
-    stop = threading.Event()
     trainer = Trainer(config)
     try:
-        summary = trainer.run(emit, stop)
+        summary = trainer.run(emit, threading.Event())
         status = EXIT_DIVERGED if summary.diverged_step is not None else 0
     except KeyboardInterrupt:
         view = history.view()
         if view.start is None:
-            print("interrupted before the first step", file=out)
-            return EXIT_INTERRUPTED
+            raise
         summary = summarize(view.start, view.latest, view.steps_done, stopped=True)
         status = EXIT_INTERRUPTED
-    verdict, reason = diagnose(history.view())
+    view = history.view()
+    verdict, reason = diagnose(view)
     summary = dataclasses.replace(summary, verdict=verdict, verdict_reason=reason)
     for line in format_summary(summary):
-        print(line, file=out)
-    if json_path is not None:
-        write_json(json_path, run_to_dict(config, history.view(), summary))
+        print(line, file=out, flush=True)
+    return view, summary, status
+
+
+def run_headless(
+    config: RunConfig,
+    json_path: Path | None,
+    out: TextIO | None = None,
+    sweep: str | None = None,
+    sweep_values: tuple[str, ...] | None = None,
+) -> int:
+    """Train ``config`` (or each config of a sweep), print, write JSON; return the exit status.
+
+    A sweep prints a comparison table at its end, and its JSON holds
+    ``{"sweep": FIELD, "runs": [run, ...]}``, each run as a single run's JSON.
+    """
+    out = out or sys.stdout
+    configs = sweep_configs(config, sweep, sweep_values) if sweep else [config]
+    print(f"vgtui headless: {config.describe()}; loading TensorFlow…", file=out, flush=True)
+    runs, rows = [], []
+    status = 0
+    for number, run_config in enumerate(configs, 1):
+        if sweep:
+            print(f"\nrun {number}/{len(configs)}: {run_config.describe()}", file=out, flush=True)
+        try:
+            view, summary, run_status = train_one(run_config, out)
+        except KeyboardInterrupt:
+            print("interrupted before the first step", file=out)
+            status = EXIT_INTERRUPTED
+            break
+        runs.append(run_to_dict(run_config, view, summary))
+        rows.append(ComparisonRow(run_config, summary, "diverged" if run_status == 3 else "done"))
+        status = max(status, run_status)
+        if run_status == EXIT_INTERRUPTED:
+            break
+    if sweep and rows:
+        print("\n" + format_table(rows), file=out)
+    if json_path is not None and runs:
+        write_json(json_path, {"sweep": sweep, "runs": runs} if sweep else runs[0])
         print(f"wrote {json_path}", file=out)
     return status
