@@ -24,8 +24,11 @@ from textual.worker import Worker, WorkerState
 from vgtui.config import ACTIVATIONS, INITIALIZERS, RunConfig, cycle
 from vgtui.history import HistoryView
 from vgtui.records import RunSummary
+from vgtui.ui.comparison import ComparisonMixin
 from vgtui.ui.help_screen import HelpScreen
 from vgtui.ui.run import Run, RunFactory, engine_run_factory
+from vgtui.ui.run_store import RunStore
+from vgtui.ui.sweep_queue import SweepQueue
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
@@ -42,7 +45,7 @@ REFRESH_HZ = 15
 EXIT_GRACE = 0.5
 
 
-class VgtuiApp(App[int]):
+class VgtuiApp(ComparisonMixin, App[int]):
     """Trains one network at a time in a worker and draws its gradients as they change.
 
     Args:
@@ -73,6 +76,9 @@ class VgtuiApp(App[int]):
         Binding("r", "restart", "restart"),
         Binding("p,space", "pause", "pause"),
         Binding("l", "scale", "log/linear"),
+        Binding("s", "sweep('activation')", "sweep"),
+        Binding("S", "sweep('init')", "sweep inits", show=False),
+        Binding("c", "compare", "compare"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
@@ -94,6 +100,8 @@ class VgtuiApp(App[int]):
         self.engine_seen = False
         self.run_state = Run(config)
         self._training: Run | None = None
+        self.run_store = RunStore()
+        self.sweep = SweepQueue()
         self._drawn: tuple[object, ...] | None = None
         self._last_view: HistoryView = self.run_state.history.view()
 
@@ -160,15 +168,20 @@ class VgtuiApp(App[int]):
                 message = f"{type(error).__name__}: {error}"
                 finished.history.set_state("failed", message)
                 self.notify(message, title="Training failed", severity="error", timeout=8)
+        if finished is not None:
+            self.keep_run(finished)
         if not self.run_state.launched:
             self._launch(self.run_state)
 
-    def restart(self, config: RunConfig) -> None:
+    def restart(self, config: RunConfig, *, sweeping: bool = False) -> None:
         """Cancel the current run and start one with ``config``.
 
         The new run waits until the old worker has returned, so there is never
         more than one training thread.
         """
+        if not sweeping:
+            self.cancel_sweep()
+        self.remember_previous(self.run_state)
         self.run_state.cancel()
         self.config = config
         self.run_state = Run(config)

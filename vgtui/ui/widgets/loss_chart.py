@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 from textual_plotext import PlotextPlot
 
+from vgtui.history import History
 from vgtui.ui.series import thin
 
 
 class LossChart(PlotextPlot):
-    """Loss (left axis) and accuracy (right axis, 0–1) on all the data, by epoch."""
+    """Loss (left axis) and accuracy (right axis, 0–1) on all the data, by epoch.
+
+    ``previous``, when set, is the history of the run before this one: its loss
+    is drawn dimmed behind the current run's.
+    """
+
+    previous: History | None = None
 
     def show(
         self,
@@ -27,12 +34,15 @@ class LossChart(PlotextPlot):
         plt.ylabel("⠤⠤ loss", yside="left")
         plt.ylabel("accuracy ••", yside="right")
         points = max(2 * self.size.width, 16)
+        top = self._show_previous(points)
         finite = np.isfinite(loss)
         if finite.any():
             x, y = thin(epoch_x[finite], loss[finite], points)
             plt.plot(x.tolist(), y.tolist(), marker="braille", color="red+")
-            top = float(np.max(y))
+            top = max(top, float(np.max(y)))
             plt.ylim(0, top * 1.05 if top > 0 else 1.0, yside="left")
+        elif top > 0:
+            plt.ylim(0, top * 1.05, yside="left")
         else:
             plt.ylim(0, 1, yside="left")
         finite = np.isfinite(accuracy)
@@ -46,3 +56,15 @@ class LossChart(PlotextPlot):
                 yside="right",
             )
         self.refresh()
+
+    def _show_previous(self, points: int) -> float:
+        """Draw the previous run's loss, dimmed; return its highest point (0 if none)."""
+        if self.previous is None:
+            return 0.0
+        view = self.previous.view()
+        finite = np.isfinite(view.epoch_loss)
+        if not finite.any():
+            return 0.0
+        x, y = thin(view.epoch_x[finite], view.epoch_loss[finite], points)
+        self.plt.plot(x.tolist(), y.tolist(), marker="braille", color="gray")
+        return float(np.max(y))

@@ -1,0 +1,217 @@
+"""The comparison screen: a sortable table of the kept runs and their charts overlaid."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from vgtui.sweep import COLUMNS
+from vgtui.ui.run_store import KeptRun, RunStore, sort_key
+from vgtui.ui.widgets.layer_sd_chart import LayerSdChart
+from vgtui.ui.widgets.overlaid_loss_chart import OverlaidLossChart
+
+#: The table's columns, in the order shown: what tells runs apart first.
+SHOWN: tuple[str, ...] = (
+    "activation",
+    "init",
+    "acc before",
+    "acc after",
+    "decades",
+    "SD first/out",
+    "final loss",
+    "verdict",
+    "state",
+    "network",
+    "optimizer",
+    "lr",
+    "seed",
+)
+ORDER = tuple(COLUMNS.index(name) for name in SHOWN)
+#: Redraw checks a second, so that runs of a sweep appear as they end.
+REFRESH_HZ = 4
+
+
+class CompareScreen(Screen[None]):
+    """Kept runs side by side: one table row each; loss curves and layer SDs overlaid.
+
+    Args:
+        store: the kept runs; the screen removes and clears runs in it.
+
+    """
+
+    CSS_PATH = "compare.tcss"
+    AUTO_FOCUS = "#runs"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,c", "close", "close"),
+        Binding("o", "sort", "sort column"),
+        Binding("O", "reverse", "reverse"),
+        Binding("space", "toggle", "plot on/off"),
+        Binding("d", "remove", "remove"),
+        Binding("x", "clear", "clear all"),
+        Binding("question_mark", "app.help", "help"),
+    ]
+
+    def __init__(self, store: RunStore) -> None:
+        """Show the runs of ``store``."""
+        super().__init__()
+        self.store = store
+        self.sort_column: int | None = None
+        self.sort_reverse = False
+        self.hidden: set[int] = set()
+        self._drawn: tuple[object, ...] | None = None
+        self._clear_asked = False
+
+    def compose(self) -> ComposeResult:
+        """The table, the note line, then the two charts side by side."""
+        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="compare-note")
+        with Horizontal(id="compare-charts"):
+            yield OverlaidLossChart(id="compare-loss")
+            yield LayerSdChart(id="compare-sd")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Draw the runs and keep the screen up to date while a sweep goes on."""
+        self.query_one("#runs", DataTable).border_title = "kept runs"
+        self.refresh_runs()
+        self.set_interval(1 / REFRESH_HZ, self.refresh_runs)
+
+    # Drawing ---------------------------------------------------------------
+
+    def ordered(self) -> list[KeptRun]:
+        """The kept runs in the table's order."""
+        runs = list(self.store.runs)
+        if self.sort_column is not None:
+            index = ORDER[self.sort_column]
+            runs.sort(key=lambda run: sort_key(run.row.cells()[index]), reverse=self.sort_reverse)
+        return runs
+
+    def plotted(self) -> list[KeptRun]:
+        """The runs whose curves are drawn, in the table's order."""
+        return [run for run in self.ordered() if run.number not in self.hidden]
+
+    def refresh_runs(self, force: bool = False) -> None:
+        """Rebuild the table and charts if the runs, their order or selection changed."""
+        key = (
+            self.store.version,
+            self.sort_column,
+            self.sort_reverse,
+            frozenset(self.hidden),
+            self._clear_asked,
+        )
+        if key == self._drawn and not force:
+            return
+        self._drawn = key
+        table = self.query_one("#runs", DataTable)
+        current = self._highlighted()
+        table.clear(columns=True)
+        table.add_column("plot", key="plot")
+        table.add_column("1st SD", key="first-sd")
+        for i, name in enumerate(SHOWN):
+            mark = ""
+            if self.sort_column == i:
+                mark = " ▲" if not self.sort_reverse else " ▼"
+            table.add_column(name + mark, key=name)
+        runs = self.ordered()
+        for run in runs:
+            cells = run.row.cells()
+            plot = "·" if run.number in self.hidden else f"#{run.number}"
+            first = run.first_layer_sd
+            first_text = f"{first:.1e}" if math.isfinite(first) else "–"
+            table.add_row(plot, first_text, *(cells[i] for i in ORDER), key=str(run.number))
+        if current is not None:
+            for row, run in enumerate(runs):
+                if run.number == current:
+                    table.move_cursor(row=row)
+        self._note(runs)
+        plotted = self.plotted()
+        self.query_one(OverlaidLossChart).show(plotted)
+        self.query_one(LayerSdChart).show(plotted)
+
+    def _note(self, runs: list[KeptRun]) -> None:
+        """Say what the screen shows, or what to do when it shows nothing."""
+        note = self.query_one("#compare-note", Static)
+        if self._clear_asked:
+            note.update(f"Press [b]x[/b] again to clear all {len(runs)} kept runs.")
+        elif not runs:
+            note.update(
+                "No runs kept yet. A run is kept when it ends or is switched; "
+                "[b]s[/b] / [b]S[/b] sweep activations / initializers."
+            )
+        else:
+            sort = "kept order" if self.sort_column is None else SHOWN[self.sort_column]
+            note.update(
+                f"{len(runs)} runs, by {sort}. 1st SD: first layer's median gradient SD; "
+                "decades: log10 of it over the output layer's, last epoch."
+            )
+
+    def _highlighted(self) -> int | None:
+        """Number of the run under the table's cursor, None if the table is empty."""
+        table = self.query_one("#runs", DataTable)
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return int(row_key.value) if row_key.value is not None else None
+
+    # Actions -----------------------------------------------------------------
+
+    def action_close(self) -> None:
+        """Return to the live monitor."""
+        self.dismiss()
+
+    def action_sort(self) -> None:
+        """Sort by the next column (kept order after the last)."""
+        self._withdraw_clear()
+        if self.sort_column is None:
+            self.sort_column = 0
+        elif self.sort_column + 1 < len(SHOWN):
+            self.sort_column += 1
+        else:
+            self.sort_column = None
+        self.refresh_runs()
+
+    def action_reverse(self) -> None:
+        """Reverse the order of the sort."""
+        self._withdraw_clear()
+        self.sort_reverse = not self.sort_reverse
+        self.refresh_runs()
+
+    def action_toggle(self) -> None:
+        """Draw or hide the highlighted run's curves."""
+        self._withdraw_clear()
+        number = self._highlighted()
+        if number is not None:
+            self.hidden ^= {number}
+            self.refresh_runs()
+
+    def action_remove(self) -> None:
+        """Remove the highlighted run from the kept runs."""
+        self._withdraw_clear()
+        number = self._highlighted()
+        if number is not None:
+            self.hidden.discard(number)
+            self.store.remove(number)
+            self.refresh_runs()
+
+    def action_clear(self) -> None:
+        """Ask to clear every kept run; a second ``x`` does it."""
+        if not self.store.runs:
+            return
+        if self._clear_asked:
+            self._clear_asked = False
+            self.hidden.clear()
+            self.store.clear()
+            self.refresh_runs()
+            return
+        self._clear_asked = True
+        self.refresh_runs()
+
+    def _withdraw_clear(self) -> None:
+        """Another action withdraws a pending request to clear."""
+        self._clear_asked = False

@@ -1,0 +1,48 @@
+"""Each kept run's final gradient SD by layer, on a log scale, one line a run."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from textual_plotext import PlotextPlot
+
+from vgtui.ui.run_store import KeptRun
+from vgtui.ui.widgets.run_colors import run_color
+
+
+class LayerSdChart(PlotextPlot):
+    """Gradient SD over the last epoch of each layer, input side on the left."""
+
+    def show(self, runs: Sequence[KeptRun]) -> None:
+        """Draw one line a run across its layers, log10 on the y axis."""
+        plt = self.plt
+        plt.clear_figure()
+        plt.title("final grad SD by layer (log)")
+        plt.xlabel("layer")
+        low, high, layers = math.inf, -math.inf, 0
+        for run in runs:
+            sd = run.final_grad_sd
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs = np.log10(sd)
+            keep = np.isfinite(logs)
+            if not keep.any():
+                continue
+            x = np.arange(1, len(sd) + 1)[keep]
+            plt.plot(x.tolist(), logs[keep].tolist(), marker="braille", color=run_color(run.number))
+            plt.scatter(x.tolist(), logs[keep].tolist(), marker="●", color=run_color(run.number))
+            low = min(low, float(logs[keep].min()))
+            high = max(high, float(logs[keep].max()))
+            layers = max(layers, len(sd))
+        if layers:
+            names = [str(i) for i in range(1, layers)] + ["out"]
+            plt.xticks(list(range(1, layers + 1)), names)
+            plt.xlim(0.5, layers + 0.5)
+            bottom, top = math.floor(low), math.ceil(high)
+            if top == bottom:
+                top += 1
+            decades = list(range(bottom, top + 1))
+            plt.yticks(decades, [f"1e{d}" for d in decades])
+            plt.ylim(bottom, top)
+        self.refresh()
