@@ -21,6 +21,7 @@ def streams() -> dict[tuple[str, str], list[Record]]:
     """The recorded runs, keyed by (activation, initializer)."""
     return {
         ("sigmoid", "normal"): load_stream(FIXTURES / "sigmoid_normal.npz"),
+        ("tanh", "normal"): load_stream(FIXTURES / "tanh_normal.npz"),
         ("relu", "normal"): load_stream(FIXTURES / "relu_normal.npz"),
     }
 

@@ -17,6 +17,11 @@ HELP_TEXT = """\
   [b]r[/b]          restart with the same settings
   [b]p[/b], [b]space[/b]   pause / resume training
   [b]l[/b]          gradient SD on a log10 / linear scale
+  [b]s[/b] / [b]S[/b]      sweep: train this network with each of sigmoid, tanh, relu /
+             normal, glorot_uniform, he_normal in turn (a switch key cancels)
+  [b]c[/b]          compare the kept runs (every run is kept when it ends or is
+             switched): [b]o[/b] / [b]O[/b] sort column / reverse, [b]space[/b] plot on/off,
+             [b]d[/b] remove, [b]x[/b] [b]x[/b] clear all, [b]escape[/b] back
   [b]?[/b], [b]escape[/b]  close this help      [b]q[/b], [b]ctrl+c[/b]  quit
 
 [b]Reading the screen[/b]

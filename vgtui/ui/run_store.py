@@ -30,9 +30,9 @@ class KeptRun:
 
     @classmethod
     def from_view(cls, number: int, config: RunConfig, view: HistoryView) -> KeptRun:
-        """Keep ``view``; a run that ended without a summary is summarized from its records."""
+        """Keep ``view``; a run stopped early or with no summary is summarized from its records."""
         summary = view.summary
-        if summary is None and view.start is not None:
+        if (summary is None or view.state == "stopped") and view.start is not None:
             summary = summarize(view.start, view.latest, view.steps_done, stopped=True)
         if summary is not None and not summary.verdict:
             verdict, reason = diagnose(view)

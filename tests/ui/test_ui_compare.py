@@ -1,0 +1,171 @@
+"""Pilot tests of kept runs, the comparison screen and sweeps, with recorded engines."""
+
+from __future__ import annotations
+
+import math
+
+from textual.widgets import DataTable
+
+from vgtui.config import RunConfig
+from vgtui.records import RunSummary
+from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
+from vgtui.ui.app import make_app
+from vgtui.ui.compare_screen import SHOWN, CompareScreen
+from vgtui.ui.replay import replay_factory
+from vgtui.ui.widgets.loss_chart import LossChart
+
+
+class ReplayEngine:
+    """Replays the recorded stream of each config's (activation, init), noting the configs."""
+
+    def __init__(self, streams, delay: float = 0.0, slow: str = "") -> None:
+        self.configs: list[RunConfig] = []
+        self._factory = replay_factory(streams, delay=delay)
+        self._slow = replay_factory(streams, delay=0.05)
+        self.slow = slow
+
+    def __call__(self, config: RunConfig):
+        self.configs.append(config)
+        return (self._slow if config.activation == self.slow else self._factory)(config)
+
+
+def column(table: DataTable, name: str) -> list[str]:
+    """The cells of the column headed ``name`` (sort marks aside), top to bottom."""
+    index = 2 + SHOWN.index(name)
+    return [str(table.get_row_at(row)[index]) for row in range(table.row_count)]
+
+
+def recorded_summary(streams, activation: str) -> RunSummary:
+    return next(r for r in streams[(activation, "normal")] if isinstance(r, RunSummary))
+
+
+async def test_ended_and_switched_runs_are_kept(streams, wait_until) -> None:
+    engine = ReplayEngine(streams, slow="tanh")
+    app = make_app(RunConfig(), engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(app.run_store) == 1)
+        sigmoid = app.run_store.runs[0]
+        assert (sigmoid.config.activation, sigmoid.state) == ("sigmoid", "done")
+        assert sigmoid.summary.accuracy_after == recorded_summary(streams, "sigmoid").accuracy_after
+        assert sigmoid.summary.verdict == "vanishing"
+        await pilot.press("a")  # tanh
+        await wait_until(pilot, lambda: app.run_state.history.view().steps_done > 0)
+        tanh_history = app.run_state.history
+        await pilot.press("a")  # relu; tanh is interrupted
+        await wait_until(pilot, lambda: len(app.run_store) == 3)
+        kept = [(r.config.activation, r.state) for r in app.run_store.runs]
+        assert kept == [("sigmoid", "done"), ("tanh", "stopped"), ("relu", "done")]
+        tanh = app.run_store.runs[1]
+        assert 0 < tanh.summary.epochs < 100
+        assert app.query_one(LossChart).previous is tanh_history
+
+
+async def test_compare_screen_sorts_removes_and_clears(streams, wait_until) -> None:
+    app = make_app(RunConfig(), ReplayEngine(streams), show_timing=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for n, key in enumerate(["", "a", "a"], start=1):
+            if key:
+                await pilot.press(key)
+            await wait_until(pilot, lambda n=n: len(app.run_store) == n)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        table = screen.query_one(DataTable)
+        assert column(table, "activation") == ["sigmoid", "tanh", "relu"]
+        expected = {
+            a: math.log10(recorded_summary(streams, a).grad_sd_ratio)
+            for a in ("sigmoid", "tanh", "relu")
+        }
+        assert [float(v) for v in column(table, "decades")] == [
+            round(expected[a], 1) for a in ("sigmoid", "tanh", "relu")
+        ]
+        for _ in range(SHOWN.index("decades") + 1):
+            await pilot.press("o")
+        assert "decades ▲" in str(table.columns[table.ordered_columns[6].key].label)
+        by_decades = sorted(expected, key=expected.get)
+        assert column(table, "activation") == by_decades
+        await pilot.press("O")
+        assert column(table, "activation") == by_decades[::-1]
+        assert [r.config.activation for r in screen.plotted()] == by_decades[::-1]
+        assert table.get_row_at(table.cursor_row)[2] == "sigmoid"  # the cursor follows its run
+        await pilot.press("space")  # hide sigmoid's curves
+        shown = [a for a in by_decades[::-1] if a != "sigmoid"]
+        assert [r.config.activation for r in screen.plotted()] == shown
+        await pilot.press("up", "up", "up")
+        assert table.cursor_row == 0
+        await pilot.press("d")  # remove the top row
+        assert column(table, "activation") == by_decades[::-1][1:]
+        assert by_decades[-1] not in [r.config.activation for r in app.run_store.runs]
+        await pilot.press("x")
+        assert len(app.run_store) == 2
+        assert "again" in str(screen.query_one("#compare-note").content)
+        await pilot.press("x")
+        assert len(app.run_store) == 0
+        assert table.row_count == 0
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CompareScreen)
+        await pilot.press("c")
+        assert isinstance(app.screen, CompareScreen)
+        await pilot.press("c")
+        assert not isinstance(app.screen, CompareScreen)
+
+
+async def test_s_sweeps_activations_with_the_same_seed_and_data(streams, wait_until) -> None:
+    engine = ReplayEngine(streams)
+    base = RunConfig(seed=7, samples=500, noise=0.2, depth=4)
+    app = make_app(base, engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(app.run_store) == 1)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: len(app.run_store) == 4 and not app.sweep.active)
+        assert engine.configs[1:] == sweep_configs(base, "activation")
+        assert [c.activation for c in engine.configs[1:]] == list(SWEEP_DEFAULTS["activation"])
+        assert {(c.seed, c.samples, c.noise) for c in engine.configs} == {(7, 500, 0.2)}
+        kept = [(r.config.activation, r.state) for r in app.run_store.runs[1:]]
+        assert kept == [(a, "done") for a in SWEEP_DEFAULTS["activation"]]
+        await pilot.pause(0.2)
+        assert len(engine.configs) == 4  # the sweep starts nothing after its last run
+
+
+async def test_S_sweeps_initializers(streams, make_engine, wait_until) -> None:
+    engine = make_engine(streams[("sigmoid", "normal")])
+    app = make_app(RunConfig(), engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(app.run_store) == 1)
+        await pilot.press("S")
+        await wait_until(pilot, lambda: len(app.run_store) == 4 and not app.sweep.active)
+        assert [c.init for c in engine.configs[1:]] == list(SWEEP_DEFAULTS["init"])
+        assert {c.activation for c in engine.configs} == {"sigmoid"}
+        assert engine.most_running == 1
+
+
+async def test_a_switch_key_cancels_a_sweep(streams, wait_until) -> None:
+    engine = ReplayEngine(
+        {**streams, ("tanh", "glorot_uniform"): streams[("tanh", "normal")]}, delay=0.01
+    )
+    app = make_app(RunConfig(), engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await wait_until(pilot, lambda: app.run_state.config.activation == "tanh")
+        await wait_until(pilot, lambda: app.run_state.history.view().steps_done > 0)
+        await pilot.press("i")
+        assert not app.sweep.active
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.pause(0.2)
+        last = engine.configs[-1]
+        assert (last.activation, last.init) == ("tanh", "glorot_uniform")
+        assert "relu" not in [c.activation for c in engine.configs]
+        states = {(r.config.activation, r.config.init): r.state for r in app.run_store.runs}
+        assert states[("tanh", "normal")] == "stopped"
+        assert states[("tanh", "glorot_uniform")] == "done"
+
+
+async def test_help_names_the_comparison_keys(fake_engine) -> None:
+    app = make_app(RunConfig(), fake_engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        text = str(app.screen.query_one("#help-text").content)
+        for key in ("[b]c[/b]", "[b]s[/b]", "[b]S[/b]"):
+            assert key in text
+        keys = {key for key, b in app.active_bindings.items() if b.binding.show}
+        assert {"s", "c"} <= keys
