@@ -163,9 +163,9 @@ async def test_a_switch_key_cancels_a_sweep(streams, wait_until) -> None:
 async def test_help_names_the_comparison_keys(fake_engine) -> None:
     app = make_app(RunConfig(), fake_engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        keys = {key for key, b in app.active_bindings.items() if b.binding.show}
+        assert {"s", "c"} <= keys  # in the footer
         await pilot.press("question_mark")
         text = str(app.screen.query_one("#help-text").content)
         for key in ("[b]c[/b]", "[b]s[/b]", "[b]S[/b]"):
             assert key in text
-        keys = {key for key, b in app.active_bindings.items() if b.binding.show}
-        assert {"s", "c"} <= keys
