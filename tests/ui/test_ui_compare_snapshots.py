@@ -1,0 +1,34 @@
+"""Snapshots of the comparison screen: three recorded runs kept by real key presses."""
+
+from __future__ import annotations
+
+import pytest
+
+from vgtui.config import RunConfig
+from vgtui.ui.app import make_app
+from vgtui.ui.compare_screen import CompareScreen
+from vgtui.ui.replay import replay_factory
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def three_runs_compared(pilot) -> None:
+    """Let sigmoid, then tanh, then relu run to their ends, and open the comparison."""
+    app = pilot.app
+    for n, key in enumerate(["", "a", "a"], start=1):
+        if key:
+            await pilot.press(key)
+        for _ in range(1000):
+            if len(app.run_store) == n:
+                break
+            await pilot.pause(0.01)
+    await pilot.press("c")
+    await pilot.pause()
+    assert isinstance(app.screen, CompareScreen)
+    assert [r.config.activation for r in app.run_store.runs] == ["sigmoid", "tanh", "relu"]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_comparison_of_three_runs(snap_compare, streams, size) -> None:
+    app = make_app(RunConfig(), replay_factory(streams), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=three_runs_compared)
