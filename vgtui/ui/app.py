@@ -26,9 +26,11 @@ from vgtui.history import HistoryView
 from vgtui.records import RunSummary
 from vgtui.ui.comparison import ComparisonMixin
 from vgtui.ui.help_screen import HelpScreen
+from vgtui.ui.pacer import Pacer
 from vgtui.ui.run import Run, RunFactory, engine_run_factory
 from vgtui.ui.run_store import RunStore
 from vgtui.ui.sweep_queue import SweepQueue
+from vgtui.ui.terminal import screen_to_ourselves
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
@@ -39,8 +41,12 @@ from vgtui.ui.widgets.too_small import TooSmall
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 #: From this height on, layer rows are two lines tall.
 TALL_HEIGHT = 40
-#: Redraws a second.
-REFRESH_HZ = 15
+#: Redraw checks a second (the status line is redrawn at this pace).
+REFRESH_HZ = 10
+#: Layer-row redraws a second, at most, while a run goes on.
+LAYERS_HZ = 5
+#: Chart redraws a second, at most, while a run goes on.
+CHART_HZ = 2
 #: Seconds quitting waits for the training thread before leaving without it.
 EXIT_GRACE = 0.5
 
@@ -102,7 +108,10 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self._training: Run | None = None
         self.run_store = RunStore()
         self.sweep = SweepQueue()
-        self._drawn: tuple[object, ...] | None = None
+        self._seen: tuple[object, object] = (None, None)
+        self._layers_pacer = Pacer(LAYERS_HZ)
+        self._chart_pacer = Pacer(CHART_HZ)
+        self._note_pacer = Pacer(REFRESH_HZ)
         self._last_view: HistoryView = self.run_state.history.view()
 
     def compose(self) -> ComposeResult:
@@ -145,13 +154,15 @@ class VgtuiApp(ComparisonMixin, App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
     def _train(self, run: Run) -> RunSummary | None:
         """Build the engine for ``run`` and train it; runs on a worker thread."""
-        run.thread = threading.current_thread()
-        if run.stop.is_set():
-            return None
-        engine = self.run_factory(run.config)
-        if run.stop.is_set():
-            return None
-        return engine.run(run.emit, run.stop, run.pause)
+        try:
+            if run.stop.is_set():
+                return None
+            engine = self.run_factory(run.config)
+            if run.stop.is_set():
+                return None
+            return engine.run(run.emit, run.stop, run.pause)
+        finally:
+            run.ended.set()
 
     @on(Worker.StateChanged)
     def _on_worker_state(self, event: Worker.StateChanged) -> None:
@@ -189,11 +200,11 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self.redraw()
         self._launch(self.run_state)
 
-    def stop_training(self) -> threading.Thread | None:
-        """Cancel the current run; return the training thread if one may still run."""
+    def stop_training(self) -> threading.Event | None:
+        """Cancel the current run; return the event set when training has ended, if any."""
         self.run_state.cancel()
         run = self._training
-        return run.thread if run is not None else None
+        return run.ended if run is not None else None
 
     # Actions -------------------------------------------------------------
 
@@ -241,26 +252,40 @@ class VgtuiApp(ComparisonMixin, App[int]):
     # Drawing -------------------------------------------------------------
 
     def redraw(self) -> None:
-        """Redraw from the history if anything on screen would change."""
+        """Redraw whatever part of the screen the history has changed, at its pace.
+
+        The timer calls this REFRESH_HZ times a second. The layer rows are
+        redrawn at most LAYERS_HZ and the chart at most CHART_HZ times a
+        second while a run goes on, at once after a key press or when a run
+        ends; the status line whenever its text changes.
+        """
         run = self.run_state
         size = self.size
-        too_small = size.width < MIN_WIDTH or size.height < MIN_HEIGHT
-        key = (id(run), run.history.version, self.log_scale, size, run.pause.is_set())
-        if key == self._drawn:
-            if self.show_timing and not too_small:
+        if size.width < MIN_WIDTH or size.height < MIN_HEIGHT:
+            if self._note_pacer.due(size, urgent=True):
+                self.too_small.show(size.width, size.height, MIN_WIDTH, MIN_HEIGHT)
+            return
+        version = run.history.version
+        settings = (id(run), self.log_scale, size, run.pause.is_set())
+        if (version, settings) == self._seen:
+            if self.show_timing:
                 self._show_status(run, None)
             return
-        self._drawn = key
-        if too_small:
-            self.too_small.show(size.width, size.height, MIN_WIDTH, MIN_HEIGHT)
-            return
         view = run.history.view()
+        urgent = settings != self._seen[1] or view.state in ("done", "stopped", "failed")
+        self._seen = (version, settings)
+        if self._chart_pacer.due((view.version, id(run), size), urgent):
+            self.loss_chart.show(
+                view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs
+            )
+        if self._layers_pacer.due((view.version, settings), urgent):
+            self.layer_panel.show(view, run.config.total_steps, self.log_scale)
+        else:
+            self._seen = (None, settings)  # come back for the layers
         self.engine_seen = self.engine_seen or view.start is not None
         if view.start is not None and view.start.device != self.device:
             self.device = view.start.device
             self.header_line.show(self.config, self.device)
-        self.layer_panel.show(view, run.config.total_steps, self.log_scale)
-        self.loss_chart.show(view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs)
         run.clock.observe(view.steps_done)
         if view.state in ("done", "stopped", "failed"):
             run.clock.stop()
@@ -291,13 +316,20 @@ class VgtuiApp(ComparisonMixin, App[int]):
             epochs=config.epochs,
             step=view.steps_done,
             steps=config.total_steps,
-            rate=run.clock.rate if self.show_timing else None,
-            elapsed=run.clock.elapsed if self.show_timing else None,
+            rate=_rounded(run.clock.rate) if self.show_timing else None,
+            elapsed=float(int(run.clock.elapsed)) if self.show_timing else None,
             accuracy=latest.accuracy if latest else None,
             accuracy_before=view.summary.accuracy_before if done and view.summary else None,
             loss=latest.loss if latest else None,
             detail=detail,
         )
+
+
+def _rounded(rate: float | None) -> float | None:
+    """Round a rate to two significant figures, so that it does not flicker."""
+    if rate is None or rate <= 0:
+        return rate
+    return float(f"{rate:.2g}")
 
 
 def make_app(
@@ -310,11 +342,20 @@ def make_app(
     return VgtuiApp(config or RunConfig(), run_factory, show_timing=show_timing)
 
 
-def run_app(config: RunConfig) -> int:
+def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
     """Run the monitor in this terminal until the user quits; return the exit status.
 
-    SIGHUP and SIGTERM quit like ``q``. If the training thread cannot stop
-    promptly (it may be importing TensorFlow), the process leaves without it.
+    SIGHUP and SIGTERM quit like ``q``. Log lines that libraries write to
+    descriptor 2 meanwhile are discarded.
+
+    Args:
+        config: the first run's settings.
+        exit_process: once the terminal is restored, end the process at once
+            with the exit status instead of returning, skipping TensorFlow's
+            interpreter teardown (about a second). Without it, a training
+            thread that cannot stop promptly (it may be importing TensorFlow)
+            still ends the process.
+
     """
     app = make_app(config)
     loop = asyncio.new_event_loop()
@@ -322,17 +363,19 @@ def run_app(config: RunConfig) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, app.exit, 128 + signum)
     try:
-        app.run(loop=loop)
-    finally:
-        thread = app.stop_training()
-        if thread is not None:
-            thread.join(EXIT_GRACE)
-        if thread is not None and thread.is_alive():
-            _leave_now(app.return_code or 0)
-        with contextlib.suppress(Exception):
-            loop.run_until_complete(loop.shutdown_default_executor())
-        loop.close()
-    return app.return_code or 0
+        with screen_to_ourselves():
+            app.run(loop=loop)
+    except BaseException:
+        app.stop_training()
+        raise
+    status = app.return_code or 0
+    ended = app.stop_training()
+    if exit_process or (ended is not None and not ended.wait(EXIT_GRACE)):
+        _leave_now(status)
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+    return status
 
 
 def _leave_now(status: int) -> None:

@@ -48,7 +48,7 @@ class Run:
         self.pause = threading.Event()
         self.clock = RunClock()
         self.launched = False
-        self.thread: threading.Thread | None = None
+        self.ended = threading.Event()
 
     def emit(self, record: Record) -> None:
         """Store one record from the engine; called on the worker's thread."""

@@ -92,5 +92,5 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 sd += f"  1e{sd_bounds[0]:+.0f}…1e{sd_bounds[1]:+.0f}"
             else:
                 sd += f"  0…{sd_bounds[1]:.0e}"
-        self.query_one("#mean-title", Label).update(mean)
-        self.query_one("#sd-title", Label).update(sd)
+        self.query_one("#mean-title", Label).update(mean, layout=False)
+        self.query_one("#sd-title", Label).update(sd, layout=False)

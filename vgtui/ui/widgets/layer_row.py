@@ -29,8 +29,9 @@ class LayerRow(Horizontal):
 
     @property
     def columns_wide(self) -> int:
-        """How many columns each sparkline has on screen now."""
-        return self.query_one(".grad-mean", ScaledSparkline).size.width
+        """How many columns each sparkline has on screen now (0 before they exist)."""
+        found = self.query(".grad-mean")
+        return found.first(ScaledSparkline).size.width if found else 0
 
     def show(
         self,
@@ -42,13 +43,17 @@ class LayerRow(Horizontal):
         latest_sd: float | None,
     ) -> None:
         """Draw new columns against shared bounds and the latest values."""
+        if not self.query(".grad-mean"):
+            return
         mean = self.query_one(".grad-mean", ScaledSparkline)
         mean.bounds = mean_bounds
         mean.data = mean_cols.tolist()
         sd = self.query_one(".grad-sd", ScaledSparkline)
         sd.bounds = sd_bounds
         sd.data = sd_cols.tolist()
-        self.query_one(".grad-mean-value", Label).update(
-            "—" if latest_mean is None else sci(latest_mean, signed=True)
-        )
-        self.query_one(".grad-sd-value", Label).update("—" if latest_sd is None else sci(latest_sd))
+        mean_text = "—" if latest_mean is None else sci(latest_mean, signed=True)
+        sd_text = "—" if latest_sd is None else sci(latest_sd)
+        for selector, text in ((".grad-mean-value", mean_text), (".grad-sd-value", sd_text)):
+            label = self.query_one(selector, Label)
+            if str(label.content) != text:
+                label.update(text, layout=False)

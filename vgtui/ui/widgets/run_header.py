@@ -29,4 +29,4 @@ class RunHeader(Static):
 
     def show(self, config: RunConfig, device: str | None) -> None:
         """Describe ``config`` on ``device``."""
-        self.update(header_text(config, device))
+        self.update(header_text(config, device), layout=False)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from rich.color import Color as RichColor
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -54,24 +55,43 @@ class FixedScaleBars:
         return out + [math.nan] * (self.width - len(out))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        """Yield the bars, top line first."""
-        ratios = self.ratios()
-        levels = len(BARS) * self.height - 1
+        """Yield the bars, top line first, one segment per run of equal cells."""
+        levels = len(BARS) * self.height
+        palette = _palette(self.min_color, self.max_color, levels)
+        heights = [-1 if math.isnan(r) else min(levels - 1, int(r * levels)) for r in self.ratios()]
         for line in reversed(range(self.height)):
-            low_level, high_level = line * len(BARS), (line + 1) * len(BARS)
-            for ratio in ratios:
-                if math.isnan(ratio):
-                    yield Segment(" ")
-                    continue
-                level = int(ratio * levels)
-                if level < low_level:
-                    yield Segment(" ")
-                    continue
-                bar = "█" if level >= high_level else BARS[level % len(BARS)]
-                color = blend_colors(self.min_color, self.max_color, ratio)
-                yield Segment(bar, Style.from_color(color))
+            low = line * len(BARS)
+            cells: list[tuple[str, int]] = []
+            for level in heights:
+                if level < low:
+                    cells.append((" ", -1))
+                elif level >= low + len(BARS):
+                    cells.append(("█", level))
+                else:
+                    cells.append((BARS[level - low], level))
+            yield from _runs(cells, palette)
             if line > 0:
                 yield Segment.line()
+
+
+@functools.lru_cache(maxsize=64)
+def _palette(min_color: RichColor, max_color: RichColor, levels: int) -> tuple[Style, ...]:
+    """One style per bar level, blended from ``min_color`` to ``max_color``."""
+    return tuple(
+        Style.from_color(blend_colors(min_color, max_color, i / max(levels - 1, 1)))
+        for i in range(levels)
+    )
+
+
+def _runs(cells: list[tuple[str, int]], palette: tuple[Style, ...]) -> Iterator[Segment]:
+    """Join neighbouring cells of one style into one segment each."""
+    start = 0
+    for i in range(1, len(cells) + 1):
+        if i == len(cells) or cells[i][1] != cells[start][1]:
+            text = "".join(char for char, _ in cells[start:i])
+            level = cells[start][1]
+            yield Segment(text, palette[level] if level >= 0 else None)
+            start = i
 
 
 class ScaledSparkline(Sparkline):

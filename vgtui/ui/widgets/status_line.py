@@ -39,29 +39,62 @@ class Status:
     detail: str = ""
 
 
-def status_text(status: Status) -> Text:
-    """Return the status line for ``status``; rate and elapsed only when given."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f" {status.state} ", style=STATE_STYLES.get(status.state, "bold"))
-    text.append(f"  epoch {status.epoch}/{status.epochs}")
-    text.append(f"  step {status.step}/{status.steps}")
+def status_fields(status: Status) -> list[tuple[int, str, str]]:
+    """Return the status line's fields as (priority, text, style), in screen order.
+
+    A lower priority number is more important; :func:`status_text` drops the
+    least important fields first when the line is too narrow.
+    """
+    fields = [
+        (0, f" {status.state} ", STATE_STYLES.get(status.state, "bold")),
+        (1, f"epoch {status.epoch}/{status.epochs}", ""),
+        (3, f"step {status.step}/{status.steps}", ""),
+    ]
     if status.loss is not None and status.accuracy is not None:
-        text.append(f"  loss {status.loss:.3f}  acc ")
-        if status.accuracy_before is not None:
-            text.append(f"{status.accuracy_before:.3f}→")
-        text.append(f"{status.accuracy:.3f}")
+        before = f"{status.accuracy_before:.3f}→" if status.accuracy_before is not None else ""
+        fields.append((5, f"loss {status.loss:.3f}", ""))
+        fields.append((2, f"acc {before}{status.accuracy:.3f}", ""))
     if status.rate is not None:
-        text.append(f"  {status.rate:,.0f} steps/s")
+        fields.append((4, f"{status.rate:,.0f} steps/s", ""))
     if status.elapsed is not None:
-        text.append(f"  {format_elapsed(status.elapsed)}")
+        fields.append((2, format_elapsed(status.elapsed), ""))
     if status.detail:
-        text.append(f"  {status.detail}", style="italic")
+        fields.append((1, status.detail, "italic"))
+    return fields
+
+
+def status_text(status: Status, width: int | None = None) -> Text:
+    """Return the status line, leaving out the least important fields to fit ``width``."""
+    fields = status_fields(status)
+    while width is not None and len(fields) > 1 and _length(fields) > width:
+        worst = max(range(1, len(fields)), key=lambda i: (fields[i][0], i))
+        del fields[worst]
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for i, (_, part, style) in enumerate(fields):
+        if i:
+            text.append("  ")
+        text.append(part, style=style)
     return text
+
+
+def _length(fields: list[tuple[int, str, str]]) -> int:
+    """Cells the fields take, with two spaces between neighbours."""
+    return sum(len(part) for _, part, _ in fields) + 2 * (len(fields) - 1)
 
 
 class StatusLine(Static):
     """One line saying what the run is doing."""
 
+    _status: Status | None = None
+
     def show(self, status: Status) -> None:
-        """Display ``status``."""
-        self.update(status_text(status))
+        """Display ``status``, as much of it as fits."""
+        if status == self._status:
+            return
+        self._status = status
+        self.update(status_text(status, self.size.width or None), layout=False)
+
+    def on_resize(self) -> None:
+        """Fit the line to its new width."""
+        if self._status is not None:
+            self.update(status_text(self._status, self.size.width or None), layout=False)
