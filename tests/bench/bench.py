@@ -13,9 +13,11 @@ import argparse
 import gc
 import os
 import resource
+import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -135,16 +137,29 @@ def main() -> int:
     print(f"tutorial eager loop:        {eager:.3f} ms/step")
     for act in ("sigmoid", "relu"):
         cfg = config.replace(activation=act)
-        fast = engine_ms_per_step(cfg)
-        plain = engine_ms_per_step(cfg, diagnostics=False)
+        pairs = [(engine_ms_per_step(cfg), engine_ms_per_step(cfg, False)) for _ in range(3)]
+        fast = statistics.median(p[0] for p in pairs)
+        plain = statistics.median(p[1] for p in pairs)
         print(
             f"engine, {act:7s}:            {fast:.4f} ms/step  ({eager / fast:.0f}x faster); "
             f"without diagnostics {plain:.4f} ms/step (diagnostics cost "
             f"{(fast / plain - 1) * 100:+.0f}% time, steps/s {1000 / fast:.0f} vs "
-            f"{1000 / plain:.0f})"
+            f"{1000 / plain:.0f}; medians of 3 alternating runs)"
         )
     firsts = [first_step_seconds(config.replace(activation=a)) for a in ("tanh", "relu", "elu")]
     print(f"time to a new run's first epoch: {' '.join(f'{s:.2f}' for s in firsts)} s")
+    if args.app:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        from tests.ui.throughput import app_ms_per_step
+
+        app_config = RunConfig(epochs=400)
+        alone = [engine_ms_per_step(app_config) for _ in range(3)]
+        in_app = [app_ms_per_step(app_config) for _ in range(3)]
+        a, b = statistics.median(alone), statistics.median(in_app)
+        print(
+            f"throughput with the app open (160x48, redrawing): {b:.4f} ms/step vs "
+            f"{a:.4f} alone: {a / b:.2f}x the headless throughput"
+        )
     growth, rows = long_run_growth_mb(args.long_steps)
     print(f"{args.long_steps:,}-step run: process grew {growth:.1f} MB; history keeps {rows} rows")
     return 0
