@@ -89,12 +89,12 @@ class FlatMLP:
         pres, outs = [], []
         layers = self.unpack(tf.convert_to_tensor(self.params))
         for kernel, bias in layers[:-1]:
-            pre = tf.matmul(h, kernel) + bias
+            pre = tf.nn.bias_add(tf.matmul(h, kernel), bias)
             h = self.activation(pre)
             pres.append(pre)
             outs.append(h)
         kernel, bias = layers[-1]
-        return tf.matmul(h, kernel) + bias, tf.stack(pres), tf.stack(outs)
+        return tf.nn.bias_add(tf.matmul(h, kernel), bias), tf.stack(pres), tf.stack(outs)
 
     def kernels(self) -> list[np.ndarray]:
         """The current kernels as numpy arrays, input side first."""
