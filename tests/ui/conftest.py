@@ -98,6 +98,18 @@ def fake_engine() -> FakeEngine:
     return FakeEngine()
 
 
+@pytest.fixture(scope="session")
+def diverged_stream() -> list[Record]:
+    """A recorded run forced to diverge: sgd, lr=100, relu, he_normal, depth 8, width 64."""
+    return load_stream(FIXTURES / "relu_diverged.npz")
+
+
+@pytest.fixture(scope="session")
+def deep_stream() -> list[Record]:
+    """A recorded sigmoid + normal run 32 hidden layers deep, four epochs."""
+    return load_stream(FIXTURES / "sigmoid_deep32.npz")
+
+
 Predicate = Callable[[], bool]
 
 

@@ -69,3 +69,12 @@ def test_sigmoid_run_without_color(snap_compare, streams, make_engine, monkeypat
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     assert app.no_color
     assert snap_compare(app, terminal_size=(80, 24), run_before=finished)
+
+
+def test_diverged_run(snap_compare, diverged_stream, make_engine) -> None:
+    config = RunConfig(
+        optimizer="sgd", lr=100.0, activation="relu", init="he_normal", depth=8, width=64
+    )
+    app = make_app(config, make_engine(diverged_stream), show_timing=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=finished)
+    assert app.run_state.history.view().summary.diverged_step == 3

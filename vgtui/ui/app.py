@@ -22,6 +22,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from vgtui.config import ACTIVATIONS, INITIALIZERS, RunConfig, cycle
+from vgtui.diagnosis import diagnose
 from vgtui.history import HistoryView
 from vgtui.records import RunSummary
 from vgtui.ui.comparison import ComparisonMixin
@@ -36,6 +37,7 @@ from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import Status, StatusLine
 from vgtui.ui.widgets.too_small import TooSmall
+from vgtui.ui.widgets.verdict_badge import VerdictBadge
 
 #: The smallest terminal the layout is drawn in; below it a note is shown.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -47,6 +49,8 @@ REFRESH_HZ = 10
 LAYERS_HZ = 5
 #: Chart redraws a second, at most, while a run goes on.
 CHART_HZ = 2
+#: Verdict re-diagnoses a second, at most, while a run goes on.
+VERDICT_HZ = 2
 #: Seconds quitting waits for the training thread before leaving without it.
 EXIT_GRACE = 0.5
 
@@ -111,12 +115,14 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self._seen: tuple[object, object] = (None, None)
         self._layers_pacer = Pacer(LAYERS_HZ)
         self._chart_pacer = Pacer(CHART_HZ)
+        self._verdict_pacer = Pacer(VERDICT_HZ)
         self._note_pacer = Pacer(REFRESH_HZ)
         self._last_view: HistoryView = self.run_state.history.view()
 
     def compose(self) -> ComposeResult:
         """Header, layer rows and chart, status line, the too-small note, footer."""
         yield RunHeader(id="header")
+        yield VerdictBadge(id="verdict")
         with Vertical(id="main"):
             yield LayerPanel(self.config.layer_names, id="layers")
             yield LossChart(id="chart")
@@ -127,6 +133,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
     def on_mount(self) -> None:
         """Show the first frame, start the first run and the redraw timer."""
         self.header_line = self.query_one(RunHeader)
+        self.verdict_badge = self.query_one(VerdictBadge)
         self.layer_panel = self.query_one(LayerPanel)
         self.loss_chart = self.query_one(LossChart)
         self.status_line = self.query_one(StatusLine)
@@ -282,6 +289,10 @@ class VgtuiApp(ComparisonMixin, App[int]):
             self.layer_panel.show(view, run.config.total_steps, self.log_scale)
         else:
             self._seen = (None, settings)  # come back for the layers
+        if self._verdict_pacer.due((view.version, id(run)), urgent):
+            self.verdict_badge.show(*diagnose(view))
+        else:
+            self._seen = (None, settings)  # come back for the verdict
         self.engine_seen = self.engine_seen or view.start is not None
         if view.start is not None and view.start.device != self.device:
             self.device = view.start.device
@@ -307,6 +318,9 @@ class VgtuiApp(ComparisonMixin, App[int]):
             state = "compiling"
         if run.pause.is_set() and view.state in ("loading", "training"):
             state = "paused"
+        diverged = _diverged_at(view)
+        if diverged:
+            state = diverged
         latest = view.latest
         detail = view.error if view.state == "failed" and view.error else ""
         done = view.summary is not None and view.state == "done"
@@ -323,6 +337,22 @@ class VgtuiApp(ComparisonMixin, App[int]):
             loss=latest.loss if latest else None,
             detail=detail,
         )
+
+
+def _diverged_at(view: HistoryView) -> str:
+    """Return "diverged at step N (layer)" once the run has diverged, else ""."""
+    latest = view.latest
+    if latest is None or latest.diverged_step is None:
+        return ""
+    code = latest.diverged_layer
+    names = view.start.layer_names if view.start else ()
+    if code is None or code < 0:
+        layer = "loss"
+    elif code < len(names):
+        layer = names[code]
+    else:
+        layer = f"layer {code + 1}"
+    return f"diverged at step {latest.diverged_step} ({layer})"
 
 
 def _rounded(rate: float | None) -> float | None:

@@ -46,7 +46,7 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
     least important fields first when the line is too narrow.
     """
     fields = [
-        (0, f" {status.state} ", STATE_STYLES.get(status.state, "bold")),
+        (0, f" {status.state} ", _state_style(status.state)),
         (1, f"epoch {status.epoch}/{status.epochs}", ""),
         (3, f"step {status.step}/{status.steps}", ""),
     ]
@@ -61,6 +61,13 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
     if status.detail:
         fields.append((1, status.detail, "italic"))
     return fields
+
+
+def _state_style(state: str) -> str:
+    """Style of the state's label; any "diverged at …" state is red."""
+    if state.startswith("diverged"):
+        return "bold white on red"
+    return STATE_STYLES.get(state, "bold")
 
 
 def status_text(status: Status, width: int | None = None) -> Text:

@@ -1,0 +1,84 @@
+"""Pilot tests of the diagnostics on screen: the verdict badge and a diverging run."""
+
+from __future__ import annotations
+
+from vgtui.config import RunConfig
+from vgtui.ui.app import make_app
+from vgtui.ui.widgets.layer_panel import LayerPanel
+from vgtui.ui.widgets.status_line import StatusLine
+from vgtui.ui.widgets.verdict_badge import VerdictBadge
+
+DIVERGING = RunConfig(
+    optimizer="sgd", lr=100.0, activation="relu", init="he_normal", depth=8, width=64
+)
+
+
+def status(app) -> str:
+    return app.query_one(StatusLine).content.plain
+
+
+def badge(app) -> str:
+    return app.query_one(VerdictBadge).content.plain
+
+
+async def test_sigmoid_run_reads_vanishing(streams, make_engine, wait_until) -> None:
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.pause()
+        app.redraw()
+        assert badge(app).startswith(" VANISHING ")
+        assert "decades" in badge(app)
+
+
+async def test_relu_run_reads_healthy(streams, make_engine, wait_until) -> None:
+    app = make_app(
+        RunConfig(activation="relu"), make_engine(streams[("relu", "normal")]), show_timing=False
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.pause()
+        app.redraw()
+        assert badge(app).startswith(" HEALTHY ")
+
+
+async def test_diverged_run_names_step_and_layer_and_keys_still_work(
+    diverged_stream, make_engine, wait_until
+) -> None:
+    engine = make_engine(diverged_stream)
+    app = make_app(DIVERGING, engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.pause()
+        app.redraw()
+        assert "diverged at step 3 (dense_8)" in status(app)
+        assert badge(app).startswith(" DIVERGED ")
+        view = app.run_state.history.view()
+        assert view.steps_done == 3, "the recorded steps were dropped"
+        panel = app.query_one(LayerPanel)
+        assert "1e" in str(panel.query_one("#sd-title").content), "the rows were cleared"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(engine.configs) == 2)
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: len(engine.configs) == 3)
+        assert engine.configs[-1].activation != "relu"
+        assert engine.most_running == 1
+
+
+async def test_real_engine_diverges_and_the_app_says_so(wait_until) -> None:
+    app = make_app(DIVERGING, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done", limit=120)
+        await pilot.pause()
+        app.redraw()
+        assert "diverged at step" in status(app)
+        assert badge(app).startswith(" DIVERGED ")
+        summary = app.run_state.history.view().summary
+        assert summary is not None and summary.diverged_step is not None
+        assert f"({summary.diverged_layer})" in status(app)
+
+
+def test_fixture_really_diverges(diverged_stream) -> None:
+    assert diverged_stream[-1].diverged_step == 3
+    assert diverged_stream[-1].diverged_layer == "dense_8"
