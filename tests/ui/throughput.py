@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -67,18 +68,26 @@ def engine_ms_per_step(config: RunConfig) -> float:
 
 
 def app_ms_per_step(config: RunConfig, size: tuple[int, int] = (160, 48)) -> float:
-    """Train ``config`` inside the app at ``size``, redrawing as usual; return ms/step."""
-    from vgtui.ui.app import make_app
+    """Train ``config`` inside the app at ``size``, redrawing as usual; return ms/step.
+
+    The thread switch interval is set as :func:`vgtui.ui.app.run_app` sets it.
+    """
+    from vgtui.ui.app import SWITCH_INTERVAL, make_app
 
     stamps = _Stamps()
 
     async def main() -> None:
         app = make_app(config, lambda c: _StampedTrainer(c, stamps))
         async with app.run_test(size=size) as pilot:
-            while app.run_state.history.view().state not in ("done", "failed"):
-                await pilot.pause(0.05)
+            while not app.run_state.ended.is_set():
+                await pilot.pause(0.25)
 
-    asyncio.run(main())
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        asyncio.run(main())
+    finally:
+        sys.setswitchinterval(switch_interval)
     return stamps.ms_per_step()
 
 

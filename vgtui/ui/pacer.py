@@ -21,6 +21,11 @@ class Pacer:
         self._key: Hashable = object()
         self._time = float("-inf")
 
+    @property
+    def key(self) -> Hashable:
+        """The key drawn last."""
+        return self._key
+
     def due(self, key: Hashable, urgent: bool = False) -> bool:
         """Return whether to draw ``key`` now; if so, note it as drawn."""
         if key == self._key:
