@@ -82,3 +82,43 @@ async def test_real_engine_diverges_and_the_app_says_so(wait_until) -> None:
 def test_fixture_really_diverges(diverged_stream) -> None:
     assert diverged_stream[-1].diverged_step == 3
     assert diverged_stream[-1].diverged_layer == "dense_8"
+
+
+async def test_w_switches_rows_to_weights_and_back(streams, make_engine, wait_until) -> None:
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.pause()
+        app.redraw()
+        panel = app.query_one(LayerPanel)
+
+        def titles() -> str:
+            return str(panel.query_one("#mean-title").content)
+
+        def first_value() -> str:
+            return str(panel.query(".grad-mean-value").first().content)
+
+        latest = app.run_state.history.view().latest.layer_means()
+        assert titles().startswith("grad mean")
+        assert first_value() == f"{latest[0, 0]:+.1e}"
+        await pilot.press("w")
+        await pilot.pause()
+        assert titles().startswith("weight mean")
+        assert first_value() == f"{latest[0, 3]:+.1e}"
+        await pilot.press("w")
+        await pilot.pause()
+        assert titles().startswith("grad mean")
+
+
+async def test_rows_show_decades_and_dead_share(streams, make_engine, wait_until) -> None:
+    engine = make_engine(streams[("relu", "normal")])
+    app = make_app(RunConfig(activation="relu"), engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.pause()
+        app.redraw()
+        panel = app.query_one(LayerPanel)
+        health = [str(label.content) for label in panel.query(".layer-row .health")]
+        assert health[1] == "+0.7d  40%"  # dense_2: 40% of its units dead at the end
+        assert health[-1] == ""  # the output layer is the reference
+        assert str(panel.query_one("#health-title").content) == "vs out dead"

@@ -78,3 +78,15 @@ def test_diverged_run(snap_compare, diverged_stream, make_engine) -> None:
     app = make_app(config, make_engine(diverged_stream), show_timing=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=finished)
     assert app.run_state.history.view().summary.diverged_step == 3
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_weight_view(snap_compare, streams, make_engine, size) -> None:
+    async def weights_of_finished_run(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("w")
+        await drawn(pilot)
+
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=weights_of_finished_run)
+    assert app.weight_view

@@ -86,6 +86,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
         Binding("r", "restart", "restart"),
         Binding("p,space", "pause", "pause"),
         Binding("l", "scale", "log/linear"),
+        Binding("w", "weights", "grad/weights"),
         Binding("s", "sweep('activation')", "sweep"),
         Binding("S", "sweep('init')", "sweep inits", show=False),
         Binding("c", "compare", "compare"),
@@ -106,6 +107,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self.run_factory: RunFactory = run_factory or engine_run_factory
         self.show_timing = show_timing
         self.log_scale = True
+        self.weight_view = False
         self.device: str | None = None
         self.engine_seen = False
         self.run_state = Run(config)
@@ -246,6 +248,11 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self.log_scale = not self.log_scale
         self.redraw()
 
+    def action_weights(self) -> None:
+        """Switch the layer rows between the gradients and the weights (kernel mean, SD)."""
+        self.weight_view = not self.weight_view
+        self.redraw()
+
     def action_help(self) -> None:
         """Open the help screen."""
         if not isinstance(self.screen, HelpScreen):
@@ -273,7 +280,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
                 self.too_small.show(size.width, size.height, MIN_WIDTH, MIN_HEIGHT)
             return
         version = run.history.version
-        settings = (id(run), self.log_scale, size, run.pause.is_set())
+        settings = (id(run), self.log_scale, self.weight_view, size, run.pause.is_set())
         if (version, settings) == self._seen:
             if self.show_timing:
                 self._show_status(run, None)
@@ -286,7 +293,9 @@ class VgtuiApp(ComparisonMixin, App[int]):
                 view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs
             )
         if self._layers_pacer.due((view.version, settings), urgent):
-            self.layer_panel.show(view, run.config.total_steps, self.log_scale)
+            self.layer_panel.show(
+                view, run.config.total_steps, self.log_scale, weights=self.weight_view
+            )
         else:
             self._seen = (None, settings)  # come back for the layers
         if self._verdict_pacer.due((view.version, id(run)), urgent):

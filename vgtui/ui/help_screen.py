@@ -17,6 +17,7 @@ HELP_TEXT = """\
   [b]r[/b]          restart with the same settings
   [b]p[/b], [b]space[/b]   pause / resume training
   [b]l[/b]          gradient SD on a log10 / linear scale
+  [b]w[/b]          layer rows: gradients / weights (kernel mean and SD)
   [b]s[/b] / [b]S[/b]      sweep: train this network with each of sigmoid, tanh, relu /
              normal, glorot_uniform, he_normal in turn (a switch key cancels)
   [b]c[/b]          compare the kept runs (every run is kept when it ends or is
@@ -28,6 +29,10 @@ HELP_TEXT = """\
   One row per Dense layer, input side at the top: the mean and the SD of
   its kernel gradient over the run, then the latest values. All rows share
   the scale named in the title line; the chart shows loss and accuracy.
+  "vs out" is the layer's gradient SD against the output layer's, in
+  decades (-2.0d: a hundred times smaller), then the share of saturated
+  (sigmoid, tanh) or dead (relu family) units. The badge under the header
+  is the run's verdict: healthy, vanishing, exploding or diverged.
 
 [b]How vanishing gradients look[/b]
   Sigmoid with a normal(0, 1) initializer: gradient SDs stay around

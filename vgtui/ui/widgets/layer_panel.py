@@ -1,4 +1,10 @@
-"""The per-layer panel: a title line and one LayerRow per Dense layer."""
+"""The per-layer panel: a title line and one LayerRow per Dense layer.
+
+The rows show the kernel gradient's mean and SD, or (the weight view) the
+kernel's own mean and SD, and each layer's health: its gradient SD against the
+output layer's, in decades, and the share of saturated (sigmoid, tanh) or dead
+(relu family) units, each from the latest epoch.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label
 
+from vgtui.diagnosis import decades_below_output
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
 from vgtui.ui.series import columns, log10_magnitude, log_bounds, symmetric_bounds, zero_bounds
@@ -14,6 +21,10 @@ from vgtui.ui.widgets.layer_row import LayerRow
 
 MEAN = STAT_INDEX["grad_mean"]
 SD = STAT_INDEX["grad_sd"]
+WEIGHT_MEAN = STAT_INDEX["weight_mean"]
+WEIGHT_SD = STAT_INDEX["weight_sd"]
+SATURATION = STAT_INDEX["saturation"]
+DEAD = STAT_INDEX["dead"]
 
 
 class LayerPanel(VerticalScroll, can_focus=False):
@@ -23,6 +34,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
         """Create the panel with a row for each of ``layer_names``, input side first."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.layer_names = layer_names
+        self.weights = False
 
     def compose(self) -> ComposeResult:
         """Yield the title line, then the rows."""
@@ -32,11 +44,23 @@ class LayerPanel(VerticalScroll, can_focus=False):
             yield Label("", classes="value")
             yield Label("grad SD", id="sd-title", classes="title")
             yield Label("", classes="value")
+            yield Label("vs out", id="health-title", classes="health")
         for name in self.layer_names:
             yield LayerRow(name, classes="layer-row")
 
-    def show(self, view: HistoryView, total_steps: int, log_scale: bool) -> None:
-        """Redraw every row from ``view``; the run is ``total_steps`` long."""
+    def show(
+        self, view: HistoryView, total_steps: int, log_scale: bool, weights: bool = False
+    ) -> None:
+        """Redraw every row from ``view``; the run is ``total_steps`` long.
+
+        Args:
+            view: the run's records.
+            total_steps: the run's length, the width of the x axis.
+            log_scale: draw the SD on a log10 scale.
+            weights: draw the kernel's mean and SD instead of its gradient's.
+
+        """
+        self.weights = weights
         rows = list(self.query(LayerRow))
         if not rows:
             return
@@ -55,8 +79,9 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 )
             self._titles(None, None, log_scale)
             return
-        means = view.step_stats[:, :, MEAN]
-        sds = view.step_stats[:, :, SD]
+        mean_index, sd_index = (WEIGHT_MEAN, WEIGHT_SD) if weights else (MEAN, SD)
+        means = view.step_stats[:, :, mean_index]
+        sds = view.step_stats[:, :, sd_index]
         if log_scale:
             sds = log10_magnitude(sds)
         mean_cols = [columns(view.step_x, means[:, i], total_steps, width) for i in range(layers)]
@@ -70,10 +95,28 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 mean_bounds,
                 sd_cols[i],
                 sd_bounds,
-                None if latest is None else float(latest[i, MEAN]),
-                None if latest is None else float(latest[i, SD]),
+                None if latest is None else float(latest[i, mean_index]),
+                None if latest is None else float(latest[i, sd_index]),
             )
+        self._health(rows, latest)
         self._titles(mean_bounds, sd_bounds, log_scale)
+
+    def _health(self, rows: list[LayerRow], latest: np.ndarray | None) -> None:
+        """Show each layer's decades from the output layer and its saturated or dead share."""
+        if latest is None:
+            for row in rows:
+                row.show_health(np.nan, np.nan)
+            return
+        decades = decades_below_output(latest[None, :, SD])[0]
+        saturation, dead = latest[:, SATURATION], latest[:, DEAD]
+        fraction = np.where(np.isfinite(saturation), saturation, dead)
+        kind = "sat" if np.isfinite(saturation).any() else "dead" if np.isfinite(dead).any() else ""
+        for i, row in enumerate(rows):
+            row.show_health(np.nan if i == len(rows) - 1 else decades[i], fraction[i])
+        title = f"vs out {kind}".rstrip()
+        label = self.query_one("#health-title", Label)
+        if str(label.content) != title:
+            label.update(title, layout=False)
 
     def _titles(
         self,
@@ -82,15 +125,22 @@ class LayerPanel(VerticalScroll, can_focus=False):
         log_scale: bool,
     ) -> None:
         """Name the shared scale of each column in the title line."""
-        mean = "grad mean"
+        what = "weight" if self.weights else "grad"
+        mean = f"{what} mean"
         if mean_bounds is not None:
             mean += f"  ±{mean_bounds[1]:.0e}"
         scale = "log" if log_scale else "linear"
-        sd = f"grad SD ({scale})"
+        sd = f"{what} SD ({scale})"
+        short = f"SD {scale}"
         if sd_bounds is not None:
             if log_scale:
-                sd += f"  1e{sd_bounds[0]:+.0f}…1e{sd_bounds[1]:+.0f}"
+                bounds = f"1e{sd_bounds[0]:+.0f}…1e{sd_bounds[1]:+.0f}"
             else:
-                sd += f"  0…{sd_bounds[1]:.0e}"
+                bounds = f"0…{sd_bounds[1]:.0e}"
+            sd += f"  {bounds}"
+            short += f" {bounds}"
+        sd_label = self.query_one("#sd-title", Label)
+        if 0 < sd_label.size.width < len(sd):  # narrow: keep the scale, drop the words
+            sd = short
         self.query_one("#mean-title", Label).update(mean, layout=False)
-        self.query_one("#sd-title", Label).update(sd, layout=False)
+        sd_label.update(sd, layout=False)

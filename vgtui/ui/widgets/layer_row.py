@@ -1,6 +1,8 @@
-"""One Dense layer's row: its name, gradient mean and SD sparklines, latest values."""
+"""One Dense layer's row: its name, mean and SD sparklines, latest values, health."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from textual.app import ComposeResult
@@ -26,6 +28,7 @@ class LayerRow(Horizontal):
         yield Label("—", classes="value grad-mean-value")
         yield ScaledSparkline([], classes="grad-sd")
         yield Label("—", classes="value grad-sd-value")
+        yield Label("", classes="health")
 
     @property
     def columns_wide(self) -> int:
@@ -57,3 +60,25 @@ class LayerRow(Horizontal):
             label = self.query_one(selector, Label)
             if str(label.content) != text:
                 label.update(text, layout=False)
+
+    def show_health(self, decades: float, fraction: float) -> None:
+        """Show the gradient SD against the output layer's and the saturated or dead share.
+
+        Args:
+            decades: log10 of this layer's gradient SD over the output layer's; NaN: none.
+            fraction: saturated or dead fraction of the layer's units; NaN: not applicable.
+
+        """
+        if not self.query(".health"):
+            return
+        text = health_text(decades, fraction)
+        label = self.query_one(".health", Label)
+        if str(label.content) != text:
+            label.update(text, layout=False)
+
+
+def health_text(decades: float, fraction: float) -> str:
+    """Return e.g. ``-1.6d  12%``: decades from the output layer's SD, then the fraction."""
+    left = f"{decades:+.1f}d" if math.isfinite(decades) else ""
+    right = f"{fraction:4.0%}" if math.isfinite(fraction) else ""
+    return f"{left:>5} {right:>4}".rstrip()
