@@ -122,3 +122,22 @@ async def test_rows_show_decades_and_dead_share(streams, make_engine, wait_until
         assert health[1] == "+0.7d  40%"  # dense_2: 40% of its units dead at the end
         assert health[-1] == ""  # the output layer is the reference
         assert str(panel.query_one("#health-title").content) == "vs out dead"
+
+
+async def test_h_switches_between_rows_and_heatmap(streams, make_engine, wait_until) -> None:
+    from vgtui.ui.widgets.heatmap import GradientHeatmap
+
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await pilot.pause()
+        app.redraw()
+        heatmap, panel = app.query_one(GradientHeatmap), app.query_one(LayerPanel)
+        assert panel.display and not heatmap.display  # five rows fit at 80x24
+        await pilot.press("h")
+        await pilot.pause()
+        assert heatmap.display and not panel.display
+        assert (heatmap._grid >= 0).all(), "a finished run leaves no blank cell"
+        await pilot.press("h")
+        await pilot.pause()
+        assert panel.display and not heatmap.display

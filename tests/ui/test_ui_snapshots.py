@@ -90,3 +90,10 @@ def test_weight_view(snap_compare, streams, make_engine, size) -> None:
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     assert snap_compare(app, terminal_size=size, run_before=weights_of_finished_run)
     assert app.weight_view
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_heatmap_at_depth_32(snap_compare, deep_stream, make_engine, size) -> None:
+    app = make_app(deep_stream[0].config, make_engine(deep_stream), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=finished)
+    assert app.heatmap_shown(), "33 layer rows fit?"

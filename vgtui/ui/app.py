@@ -32,6 +32,7 @@ from vgtui.ui.run import Run, RunFactory, engine_run_factory
 from vgtui.ui.run_store import RunStore
 from vgtui.ui.sweep_queue import SweepQueue
 from vgtui.ui.terminal import screen_to_ourselves
+from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
@@ -87,6 +88,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
         Binding("p,space", "pause", "pause"),
         Binding("l", "scale", "log/linear"),
         Binding("w", "weights", "grad/weights"),
+        Binding("h", "heatmap", "heatmap"),
         Binding("s", "sweep('activation')", "sweep"),
         Binding("S", "sweep('init')", "sweep inits", show=False),
         Binding("c", "compare", "compare"),
@@ -108,6 +110,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self.show_timing = show_timing
         self.log_scale = True
         self.weight_view = False
+        self.heatmap_toggled = False
         self.device: str | None = None
         self.engine_seen = False
         self.run_state = Run(config)
@@ -127,6 +130,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
         yield VerdictBadge(id="verdict")
         with Vertical(id="main"):
             yield LayerPanel(self.config.layer_names, id="layers")
+            yield GradientHeatmap(len(self.config.layer_names), id="heatmap")
             yield LossChart(id="chart")
         yield StatusLine(id="status")
         yield TooSmall(id="too-small")
@@ -137,6 +141,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self.header_line = self.query_one(RunHeader)
         self.verdict_badge = self.query_one(VerdictBadge)
         self.layer_panel = self.query_one(LayerPanel)
+        self.gradient_heatmap = self.query_one(GradientHeatmap)
         self.loss_chart = self.query_one(LossChart)
         self.status_line = self.query_one(StatusLine)
         self.too_small = self.query_one(TooSmall)
@@ -248,6 +253,19 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self.log_scale = not self.log_scale
         self.redraw()
 
+    def action_heatmap(self) -> None:
+        """Switch between the layer rows and the gradient-flow heatmap."""
+        self.heatmap_toggled = not self.heatmap_toggled
+        self.redraw()
+
+    def heatmap_shown(self) -> bool:
+        """Whether the heatmap stands in for the layer rows: they do not fit, or ``h``."""
+        height = self.size.height
+        row_lines = 2 if height >= TALL_HEIGHT else 1
+        needed = 1 + len(self.config.layer_names) * row_lines
+        room = int((height - 4) * 0.6)  # header, verdict, status and footer; 60% of the rest
+        return (needed > room) != self.heatmap_toggled
+
     def action_weights(self) -> None:
         """Switch the layer rows between the gradients and the weights (kernel mean, SD)."""
         self.weight_view = not self.weight_view
@@ -280,7 +298,8 @@ class VgtuiApp(ComparisonMixin, App[int]):
                 self.too_small.show(size.width, size.height, MIN_WIDTH, MIN_HEIGHT)
             return
         version = run.history.version
-        settings = (id(run), self.log_scale, self.weight_view, size, run.pause.is_set())
+        heat = self.heatmap_shown()
+        settings = (id(run), self.log_scale, self.weight_view, heat, size, run.pause.is_set())
         if (version, settings) == self._seen:
             if self.show_timing:
                 self._show_status(run, None)
@@ -293,9 +312,14 @@ class VgtuiApp(ComparisonMixin, App[int]):
                 view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs
             )
         if self._layers_pacer.due((view.version, settings), urgent):
-            self.layer_panel.show(
-                view, run.config.total_steps, self.log_scale, weights=self.weight_view
-            )
+            self.layer_panel.display = not heat
+            self.gradient_heatmap.display = heat
+            if heat:
+                self.gradient_heatmap.show(view, run.config.total_steps)
+            else:
+                self.layer_panel.show(
+                    view, run.config.total_steps, self.log_scale, weights=self.weight_view
+                )
         else:
             self._seen = (None, settings)  # come back for the layers
         if self._verdict_pacer.due((view.version, id(run)), urgent):

@@ -18,6 +18,8 @@ HELP_TEXT = """\
   [b]p[/b], [b]space[/b]   pause / resume training
   [b]l[/b]          gradient SD on a log10 / linear scale
   [b]w[/b]          layer rows: gradients / weights (kernel mean and SD)
+  [b]h[/b]          gradient-flow heatmap / layer rows (the heatmap comes on its
+             own when the rows do not fit): dark = vanishing
   [b]s[/b] / [b]S[/b]      sweep: train this network with each of sigmoid, tanh, relu /
              normal, glorot_uniform, he_normal in turn (a switch key cancels)
   [b]c[/b]          compare the kept runs (every run is kept when it ends or is
