@@ -98,7 +98,7 @@ def diagnose(view: HistoryView) -> tuple[str, str]:
     if median <= VANISHING_DECADES or (median <= WEAK_DECADES and accuracy < STUCK_ACCURACY):
         return (
             "vanishing",
-            f"The first layer's gradient SD is {-median:.1f} decades ({10**-median:.0f}x) below "
+            f"The first layer's gradient SD is {-median:.1f} decades{_times(-median)} below "
             f"the output layer's (median over {view.steps_done} steps); accuracy {accuracy:.2f}.",
         )
     return (
@@ -106,6 +106,11 @@ def diagnose(view: HistoryView) -> tuple[str, str]:
         f"The first layer's gradient SD is {median:+.1f} decades from the output layer's "
         f"(median over {view.steps_done} steps); accuracy {accuracy:.2f}.",
     )
+
+
+def _times(decades: float) -> str:
+    """Return " (NNx)" for a factor under 1000, else nothing: decades say it better."""
+    return f" ({10**decades:.0f}x)" if decades < 3 else ""
 
 
 def _norm_growth(view: HistoryView) -> float:
