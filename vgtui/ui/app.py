@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -44,14 +45,19 @@ from vgtui.ui.widgets.verdict_badge import VerdictBadge
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 #: From this height on, layer rows are two lines tall.
 TALL_HEIGHT = 40
-#: Redraw checks a second (the status line is redrawn at this pace).
+#: Redraw checks a second.
 REFRESH_HZ = 10
+#: Status-line redraws a second, at most, while a run goes on.
+STATUS_HZ = 5
 #: Layer-row redraws a second, at most, while a run goes on.
-LAYERS_HZ = 5
+LAYERS_HZ = 2
 #: Chart redraws a second, at most, while a run goes on.
-CHART_HZ = 2
+CHART_HZ = 1
 #: Verdict re-diagnoses a second, at most, while a run goes on.
 VERDICT_HZ = 2
+#: Seconds the thread switch interval is set to while the app runs, so that the
+#: training thread gets the interpreter back soon after the screen has had it.
+SWITCH_INTERVAL = 0.001
 #: Seconds quitting waits for the training thread before leaving without it.
 EXIT_GRACE = 0.5
 
@@ -80,20 +86,21 @@ class VgtuiApp(ComparisonMixin, App[int]):
         (TALL_HEIGHT, "-tall"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Help and quit first, so that a narrow footer still shows them.
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
         Binding("a", "activation(1)", "activation"),
         Binding("A", "activation(-1)", "prev activation", show=False),
         Binding("i", "init(1)", "init"),
         Binding("I", "init(-1)", "prev init", show=False),
         Binding("r", "restart", "restart"),
         Binding("p,space", "pause", "pause"),
-        Binding("l", "scale", "log/linear"),
+        Binding("l", "scale", "log/lin"),
         Binding("w", "weights", "grad/weights"),
         Binding("h", "heatmap", "heatmap"),
         Binding("s", "sweep('activation')", "sweep"),
         Binding("S", "sweep('init')", "sweep inits", show=False),
         Binding("c", "compare", "compare"),
-        Binding("question_mark", "help", "help"),
-        Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
 
@@ -121,6 +128,8 @@ class VgtuiApp(ComparisonMixin, App[int]):
         self._layers_pacer = Pacer(LAYERS_HZ)
         self._chart_pacer = Pacer(CHART_HZ)
         self._verdict_pacer = Pacer(VERDICT_HZ)
+        self._status_pacer = Pacer(STATUS_HZ)
+        self._timer: Timer | None = None
         self._note_pacer = Pacer(REFRESH_HZ)
         self._last_view: HistoryView = self.run_state.history.view()
 
@@ -134,7 +143,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
             yield LossChart(id="chart")
         yield StatusLine(id="status")
         yield TooSmall(id="too-small")
-        yield Footer(id="footer")
+        yield Footer(id="footer", compact=True)
 
     def on_mount(self) -> None:
         """Show the first frame, start the first run and the redraw timer."""
@@ -152,7 +161,8 @@ class VgtuiApp(ComparisonMixin, App[int]):
 
     def on_unmount(self) -> None:
         """Stop training and redrawing when the app goes away."""
-        self._timer.stop()
+        if self._timer is not None:
+            self._timer.stop()
         self.run_state.cancel()
 
     # Runs ---------------------------------------------------------------
@@ -302,16 +312,18 @@ class VgtuiApp(ComparisonMixin, App[int]):
         settings = (id(run), self.log_scale, self.weight_view, heat, size, run.pause.is_set())
         if (version, settings) == self._seen:
             if self.show_timing:
-                self._show_status(run, None)
+                self._show_status(run, self._last_view, urgent=False)
             return
         view = run.history.view()
         urgent = settings != self._seen[1] or view.state in ("done", "stopped", "failed")
         self._seen = (version, settings)
-        if self._chart_pacer.due((view.version, id(run), size), urgent):
+        chart_key = (view.version, id(run), size)
+        if self._chart_pacer.due(chart_key, urgent):
             self.loss_chart.show(
                 view.epoch_x, view.epoch_loss, view.epoch_accuracy, run.config.epochs
             )
-        if self._layers_pacer.due((view.version, settings), urgent):
+        layers_key = (view.version, settings)
+        if self._layers_pacer.due(layers_key, urgent):
             self.layer_panel.display = not heat
             self.gradient_heatmap.display = heat
             if heat:
@@ -320,12 +332,9 @@ class VgtuiApp(ComparisonMixin, App[int]):
                 self.layer_panel.show(
                     view, run.config.total_steps, self.log_scale, weights=self.weight_view
                 )
-        else:
-            self._seen = (None, settings)  # come back for the layers
-        if self._verdict_pacer.due((view.version, id(run)), urgent):
+        verdict_key = (view.version, id(run))
+        if self._verdict_pacer.due(verdict_key, urgent):
             self.verdict_badge.show(*diagnose(view))
-        else:
-            self._seen = (None, settings)  # come back for the verdict
         self.engine_seen = self.engine_seen or view.start is not None
         if view.start is not None and view.start.device != self.device:
             self.device = view.start.device
@@ -333,13 +342,19 @@ class VgtuiApp(ComparisonMixin, App[int]):
         run.clock.observe(view.steps_done)
         if view.state in ("done", "stopped", "failed"):
             run.clock.stop()
-        self._show_status(run, view)
-
-    def _show_status(self, run: Run, view: HistoryView | None) -> None:
-        """Update the status line (``view`` None: only the clock has moved)."""
-        view = view or self._last_view
         self._last_view = view
-        self.status_line.show(self._status(run, view))
+        shown = self._show_status(run, view, urgent)
+        drawn = (self._chart_pacer.key, self._layers_pacer.key, self._verdict_pacer.key)
+        if not shown or drawn != (chart_key, layers_key, verdict_key):
+            self._seen = (None, settings)  # something is behind: come back next tick
+
+    def _show_status(self, run: Run, view: HistoryView, urgent: bool) -> bool:
+        """Update the status line at its pace; return whether it is up to date."""
+        status = self._status(run, view)
+        if self._status_pacer.due(status, urgent) or self._status_pacer.key == status:
+            self.status_line.show(status)
+            return True
+        return False
 
     def _status(self, run: Run, view: HistoryView) -> Status:
         """Return what the status line says about ``run``."""
@@ -425,12 +440,16 @@ def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, app.exit, 128 + signum)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         with screen_to_ourselves():
             app.run(loop=loop)
     except BaseException:
         app.stop_training()
         raise
+    finally:
+        sys.setswitchinterval(switch_interval)
     status = app.return_code or 0
     ended = app.stop_training()
     if exit_process or (ended is not None and not ended.wait(EXIT_GRACE)):
