@@ -315,7 +315,12 @@ class VgtuiApp(ComparisonMixin, App[int]):
                 self._show_status(run, self._last_view, urgent=False)
             return
         view = run.history.view()
-        urgent = settings != self._seen[1] or view.state in ("done", "stopped", "failed")
+        first_epoch = view.latest is not None and view.latest.epoch == 1
+        urgent = (
+            settings != self._seen[1]
+            or view.state in ("done", "stopped", "failed")
+            or first_epoch  # a new run's first numbers go on screen at once
+        )
         self._seen = (version, settings)
         chart_key = (view.version, id(run), size)
         if self._chart_pacer.due(chart_key, urgent):
