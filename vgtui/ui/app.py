@@ -334,9 +334,11 @@ class VgtuiApp(ComparisonMixin, App[int]):
             if heat:
                 self.gradient_heatmap.show(view, run.config.total_steps)
             else:
-                self.layer_panel.show(
+                complete = self.layer_panel.show(
                     view, run.config.total_steps, self.log_scale, weights=self.weight_view
                 )
+                if not complete:
+                    self._layers_pacer.forget()  # not laid out yet: try again next tick
         verdict_key = (view.version, id(run))
         if self._verdict_pacer.due(verdict_key, urgent):
             self.verdict_badge.show(*diagnose(view))

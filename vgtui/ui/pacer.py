@@ -26,6 +26,11 @@ class Pacer:
         """The key drawn last."""
         return self._key
 
+    def forget(self) -> None:
+        """Forget what was drawn, so that the next call with any key is due."""
+        self._key = object()
+        self._time = float("-inf")
+
     def due(self, key: Hashable, urgent: bool = False) -> bool:
         """Return whether to draw ``key`` now; if so, note it as drawn."""
         if key == self._key:

@@ -50,8 +50,11 @@ class LayerPanel(VerticalScroll, can_focus=False):
 
     def show(
         self, view: HistoryView, total_steps: int, log_scale: bool, weights: bool = False
-    ) -> None:
+    ) -> bool:
         """Redraw every row from ``view``; the run is ``total_steps`` long.
+
+        Returns False where the rows could not be drawn yet (not composed or
+        not laid out), so that the caller tries again.
 
         Args:
             view: the run's records.
@@ -62,8 +65,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
         """
         self.weights = weights
         rows = list(self.query(LayerRow))
-        if not rows:
-            return
+        if not rows or not self.query("#health-title"):
+            return False
         width = rows[0].columns_wide
         layers = view.step_stats.shape[1] if view.step_stats.ndim == 3 else 0
         latest = view.latest.layer_means() if view.latest is not None else None
@@ -78,7 +81,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
                     None,
                 )
             self._titles(None, None, log_scale)
-            return
+            return width > 0
         mean_index, sd_index = (WEIGHT_MEAN, WEIGHT_SD) if weights else (MEAN, SD)
         means = view.step_stats[:, :, mean_index]
         sds = view.step_stats[:, :, sd_index]
@@ -100,6 +103,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
             )
         self._health(rows, latest)
         self._titles(mean_bounds, sd_bounds, log_scale)
+        return True
 
     def _health(self, rows: list[LayerRow], latest: np.ndarray | None) -> None:
         """Show each layer's decades from the output layer and its saturated or dead share."""
@@ -139,8 +143,11 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 bounds = f"0…{sd_bounds[1]:.0e}"
             sd += f"  {bounds}"
             short += f" {bounds}"
-        sd_label = self.query_one("#sd-title", Label)
+        sd_found, mean_found = self.query("#sd-title"), self.query("#mean-title")
+        if not sd_found or not mean_found:
+            return  # the title line is not composed yet
+        sd_label = sd_found.first(Label)
         if 0 < sd_label.size.width < len(sd):  # narrow: keep the scale, drop the words
             sd = short
-        self.query_one("#mean-title", Label).update(mean, layout=False)
+        mean_found.first(Label).update(mean, layout=False)
         sd_label.update(sd, layout=False)
