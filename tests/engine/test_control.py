@@ -69,3 +69,17 @@ def test_divergence_stops_the_run_and_names_the_step_and_layer():
     last_grads = bad.step_stats[-1, :, 1]
     assert not np.isfinite(bad.step_loss[-1]) or not np.isfinite(last_grads).all()
     assert math.isfinite(summary.final_loss)
+
+
+def test_restarting_many_times_compiles_once_a_shape():
+    from vgtui.engine import trainer as trainer_module
+
+    config = RunConfig(epochs=1, activation="elu", depth=3, width=7)
+    networks = set()
+    for seed in range(5):
+        t = Trainer(config.replace(seed=seed))
+        networks.add(id(t.network))
+        t.run(lambda record: None, threading.Event())
+    assert len(networks) == 1
+    key = trainer_module.shape_key(config, True)
+    assert len(trainer_module._POOL[key]) == 1  # given back after each run

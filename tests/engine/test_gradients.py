@@ -73,10 +73,11 @@ def test_first_step_gradient_stats_match_finite_differences(activation):
 def test_weight_stats_are_those_of_the_kernels_after_the_update():
     config = RunConfig(epochs=1, samples=64, batch_size=64)  # one step in all
     trainer = Trainer(config)
+    network = trainer.network  # the run gives it back when it ends
     records = []
     trainer.run(records.append, threading.Event())
     stats = next(r for r in records if isinstance(r, EpochRecord)).step_stats[0]
-    for layer, kernel in enumerate(trainer.model.kernels()):
+    for layer, kernel in enumerate(network.model.kernels()):
         assert stats[layer, STAT_INDEX["weight_mean"]] == pytest.approx(kernel.mean(), abs=1e-6)
         assert stats[layer, STAT_INDEX["weight_sd"]] == pytest.approx(kernel.std(), rel=1e-5)
 

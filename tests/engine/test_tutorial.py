@@ -67,3 +67,21 @@ def test_same_config_and_seed_give_identical_records():
         assert (a.loss, a.accuracy) == (b.loss, b.accuracy)
     other, _ = _run(epochs=3, activation="relu", seed=6)
     assert not np.array_equal(first[0].step_stats, other[0].step_stats)
+
+
+def test_a_reused_compiled_network_gives_the_records_of_a_fresh_one():
+    from vgtui.engine.trainer import CompiledNetwork
+
+    config = RunConfig(epochs=2, activation="tanh", seed=11)
+    first, _ = _run(**config.to_dict())
+    # Same shape, other seed, data, weights and learning rate: reuses the network.
+    _run(**config.replace(seed=12, init="he_normal", lr=0.01, noise=0.3).to_dict())
+    again, _ = _run(**config.to_dict())
+    records = []
+    fresh = Trainer(config)
+    fresh.network = CompiledNetwork(config)  # compiled anew, not from the pool
+    fresh.run(records.append, threading.Event())
+    new = [r for r in records if isinstance(r, EpochRecord)]
+    for a, b, c in zip(first, again, new, strict=True):
+        np.testing.assert_array_equal(a.step_stats, b.step_stats)
+        np.testing.assert_array_equal(a.step_stats, c.step_stats)

@@ -57,10 +57,7 @@ class FlatMLP:
         units = [config.width] * config.depth + [1]
         fan_ins = [INPUT_DIM, *units[:-1]]
         self.shapes = list(zip(fan_ins, units))
-        kernels = [
-            np.asarray(make_initializer(config.init, config.seed + i)(shape), np.float32).ravel()
-            for i, shape in enumerate(self.shapes)
-        ]
+        kernels = self._draw_kernels(config)
         biases = [np.zeros(out, np.float32) for _, out in self.shapes]
         self.sizes = [len(p) for p in kernels + biases]
         ids = [np.full(len(k), i) for i, k in enumerate(kernels)]
@@ -68,6 +65,19 @@ class FlatMLP:
         self.params = keras.Variable(np.concatenate(kernels + biases), name="params")
         self.segment_ids = tf.constant(np.concatenate(ids), tf.int32)
         self.kernel_sizes = tf.constant([len(k) for k in kernels], tf.float32)
+
+    def _draw_kernels(self, config: RunConfig) -> list[np.ndarray]:
+        """Draw each layer's initial kernel, flattened; layer i's seed is seed + i."""
+        return [
+            np.asarray(make_initializer(config.init, config.seed + i)(shape), np.float32).ravel()
+            for i, shape in enumerate(self.shapes)
+        ]
+
+    def reset(self, config: RunConfig) -> None:
+        """Give the parameters the initial values ``config`` draws (same shapes)."""
+        kernels = self._draw_kernels(config)
+        biases = np.zeros(sum(out for _, out in self.shapes), np.float32)
+        self.params.assign(np.concatenate([*kernels, biases]))
 
     @property
     def n_layers(self) -> int:

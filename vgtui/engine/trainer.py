@@ -44,26 +44,53 @@ def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
     return classes[config.optimizer](learning_rate=config.lr)
 
 
-class Trainer:
-    """Trains the network one RunConfig describes and records every step."""
+def shape_key(config: RunConfig, diagnostics: bool) -> tuple[object, ...]:
+    """What fixes a compiled network's graph: runs that share it share the compilation."""
+    return (
+        config.depth,
+        config.width,
+        config.activation,
+        config.optimizer,
+        config.samples,
+        config.batch_size,
+        diagnostics,
+    )
+
+
+class CompiledNetwork:
+    """The network, its optimizer, its data and its compiled training call.
+
+    Everything a run may change without changing the graph (weights, data,
+    seed, learning rate) lives in variables, so a new run of the same shape
+    (see :func:`shape_key`) reuses the compiled call: TensorFlow keeps every
+    traced function for the life of the process, so compiling anew on every
+    restart would grow memory without bound.
+    """
 
     def __init__(self, config: RunConfig, diagnostics: bool = True) -> None:
-        """Build the data, the network and the optimizer; compile on first use.
-
-        Args:
-            config: the run to train.
-            diagnostics: also measure saturated and dead units at every step.
-
-        """
+        """Build the network for ``config``'s shape; compile on first use."""
         self.config = config
         self.diagnostics = diagnostics
-        x, y = make_dataset(config)
-        self.x = tf.constant(x)
-        self.y = tf.constant(y[:, None])
         self.model = FlatMLP(config)
         self.optimizer = make_optimizer(config)
         self.optimizer.build([self.model.params])
+        self.x = tf.Variable(tf.zeros([config.samples, 2]), trainable=False)
+        self.y = tf.Variable(tf.zeros([config.samples, 1]), trainable=False)
+        self.seed = tf.Variable(0, dtype=tf.int32, trainable=False)
         self._chunk_fn = tf.function(self._train_chunk)
+        self.load(config)
+
+    def load(self, config: RunConfig) -> None:
+        """Start afresh for ``config`` (of this shape): its data, weights, seed and lr."""
+        self.config = config
+        x, y = make_dataset(config)
+        self.x.assign(x)
+        self.y.assign(y[:, None])
+        self.seed.assign(config.seed)
+        self.model.reset(config)
+        for variable in self.optimizer.variables:
+            variable.assign(tf.zeros_like(variable))
+        self.optimizer.learning_rate.assign(config.lr)
 
     @property
     def chunk_steps(self) -> int:
@@ -78,7 +105,7 @@ class Trainer:
 
     def _permutation(self, epoch: tf.Tensor) -> tf.Tensor:
         """A shuffle of the examples that depends only on the seed and the epoch."""
-        seed = tf.stack([tf.constant(self.config.seed, tf.int32), tf.cast(epoch, tf.int32)])
+        seed = tf.stack([tf.convert_to_tensor(self.seed), tf.cast(epoch, tf.int32)])
         keys = tf.random.stateless_uniform([self.config.samples], seed=seed)
         return tf.argsort(keys)
 
@@ -157,7 +184,7 @@ class Trainer:
         )
         return losses, accs, stats, code, full_loss, full_acc
 
-    def _call_chunk(self, epoch: int, start: int, stop: int, evaluate: bool) -> tuple:
+    def call_chunk(self, epoch: int, start: int, stop: int, evaluate: bool) -> tuple:
         """Run one compiled chunk and fetch its results as numpy, in one transfer."""
         out = self._chunk_fn(
             tf.constant(epoch, tf.int32),
@@ -169,8 +196,83 @@ class Trainer:
 
     def evaluate(self) -> tuple[float, float]:
         """Loss and accuracy of the network on all the data, as it is now."""
-        *_, loss, acc = self._call_chunk(0, 0, 0, True)
+        *_, loss, acc = self.call_chunk(0, 0, 0, True)
         return float(loss), float(acc)
+
+
+_POOL: dict[tuple[object, ...], list[CompiledNetwork]] = {}
+_POOL_LOCK = threading.Lock()
+
+
+def _acquire(config: RunConfig, diagnostics: bool) -> CompiledNetwork:
+    """Lend a compiled network of ``config``'s shape, loaded for ``config``."""
+    with _POOL_LOCK:
+        free = _POOL.get(shape_key(config, diagnostics))
+        network = free.pop() if free else None
+    if network is None:
+        return CompiledNetwork(config, diagnostics)
+    network.load(config)
+    return network
+
+
+def _release(network: CompiledNetwork) -> None:
+    """Take a lent network back for the next run of its shape."""
+    with _POOL_LOCK:
+        _POOL.setdefault(shape_key(network.config, network.diagnostics), []).append(network)
+
+
+class Trainer:
+    """Trains the network one RunConfig describes and records every step.
+
+    A Trainer borrows a compiled network of its config's shape (compiling
+    one if none is free) and gives it back when its run ends or it is closed.
+    """
+
+    def __init__(self, config: RunConfig, diagnostics: bool = True) -> None:
+        """Prepare a run of ``config``: data, initial weights, optimizer.
+
+        Args:
+            config: the run to train.
+            diagnostics: also measure saturated and dead units at every step.
+
+        """
+        self.config = config
+        self.diagnostics = diagnostics
+        self.network: CompiledNetwork | None = _acquire(config, diagnostics)
+
+    @property
+    def model(self) -> FlatMLP:
+        """The network's parameters and structure."""
+        return self._network.model
+
+    @property
+    def x(self) -> tf.Variable:
+        """The inputs of the data set, (samples, 2)."""
+        return self._network.x
+
+    @property
+    def y(self) -> tf.Variable:
+        """The labels of the data set, (samples, 1)."""
+        return self._network.y
+
+    @property
+    def _network(self) -> CompiledNetwork:
+        if self.network is None:
+            raise RuntimeError("this Trainer's run has ended; make a new Trainer")
+        return self.network
+
+    def batch_indices(self, epoch: int) -> np.ndarray:
+        """The order in which epoch ``epoch`` (1-based) visits the examples."""
+        return self._network.batch_indices(epoch)
+
+    def close(self) -> None:
+        """Give the compiled network back; the Trainer cannot run after this."""
+        network, self.network = self.network, None
+        if network is not None:
+            _release(network)
+
+    def __del__(self) -> None:
+        self.close()
 
     def run(
         self, emit: Emit, stop: threading.Event, pause: threading.Event | None = None
@@ -181,8 +283,22 @@ class Trainer:
         also returns. ``stop`` is checked between compiled calls; an epoch cut
         short by a stop is not emitted. While ``pause`` is set the loop waits.
         """
+        network = self._network
+        try:
+            return self._run(network, emit, stop, pause)
+        finally:
+            self.close()
+
+    def _run(
+        self,
+        network: CompiledNetwork,
+        emit: Emit,
+        stop: threading.Event,
+        pause: threading.Event | None,
+    ) -> RunSummary:
+        """Run the epochs on ``network``; see :meth:`run`."""
         cfg = self.config
-        loss_before, acc_before = self.evaluate()
+        loss_before, acc_before = network.evaluate()
         start = RunStart(cfg, device_name(), cfg.layer_names, acc_before, loss_before)
         emit(start)
         last: EpochRecord | None = None
@@ -207,15 +323,16 @@ class Trainer:
         self, epoch: int, steps_before: int, stop: threading.Event, pause: threading.Event | None
     ) -> EpochRecord | None:
         """Train one epoch in compiled chunks; None if a stop cut it short."""
+        network = self._network
         steps_per_epoch = self.config.steps_per_epoch
         parts = []
-        for begin in range(0, steps_per_epoch, self.chunk_steps):
+        for begin in range(0, steps_per_epoch, network.chunk_steps):
             while pause is not None and pause.is_set() and not stop.is_set():
                 stop.wait(0.05)
             if stop.is_set():
                 return None
-            end = min(begin + self.chunk_steps, steps_per_epoch)
-            parts.append(self._call_chunk(epoch, begin, end, end == steps_per_epoch))
+            end = min(begin + network.chunk_steps, steps_per_epoch)
+            parts.append(network.call_chunk(epoch, begin, end, end == steps_per_epoch))
             if parts[-1][3] != FINITE:
                 break
         losses, accs, stats = (np.concatenate([p[k] for p in parts]) for k in range(3))
