@@ -83,3 +83,20 @@ def test_clear_and_states():
     assert (history.view().state, history.view().error) == ("failed", "boom")
     history.clear()
     assert history.view().start is None and len(history.view().step_x) == 0
+
+
+def test_a_thinned_view_averages_neighbours_and_keeps_the_ends():
+    config = RunConfig()
+    history = History()
+    history.begin(RunStart(config, "CPU", config.layer_names, 0.5, 0.7))
+    for epoch in range(1, 101):
+        history.add(_record(epoch, 32, 5, epoch))
+    view = history.view()
+    thin = view.thinned(300)
+    assert len(thin.step_x) == len(thin.step_loss) == len(thin.step_stats) <= 300
+    assert thin.step_x[-1] == view.step_x[-1] == 3200
+    # Groups of 11 rows: the first averages steps 1..11, all of epoch 1.
+    assert thin.step_loss[0] == 1.0 and thin.step_stats[0, 0, 0] == 1.0
+    np.testing.assert_allclose(thin.step_loss.mean(), view.step_loss.mean(), rtol=0.01)
+    assert thin.epoch_x.tolist() == view.epoch_x.tolist()  # 100 rows: untouched
+    assert view.thinned(5000).step_x is view.step_x

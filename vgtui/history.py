@@ -8,6 +8,7 @@ averaged in pairs, so the whole run stays viewable at a coarser resolution.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 
@@ -137,6 +138,44 @@ class HistoryView:
     def steps_done(self) -> int:
         """Global number of the last recorded step, 0 before the first."""
         return self.latest.last_step if self.latest else 0
+
+    def thinned(self, max_rows: int) -> HistoryView:
+        """A copy whose series hold at most ``max_rows`` rows, neighbours averaged.
+
+        For keeping many ended runs: the shape of the run stays, the memory
+        it takes is bounded.
+        """
+        step = _thin(self.step_x, (self.step_loss, self.step_accuracy, self.step_stats), max_rows)
+        epoch = _thin(
+            self.epoch_x, (self.epoch_loss, self.epoch_accuracy, self.epoch_stats), max_rows
+        )
+        return dataclasses.replace(
+            self,
+            step_x=step[0],
+            step_loss=step[1],
+            step_accuracy=step[2],
+            step_stats=step[3],
+            epoch_x=epoch[0],
+            epoch_loss=epoch[1],
+            epoch_accuracy=epoch[2],
+            epoch_stats=epoch[3],
+        )
+
+
+def _thin(xs: np.ndarray, series: tuple[np.ndarray, ...], max_rows: int) -> tuple[np.ndarray, ...]:
+    """Average consecutive rows in groups so at most ``max_rows`` remain; x is each group's last."""
+    n = len(xs)
+    if n <= max_rows:
+        return (xs, *series)
+    group = -(-n // max_rows)
+    starts = np.arange(0, n, group)
+    ends = np.minimum(starts + group, n)
+    counts = ends - starts
+    out = [xs[ends - 1]]
+    for values in series:
+        sums = np.add.reduceat(values, starts, axis=0)
+        out.append(sums / counts.reshape(-1, *([1] * (values.ndim - 1))))
+    return tuple(out)
 
 
 class History:

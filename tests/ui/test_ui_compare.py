@@ -169,3 +169,24 @@ async def test_help_names_the_comparison_keys(fake_engine) -> None:
         text = str(app.screen.query_one("#help-text").content)
         for key in ("[b]c[/b]", "[b]s[/b]", "[b]S[/b]"):
             assert key in text
+
+
+def test_the_run_store_is_bounded_and_thins_what_it_keeps(streams) -> None:
+    from vgtui.history import History
+    from vgtui.records import EpochRecord, RunStart
+    from vgtui.ui.run_store import KEPT_ROWS, MAX_KEPT_RUNS, RunStore
+
+    history = History()
+    for record in streams[("sigmoid", "normal")]:
+        if isinstance(record, RunStart):
+            history.begin(record)
+        elif isinstance(record, EpochRecord):
+            history.add(record)
+    store = RunStore()
+    for _ in range(MAX_KEPT_RUNS + 5):
+        store.keep(RunConfig(), history.view())
+    assert len(store) == MAX_KEPT_RUNS
+    assert [run.number for run in store.runs][:2] == [6, 7]  # the oldest went first
+    kept = store.runs[-1].view
+    assert len(kept.step_x) <= KEPT_ROWS < len(history.view().step_x)
+    assert kept.step_x[-1] == history.view().step_x[-1]

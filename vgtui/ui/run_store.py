@@ -16,17 +16,27 @@ from vgtui.summary import summarize
 from vgtui.sweep import ComparisonRow
 
 SD = STAT_INDEX["grad_sd"]
+#: A kept run's series are averaged down to at most this many rows.
+KEPT_ROWS = 512
+#: The most runs kept; past it, the oldest is forgotten. With KEPT_ROWS, this
+#: bounds the memory of a session however many times it restarts.
+MAX_KEPT_RUNS = 100
 
 
 @dataclass(frozen=True)
 class KeptRun:
-    """One ended run: its number in the session, config, recorded history and summary."""
+    """One ended run: its number, config, history (thinned), summary and state.
+
+    ``first_layer_sd`` is the first hidden layer's median gradient SD, taken
+    from the whole history before it was thinned.
+    """
 
     number: int
     config: RunConfig
     view: HistoryView
     summary: RunSummary | None
     state: str
+    first_layer_sd: float
 
     @classmethod
     def from_view(cls, number: int, config: RunConfig, view: HistoryView) -> KeptRun:
@@ -40,7 +50,8 @@ class KeptRun:
         state = view.state
         if state == "done" and summary is not None and summary.diverged_step is not None:
             state = "diverged"
-        return cls(number, config, view, summary, state)
+        thin = view.thinned(KEPT_ROWS)
+        return cls(number, config, thin, summary, state, _median_first_layer_sd(view))
 
     @property
     def label(self) -> str:
@@ -53,18 +64,18 @@ class KeptRun:
         return ComparisonRow(self.config, self.summary, self.state)
 
     @property
-    def first_layer_sd(self) -> float:
-        """Median gradient SD of the first hidden layer over every recorded step (NaN if none)."""
-        sd = self.view.step_stats[:, 0, SD] if self.view.step_stats.ndim == 3 else np.zeros(0)
-        sd = sd[np.isfinite(sd)] if len(sd) else sd
-        return float(np.median(sd)) if len(sd) else math.nan
-
-    @property
     def final_grad_sd(self) -> np.ndarray:
         """Each layer's gradient SD averaged over the last recorded epoch (NaN if none)."""
         if len(self.view.epoch_stats) == 0:
             return np.full(len(self.config.layer_names), np.nan)
         return self.view.epoch_stats[-1, :, SD].copy()
+
+
+def _median_first_layer_sd(view: HistoryView) -> float:
+    """Median gradient SD of the first hidden layer over every recorded step (NaN if none)."""
+    sd = view.step_stats[:, 0, SD] if view.step_stats.ndim == 3 else np.zeros(0)
+    sd = sd[np.isfinite(sd)] if len(sd) else sd
+    return float(np.median(sd)) if len(sd) else math.nan
 
 
 class RunStore:
@@ -81,12 +92,16 @@ class RunStore:
         return len(self.runs)
 
     def keep(self, config: RunConfig, view: HistoryView) -> KeptRun | None:
-        """Keep a run that ended; one that never built its network is not kept."""
+        """Keep a run that ended; one that never built its network is not kept.
+
+        At most MAX_KEPT_RUNS are kept, the newest.
+        """
         if view.start is None:
             return None
         self._numbered += 1
         kept = KeptRun.from_view(self._numbered, config, view)
         self.runs.append(kept)
+        del self.runs[:-MAX_KEPT_RUNS]
         self.version += 1
         return kept
 
