@@ -96,8 +96,7 @@ class CompiledNetwork:
     def chunk_steps(self) -> int:
         """Steps one compiled call takes at most."""
         per_step = 2 * sum(self.model.sizes)
-        cap = max(1, min(MAX_CHUNK_STEPS, CHUNK_ENTRIES // per_step))
-        return min(self.config.steps_per_epoch, cap)
+        return max(1, min(MAX_CHUNK_STEPS, CHUNK_ENTRIES // per_step))
 
     def batch_indices(self, epoch: int) -> np.ndarray:
         """The order in which epoch ``epoch`` (1-based) visits the examples."""
@@ -146,48 +145,78 @@ class CompiledNetwork:
         return loss, accuracy, grad, tf.convert_to_tensor(model.params), health_rows, code
 
     def _train_chunk(
-        self, epoch: tf.Tensor, start: tf.Tensor, stop: tf.Tensor, evaluate: tf.Tensor
+        self,
+        first_epoch: tf.Tensor,
+        n_epochs: tf.Tensor,
+        start: tf.Tensor,
+        stop: tf.Tensor,
+        evaluate: tf.Tensor,
     ) -> tuple[tf.Tensor, ...]:
-        """Train steps [start, stop) of an epoch; evaluate on all data if asked.
+        """Train steps [start, stop) of each of ``n_epochs`` epochs from ``first_epoch``.
 
-        Returns the stacked losses, accuracies and statistics of the steps
-        taken, the divergence code of the last step, and the whole-data loss
-        and accuracy (NaN unless ``evaluate``). The loop ends early at the
-        first step that is not finite.
+        Whole epochs are [0, steps_per_epoch); a long epoch is trained in
+        several calls of one epoch each. After each epoch's steps, loss and
+        accuracy on all the data are evaluated if ``evaluate``. Everything
+        ends early at the first step that is not finite.
+
+        Returns:
+            The stacked losses, accuracies and statistics of the steps taken,
+            the divergence code of the last step, and each epoch's whole-data
+            loss and accuracy (NaN where not evaluated).
         """
         n = self.config.samples
         batch = self.config.batch_size
         model = self.model
-        perm = self._permutation(epoch)
         count = stop - start
 
-        def body(i, code, *arrays):
-            s = start + i
-            idx = perm[s * batch : tf.minimum((s + 1) * batch, n)]
-            *values, code = self._train_step(tf.gather(self.x, idx), tf.gather(self.y, idx))
-            return (i + 1, code, *(a.write(i, v) for a, v in zip(arrays, values)))
+        def epoch_body(j, written, code, step_arrays, epoch_arrays):
+            perm = self._permutation(first_epoch + j)
 
-        def cond(i, code, *_):
-            return (i < count) & (code == FINITE)
+            def step_body(i, written, code, *arrays):
+                s = start + i
+                idx = perm[s * batch : tf.minimum((s + 1) * batch, n)]
+                *values, code = self._train_step(tf.gather(self.x, idx), tf.gather(self.y, idx))
+                arrays = tuple(a.write(written, v) for a, v in zip(arrays, values))
+                return (i + 1, written + 1, code, *arrays)
+
+            def step_cond(i, written, code, *_):
+                return (i < count) & (code == FINITE)
+
+            _, written, code, *step_arrays = tf.while_loop(
+                step_cond, step_body, [tf.constant(0), written, code, *step_arrays]
+            )
+            nan = tf.constant(math.nan)
+            full = tf.cond(evaluate & (code == FINITE), self._evaluate, lambda: (nan, nan))
+            epoch_arrays = tuple(a.write(j, v) for a, v in zip(epoch_arrays, full))
+            return j + 1, written, code, tuple(step_arrays), epoch_arrays
+
+        def epoch_cond(j, written, code, *_):
+            return (j < n_epochs) & (code == FINITE)
 
         n_params = sum(model.sizes)
         shapes = [[], [], [n_params], [n_params], [model.n_layers, 2]]
-        arrays = [tf.TensorArray(tf.float32, size=count, element_shape=sh) for sh in shapes]
-        taken, code, *arrays = tf.while_loop(
-            cond, body, [tf.constant(0), tf.constant(FINITE), *arrays]
+        size = count * n_epochs
+        step_arrays = tuple(
+            tf.TensorArray(tf.float32, size=size, element_shape=sh) for sh in shapes
         )
-        losses, accs, grads, params, health_rows = (a.stack()[:taken] for a in arrays)
+        epoch_arrays = tuple(tf.TensorArray(tf.float32, size=n_epochs) for _ in range(2))
+        epochs_done, written, code, step_arrays, epoch_arrays = tf.while_loop(
+            epoch_cond,
+            epoch_body,
+            [tf.constant(0), tf.constant(0), tf.constant(FINITE), step_arrays, epoch_arrays],
+        )
+        losses, accs, grads, params, health_rows = (a.stack()[:written] for a in step_arrays)
         stats = layer_stats(grads, params, model.segment_ids, model.kernel_sizes, health_rows)
-        nan = tf.constant(math.nan)
-        full_loss, full_acc = tf.cond(
-            evaluate & (code == FINITE), self._evaluate, lambda: (nan, nan)
-        )
-        return losses, accs, stats, code, full_loss, full_acc
+        full_losses, full_accs = (a.stack()[:epochs_done] for a in epoch_arrays)
+        return losses, accs, stats, code, full_losses, full_accs
 
-    def call_chunk(self, epoch: int, start: int, stop: int, evaluate: bool) -> tuple:
-        """Run one compiled chunk and fetch its results as numpy, in one transfer."""
+    def call_chunk(
+        self, first_epoch: int, n_epochs: int, start: int, stop: int, evaluate: bool
+    ) -> tuple[np.ndarray, ...]:
+        """Run one compiled call (see :meth:`_train_chunk`); fetch its results as numpy."""
         out = self._chunk_fn(
-            tf.constant(epoch, tf.int32),
+            tf.constant(first_epoch, tf.int32),
+            tf.constant(n_epochs, tf.int32),
             tf.constant(start, tf.int32),
             tf.constant(stop, tf.int32),
             tf.constant(evaluate),
@@ -196,8 +225,8 @@ class CompiledNetwork:
 
     def evaluate(self) -> tuple[float, float]:
         """Loss and accuracy of the network on all the data, as it is now."""
-        *_, loss, acc = self.call_chunk(0, 0, 0, True)
-        return float(loss), float(acc)
+        *_, losses, accs = self.call_chunk(0, 1, 0, 0, True)
+        return float(losses[0]), float(accs[0])
 
 
 _POOL: dict[tuple[object, ...], list[CompiledNetwork]] = {}
@@ -303,51 +332,79 @@ class Trainer:
         emit(start)
         last: EpochRecord | None = None
         steps = 0
-        for epoch in range(1, cfg.epochs + 1):
-            record = self._train_epoch(epoch, steps, stop, pause)
-            if record is None:
+        epoch = 1
+        while epoch <= cfg.epochs:
+            records = self._train_epochs(network, epoch, steps, stop, pause)
+            if records is None:
                 summary = summarize(start, last, steps, stopped=True)
                 break
-            emit(record)
-            steps += record.steps
-            if record.diverged_layer is not None:
-                summary = summarize(start, last, steps, diverged=record)
+            for record in records:
+                emit(record)
+                steps += record.steps
+                epoch += 1
+                if record.diverged_layer is not None:
+                    break
+                last = record
+            if records[-1].diverged_layer is not None:
+                summary = summarize(start, last, steps, diverged=records[-1])
                 break
-            last = record
         else:
             summary = summarize(start, last, steps)
         emit(summary)
         return summary
 
-    def _train_epoch(
-        self, epoch: int, steps_before: int, stop: threading.Event, pause: threading.Event | None
-    ) -> EpochRecord | None:
-        """Train one epoch in compiled chunks; None if a stop cut it short."""
-        network = self._network
-        steps_per_epoch = self.config.steps_per_epoch
+    def _train_epochs(
+        self,
+        network: CompiledNetwork,
+        epoch: int,
+        steps_before: int,
+        stop: threading.Event,
+        pause: threading.Event | None,
+    ) -> list[EpochRecord] | None:
+        """Train the next epochs in one compiled call, or one long epoch in several.
+
+        Short epochs are trained several to a call (as many as fit in
+        ``chunk_steps``); an epoch longer than that is split over calls.
+        Returns None if a stop came first.
+        """
+        spe = self.config.steps_per_epoch
+        chunk = network.chunk_steps
+        if spe <= chunk:
+            n_epochs = min(chunk // spe, self.config.epochs - epoch + 1)
+            spans = [(n_epochs, 0, spe)]
+        else:
+            spans = [(1, begin, min(begin + chunk, spe)) for begin in range(0, spe, chunk)]
         parts = []
-        for begin in range(0, steps_per_epoch, network.chunk_steps):
+        for n_epochs, begin, end in spans:
             while pause is not None and pause.is_set() and not stop.is_set():
                 stop.wait(0.05)
             if stop.is_set():
                 return None
-            end = min(begin + network.chunk_steps, steps_per_epoch)
-            parts.append(network.call_chunk(epoch, begin, end, end == steps_per_epoch))
+            parts.append(network.call_chunk(epoch, n_epochs, begin, end, end == spe))
             if parts[-1][3] != FINITE:
                 break
         losses, accs, stats = (np.concatenate([p[k] for p in parts]) for k in range(3))
+        full_losses, full_accs = parts[-1][4], parts[-1][5]
         code = int(parts[-1][3])
-        return EpochRecord(
-            epoch=epoch,
-            first_step=steps_before + 1,
-            step_loss=losses.astype(np.float64),
-            step_accuracy=accs.astype(np.float64),
-            step_stats=stats.astype(np.float64),
-            loss=float(parts[-1][4]),
-            accuracy=float(parts[-1][5]),
-            diverged_layer=None if code == FINITE else code,
-            diverged_step=None if code == FINITE else steps_before + len(losses),
-        )
+        records = []
+        for j in range(len(full_losses)):
+            part = slice(j * spe, min((j + 1) * spe, len(losses)))
+            first = steps_before + j * spe + 1
+            bad = code != FINITE and j == len(full_losses) - 1
+            records.append(
+                EpochRecord(
+                    epoch=epoch + j,
+                    first_step=first,
+                    step_loss=losses[part].astype(np.float64),
+                    step_accuracy=accs[part].astype(np.float64),
+                    step_stats=stats[part].astype(np.float64),
+                    loss=float(full_losses[j]),
+                    accuracy=float(full_accs[j]),
+                    diverged_layer=code if bad else None,
+                    diverged_step=first + len(losses[part]) - 1 if bad else None,
+                )
+            )
+        return records
 
 
 def warm_up() -> None:
