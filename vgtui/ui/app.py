@@ -45,6 +45,8 @@ from vgtui.ui.widgets.verdict_badge import VerdictBadge
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 #: From this height on, layer rows are two lines tall.
 TALL_HEIGHT = 40
+#: From this width, the layer rows also show the previous run's gradient SD.
+WIDE_WIDTH = 120
 #: Redraw checks a second.
 REFRESH_HZ = 10
 #: Status-line redraws a second, at most, while a run goes on.
@@ -79,6 +81,7 @@ class VgtuiApp(ComparisonMixin, App[int]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
         (MIN_WIDTH, "-normal"),
+        (WIDE_WIDTH, "-wide"),
     ]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-short"),

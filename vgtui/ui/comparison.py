@@ -15,6 +15,7 @@ from vgtui.ui.compare_screen import CompareScreen
 from vgtui.ui.run import Run
 from vgtui.ui.run_store import RunStore
 from vgtui.ui.sweep_queue import SweepQueue
+from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
 
 if TYPE_CHECKING:
@@ -58,8 +59,10 @@ class ComparisonMixin(_Base):
 
     def remember_previous(self, run: Run) -> None:
         """Draw ``run``'s loss, dimmed, beside the next run's, if it got as far as starting."""
-        if run.history.view().start is not None:
+        view = run.history.view()
+        if view.start is not None:
             self.query_one(LossChart).previous = run.history
+            self.query_one(LayerPanel).set_previous(view)
 
     def cancel_sweep(self) -> None:
         """End a sweep under way, saying so."""

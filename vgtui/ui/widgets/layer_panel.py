@@ -35,6 +35,20 @@ class LayerPanel(VerticalScroll, can_focus=False):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.layer_names = layer_names
         self.weights = False
+        self.previous: np.ndarray | None = None
+
+    def set_previous(self, view: HistoryView | None) -> None:
+        """Keep the previous run's last-epoch statistics to show beside this run's, dimmed.
+
+        A previous run with another number of layers is not shown.
+        """
+        previous = None
+        if view is not None and view.latest is not None:
+            means = view.latest.layer_means()
+            if len(means) == len(self.layer_names):
+                previous = means
+        self.previous = previous
+        self.set_class(previous is not None, "-with-previous")
 
     def compose(self) -> ComposeResult:
         """Yield the title line, then the rows."""
@@ -44,6 +58,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
             yield Label("", classes="value")
             yield Label("grad SD", id="sd-title", classes="title")
             yield Label("", classes="value")
+            yield Label("before", classes="previous-sd")
             yield Label("vs out", id="health-title", classes="health")
         for name in self.layer_names:
             yield LayerRow(name, classes="layer-row")
@@ -102,6 +117,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 None if latest is None else float(latest[i, sd_index]),
             )
         self._health(rows, latest)
+        for i, row in enumerate(rows):
+            row.show_previous(None if self.previous is None else float(self.previous[i, sd_index]))
         self._titles(mean_bounds, sd_bounds, log_scale)
         return True
 

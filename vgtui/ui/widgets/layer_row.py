@@ -22,12 +22,13 @@ class LayerRow(Horizontal):
         self.layer_name = layer
 
     def compose(self) -> ComposeResult:
-        """Name, mean sparkline, latest mean, SD sparkline, latest SD."""
+        """Name, mean sparkline, latest mean, SD sparkline, latest SD, previous run's SD."""
         yield Label(self.layer_name, classes="layer-name")
         yield ScaledSparkline([], classes="grad-mean")
         yield Label("—", classes="value grad-mean-value")
         yield ScaledSparkline([], classes="grad-sd")
         yield Label("—", classes="value grad-sd-value")
+        yield Label("", classes="previous-sd")
         yield Label("", classes="health")
 
     @property
@@ -60,6 +61,15 @@ class LayerRow(Horizontal):
             label = self.query_one(selector, Label)
             if str(label.content) != text:
                 label.update(text, layout=False)
+
+    def show_previous(self, sd: float | None) -> None:
+        """Show the previous run's latest SD of this layer, dimmed (nothing if None)."""
+        if not self.query(".previous-sd"):
+            return
+        text = "" if sd is None or not math.isfinite(sd) else sci(sd)
+        label = self.query_one(".previous-sd", Label)
+        if str(label.content) != text:
+            label.update(text, layout=False)
 
     def show_health(self, decades: float, fraction: float) -> None:
         """Show the gradient SD against the output layer's and the saturated or dead share.
