@@ -177,3 +177,26 @@ def test_headless_divergence_exits_3_and_says_so(tmp_path, capsys):
     data = json.loads(path.read_text())
     assert data["summary"]["diverged_step"] >= 1
     assert data["summary"]["diverged_layer"] in (*RunConfig(depth=8).layer_names, "loss")
+
+
+def test_ctrl_c_keeps_every_complete_epoch_in_the_json(tmp_path, capsys, monkeypatch):
+    from vgtui.engine.trainer import Trainer
+
+    real = Trainer._train_epochs
+    calls = []
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "_train_epochs", interrupted)
+    path = tmp_path / "run.json"
+    assert main(["--headless", "--epochs", "40", "--json", str(path)]) == 130
+    assert "interrupted after" in capsys.readouterr().out
+    data = json.loads(path.read_text())
+    epochs = [e["epoch"] for e in data["epochs"]]
+    assert epochs == list(range(1, len(epochs) + 1)) and 0 < len(epochs) < 40
+    assert data["summary"]["stopped"] is True
+    assert data["summary"]["epochs"] == len(epochs)

@@ -108,6 +108,34 @@ def long_run_growth_mb(steps: int) -> tuple[float, int]:
     return rss_mb() - before, len(history.view().step_x)
 
 
+def restart_growth_mb(runs: int) -> float:
+    """Start ``runs`` short runs in turn, each in a new thread, cycling the activations.
+
+    Returns the growth of RSS after the first cycle, as the app's restarts would see it.
+    """
+    from vgtui.config import ACTIVATIONS
+
+    def one(k: int) -> None:
+        stop = threading.Event()
+
+        def emit(record: object) -> None:
+            if isinstance(record, EpochRecord) and record.epoch >= 10:
+                stop.set()
+
+        Trainer(RunConfig(activation=ACTIVATIONS[k % len(ACTIVATIONS)], epochs=50)).run(emit, stop)
+
+    before = 0.0
+    for k in range(runs):
+        worker = threading.Thread(target=one, args=(k,))
+        worker.start()
+        worker.join()
+        if k == len(ACTIVATIONS) - 1:
+            gc.collect()
+            before = rss_mb()
+    gc.collect()
+    return rss_mb() - before
+
+
 def _feed(trainer: Trainer, history: History) -> None:
     """Run a trainer, storing its records in a history as the app does."""
     from vgtui.records import RunStart
@@ -162,6 +190,11 @@ def main() -> int:
             f"throughput with the app open (160x48, redrawing): {b:.4f} ms/step vs "
             f"{a:.4f} alone: {a / b:.2f}x the headless throughput"
         )
+    restarts = 300
+    print(
+        f"{restarts} runs in a row, activations in turn, each in a new thread: process grew "
+        f"{restart_growth_mb(restarts):.1f} MB after the first cycle"
+    )
     if args.long_steps <= 0:
         return 0
     growth, rows = long_run_growth_mb(args.long_steps)
