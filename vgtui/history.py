@@ -17,6 +17,8 @@ import numpy as np
 from vgtui.records import STAT_NAMES, EpochRecord, RunStart, RunSummary
 
 DEFAULT_CAPACITY = 4096
+#: Rows a series allocates at first; short runs never need more.
+INITIAL_ROWS = 256
 
 
 class DownsampledSeries:
@@ -33,8 +35,9 @@ class DownsampledSeries:
             raise ValueError("capacity must be an even number >= 2")
         self.capacity = capacity
         self.stride = 1
-        self._rows = np.zeros((capacity, *row_shape))
-        self._x = np.zeros(capacity, dtype=np.int64)
+        start = min(capacity, INITIAL_ROWS)  # grown by doubling, up to capacity
+        self._rows = np.zeros((start, *row_shape))
+        self._x = np.zeros(start, dtype=np.int64)
         self._count = 0
         self._pending_sum = np.zeros(row_shape)
         self._pending_n = 0
@@ -78,6 +81,10 @@ class DownsampledSeries:
     def _push(self, block: np.ndarray, xs: np.ndarray) -> None:
         """Store complete rows; the caller guarantees room."""
         k = len(block)
+        if self._count + k > len(self._rows):
+            size = min(self.capacity, max(2 * len(self._rows), self._count + k))
+            self._rows = np.resize(self._rows, (size, *self._rows.shape[1:]))
+            self._x = np.resize(self._x, size)
         self._rows[self._count : self._count + k] = block
         self._x[self._count : self._count + k] = xs
         self._count += k
