@@ -22,7 +22,7 @@ class OverlaidLossChart(PlotextPlot):
         plt.title("loss by epoch")
         plt.xlabel("epoch")
         points = max(2 * self.size.width, 16)
-        top, last = 0.0, 1
+        top, last, labelled = 0.0, 1, 0
         for run in runs:
             view = run.view
             finite = np.isfinite(view.epoch_loss)
@@ -38,6 +38,10 @@ class OverlaidLossChart(PlotextPlot):
             )
             top = max(top, float(np.max(y)))
             last = max(last, run.config.epochs)
+            labelled += 1
         plt.xlim(0, last)
-        plt.ylim(0, top * 1.05 if top > 0 else 1.0)
+        # Room above the curves for the legend, which plotext draws top left.
+        rows = max(self.size.height - 5, 3)
+        headroom = min(rows / max(rows - labelled - 1, 1), 2.0)
+        plt.ylim(0, top * headroom if top > 0 else 1.0)
         self.refresh()
