@@ -8,19 +8,11 @@ from vgtui.config import RunConfig
 from vgtui.diagnosis import diagnose
 from vgtui.engine.trainer import Trainer
 from vgtui.history import History
-from vgtui.records import EpochRecord, RunStart
 
 
 def _verdict(config: RunConfig) -> tuple[str, str]:
     history = History()
-
-    def emit(record):
-        if isinstance(record, RunStart):
-            history.begin(record)
-        elif isinstance(record, EpochRecord):
-            history.add(record)
-
-    Trainer(config).run(emit, threading.Event())
+    Trainer(config).run(history.record, threading.Event())
     return diagnose(history.view())
 
 

@@ -100,3 +100,17 @@ def test_a_thinned_view_averages_neighbours_and_keeps_the_ends():
     np.testing.assert_allclose(thin.step_loss.mean(), view.step_loss.mean(), rtol=0.01)
     assert thin.epoch_x.tolist() == view.epoch_x.tolist()  # 100 rows: untouched
     assert view.thinned(5000).step_x is view.step_x
+
+
+def test_record_stores_each_kind_of_record():
+    config = RunConfig()
+    history = History()
+    start = RunStart(config, "CPU", config.layer_names, 0.5, 0.7)
+    history.record(start)
+    history.record(_record(1, 32, 5, 1.0))
+    from vgtui.records import RunSummary
+
+    history.record(RunSummary(0.5, 0.6, 0.6, 0.1, 1, 32, stopped=True))
+    view = history.view()
+    assert view.start is start and view.steps_done == 32
+    assert view.state == "stopped" and view.summary.stopped

@@ -60,15 +60,14 @@ def train_one(config: RunConfig, out: TextIO) -> tuple[HistoryView, RunSummary, 
     names = config.layer_names
 
     def emit(record: RunStart | EpochRecord | RunSummary) -> None:
+        history.record(record)
         if isinstance(record, RunStart):
-            history.begin(record)
             print(
                 f"device {record.device}; accuracy before training {record.accuracy_before:.3f}",
                 file=out,
                 flush=True,
             )
         elif isinstance(record, EpochRecord):
-            history.add(record)
             print(format_epoch(record, names, config.epochs), file=out, flush=True)
 
     trainer = Trainer(config)

@@ -243,6 +243,15 @@ class History:
             self._latest = record
             self._version += 1
 
+    def record(self, record: RunStart | EpochRecord | RunSummary) -> None:
+        """Store any record a trainer emits: a trainer's ``emit`` can be this method."""
+        if isinstance(record, RunStart):
+            self.begin(record)
+        elif isinstance(record, EpochRecord):
+            self.add(record)
+        else:
+            self.finish(record, "stopped" if record.stopped else "done")
+
     def finish(self, summary: RunSummary, state: str = "done") -> None:
         """Record the run's outcome and final state."""
         with self._lock:

@@ -138,15 +138,7 @@ def restart_growth_mb(runs: int) -> float:
 
 def _feed(trainer: Trainer, history: History) -> None:
     """Run a trainer, storing its records in a history as the app does."""
-    from vgtui.records import RunStart
-
-    def emit(record: object) -> None:
-        if isinstance(record, RunStart):
-            history.begin(record)
-        elif isinstance(record, EpochRecord):
-            history.add(record)
-
-    trainer.run(emit, threading.Event())
+    trainer.run(history.record, threading.Event())
 
 
 def main() -> int:

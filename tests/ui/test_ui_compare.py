@@ -174,15 +174,11 @@ async def test_help_names_the_comparison_keys(fake_engine) -> None:
 
 def test_the_run_store_is_bounded_and_thins_what_it_keeps(streams) -> None:
     from vgtui.history import History
-    from vgtui.records import EpochRecord, RunStart
     from vgtui.ui.run_store import KEPT_ROWS, MAX_KEPT_RUNS, RunStore
 
     history = History()
     for record in streams[("sigmoid", "normal")]:
-        if isinstance(record, RunStart):
-            history.begin(record)
-        elif isinstance(record, EpochRecord):
-            history.add(record)
+        history.record(record)
     store = RunStore()
     for _ in range(MAX_KEPT_RUNS + 5):
         store.keep(RunConfig(), history.view())

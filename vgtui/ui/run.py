@@ -52,12 +52,7 @@ class Run:
 
     def emit(self, record: Record) -> None:
         """Store one record from the engine; called on the worker's thread."""
-        if isinstance(record, RunStart):
-            self.history.begin(record)
-        elif isinstance(record, EpochRecord):
-            self.history.add(record)
-        elif isinstance(record, RunSummary):
-            self.history.finish(record, "stopped" if record.stopped else "done")
+        self.history.record(record)
 
     def cancel(self) -> None:
         """Ask the engine to stop at its next check, and release a pause."""
