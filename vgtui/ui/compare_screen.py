@@ -17,15 +17,17 @@ from vgtui.ui.widgets.layer_sd_chart import LayerSdChart
 from vgtui.ui.widgets.overlaid_loss_chart import OverlaidLossChart
 
 #: The table's columns, in the order shown: what tells runs apart first.
+#: The table's columns after "plot" and "1st SD", in order: what a comparison
+#: is read for first, so that it fits 80 columns; the rest scroll.
 SHOWN: tuple[str, ...] = (
     "activation",
     "init",
-    "acc before",
     "acc after",
+    "verdict",
     "decades",
+    "acc before",
     "SD first/out",
     "final loss",
-    "verdict",
     "state",
     "network",
     "optimizer",
