@@ -61,8 +61,8 @@ def diagnose(view: HistoryView) -> tuple[str, str]:
         return "", ""
     if latest.diverged_step is not None:
         names = view.start.layer_names if view.start else ()
-        code = latest.diverged_layer
-        where = "the loss" if code is None or code < 0 else names[code]
+        layer = latest.diverged_where(names)
+        where = "the loss" if layer in (None, "loss") else layer
         return (
             "diverged",
             f"NaN or Inf appeared at step {latest.diverged_step}, first in {where}.",

@@ -7,7 +7,7 @@ the per-step statistics of that epoch as arrays), then one :class:`RunSummary`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,25 +26,6 @@ STAT_NAMES: tuple[str, ...] = (
     "dead",
 )
 STAT_INDEX: dict[str, int] = {name: i for i, name in enumerate(STAT_NAMES)}
-
-
-@dataclass(frozen=True)
-class LayerStats:
-    """One Dense layer's statistics, averaged over some steps."""
-
-    name: str
-    grad_mean: float
-    grad_sd: float
-    grad_norm: float
-    weight_mean: float
-    weight_sd: float
-    saturation: float
-    dead: float
-
-    @classmethod
-    def from_row(cls, name: str, row: np.ndarray) -> LayerStats:
-        """Build from one row of :data:`STAT_NAMES` values."""
-        return cls(name, *(float(v) for v in row))
 
 
 @dataclass(frozen=True)
@@ -100,9 +81,14 @@ class EpochRecord:
         """Per-layer statistics averaged over the epoch's steps, (layers, stats)."""
         return self.step_stats.mean(axis=0)
 
-    def layers(self, names: tuple[str, ...]) -> tuple[LayerStats, ...]:
-        """The epoch means as LayerStats, one per layer."""
-        return tuple(LayerStats.from_row(n, r) for n, r in zip(names, self.layer_means()))
+    def diverged_where(self, names: tuple[str, ...]) -> str | None:
+        """Name the first layer whose gradient held NaN or Inf ("loss" for the loss alone).
+
+        None while the epoch is finite. ``names`` are the run's layer names.
+        """
+        if self.diverged_layer is None:
+            return None
+        return "loss" if self.diverged_layer < 0 else names[self.diverged_layer]
 
 
 @dataclass(frozen=True)
@@ -124,7 +110,6 @@ class RunSummary:
     verdict_reason: str = ""
     diverged_step: int | None = None
     diverged_layer: str | None = None
-    extra: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form of the summary."""

@@ -32,10 +32,7 @@ def summarize(
         diverged: the epoch whose step stopped being finite, if one did.
 
     """
-    layer = None
-    if diverged is not None and diverged.diverged_layer is not None:
-        code = diverged.diverged_layer
-        layer = "loss" if code < 0 else start.layer_names[code]
+    layer = diverged.diverged_where(start.layer_names) if diverged else None
     return RunSummary(
         accuracy_before=start.accuracy_before,
         accuracy_after=last.accuracy if last else start.accuracy_before,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +91,8 @@ def load_stream(path: Path | str) -> list[Record]:
             )
         )
         offset = end
-    records.append(RunSummary(**meta["summary"]))
+    known = {f.name for f in fields(RunSummary)}  # streams may carry fields since dropped
+    records.append(RunSummary(**{k: v for k, v in meta["summary"].items() if k in known}))
     return records
 
 
