@@ -382,6 +382,10 @@ class VgtuiApp(ComparisonMixin, App[int]):
         latest = view.latest
         detail = view.error if view.state == "failed" and view.error else ""
         done = view.summary is not None and view.state == "done"
+        loss, accuracy = (latest.loss, latest.accuracy) if latest else (None, None)
+        if diverged and view.summary is not None:
+            # The diverged epoch was not evaluated: show the last finite one's.
+            loss, accuracy = view.summary.final_loss, view.summary.accuracy_after
         return Status(
             state=state,
             epoch=latest.epoch if latest else 0,
@@ -390,9 +394,9 @@ class VgtuiApp(ComparisonMixin, App[int]):
             steps=config.total_steps,
             rate=_rounded(run.clock.rate) if self.show_timing else None,
             elapsed=float(int(run.clock.elapsed)) if self.show_timing else None,
-            accuracy=latest.accuracy if latest else None,
+            accuracy=accuracy,
             accuracy_before=view.summary.accuracy_before if done and view.summary else None,
-            loss=latest.loss if latest else None,
+            loss=loss,
             detail=detail,
         )
 
