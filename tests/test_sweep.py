@@ -1,12 +1,15 @@
 """The headless sweep against the real engine, and its JSON read back."""
 
+import math
+
 import pytest
 
 from vgtui.cli import main, parse_args
+from vgtui.comparison import ComparisonRow, format_table
 from vgtui.config import ConfigError, RunConfig
 from vgtui.records import RunSummary
 from vgtui.runfile import read_json
-from vgtui.sweep import ComparisonRow, format_table, sweep_configs
+from vgtui.sweep import sweep_configs
 
 
 def test_sweep_configs_change_one_field_and_keep_seed_and_data():
@@ -64,11 +67,26 @@ def test_headless_sweep_prints_one_table_and_its_json_loads_back(tmp_path, capsy
 
 
 def test_comparison_table_shows_dashes_for_runs_without_a_summary():
-    summary = RunSummary(0.5, 0.99, 0.02, 10.0, 100, 3200, verdict="healthy")
+    summary = RunSummary(
+        0.5,
+        0.99,
+        0.02,
+        10.0,
+        100,
+        3200,
+        verdict="healthy",
+        first_layer_decades_median=0.54,
+        first_layer_decades_latest=1.0,
+    )
+    vanished = RunSummary(
+        0.5, 0.5, 0.69, 0.0, 100, 3200, verdict="vanishing", first_layer_decades_median=-math.inf
+    )
     rows = [
         ComparisonRow(RunConfig(activation="relu"), summary, "done"),
         ComparisonRow(RunConfig(), None, "training"),
+        ComparisonRow(RunConfig(depth=48), vanished, "done"),
     ]
     table = format_table(rows).splitlines()
-    assert table[2].split()[-5:] == ["0.0200", "1.00e+01", "+1.0", "healthy", "done"]
+    assert table[2].split()[-6:] == ["0.0200", "1.00e+01", "+0.5", "+1.0", "healthy", "done"]
     assert table[3].split()[-3:] == ["–", "–", "training"]
+    assert table[4].split()[-4:] == ["zero", "–", "vanishing", "done"]

@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vgtui.headless import run_headless
 
         return run_headless(config, args.json, sweep=args.sweep, sweep_values=args.sweep_values)
-    from vgtui.ui.app import run_app
+    from vgtui.ui.session import run_app
 
     return run_app(config)
 

@@ -23,6 +23,10 @@ from runs of the tutorial's network (seeds 1, 2, 3, 7 and 42):
 
 from __future__ import annotations
 
+import math
+import warnings
+from dataclasses import dataclass
+
 import numpy as np
 
 from vgtui.history import HistoryView
@@ -36,6 +40,7 @@ EXPLODING_DECADES = 2.5
 GROWTH_DECADES = 3.0
 
 VERDICTS = ("healthy", "vanishing", "exploding", "diverged")
+SD = STAT_INDEX["grad_sd"]
 
 
 def decades_below_output(sd: np.ndarray) -> np.ndarray:
@@ -45,13 +50,65 @@ def decades_below_output(sd: np.ndarray) -> np.ndarray:
         sd: gradient SDs, (rows, layers); the last layer is the output.
 
     Returns:
-        (rows, layers) decades; NaN where either SD is zero or not finite.
+        (rows, layers) decades; -inf where a layer's SD is exactly zero (its
+        gradient vanished completely), NaN where the output layer's SD is zero
+        or a value is not finite.
 
     """
+    sd = np.asarray(sd, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log10(sd / sd[:, -1:])
-    out[~np.isfinite(out)] = np.nan
+    bad = ~np.isfinite(out) & ~((sd == 0) & (sd[:, -1:] > 0) & np.isfinite(sd[:, -1:]))
+    out[bad] = np.nan
     return out
+
+
+@dataclass(frozen=True)
+class Decades:
+    """How far a layer's gradient SD sits from the output layer's, in decades (log10).
+
+    Attributes:
+        median: median over every recorded step so far (the verdict reads this).
+        latest: from the last recorded epoch's mean SDs (what the layer rows show).
+
+    """
+
+    median: float
+    latest: float
+
+
+def layer_decades(view: HistoryView) -> tuple[np.ndarray, np.ndarray]:
+    """Each layer's gradient SD against the output layer's: (median over steps, latest epoch).
+
+    Both are (layers,) arrays of decades, as :func:`decades_below_output`
+    gives them (the output layer's own is 0); empty before the first step.
+    The latest comes from the history's last epoch row, the mean SDs of the
+    last epoch, so it can be recomputed from the JSON's own ``epochs``.
+    """
+    sd = view.step_stats[:, :, SD] if view.step_stats.ndim == 3 else np.zeros((0, 0))
+    if sd.size == 0:
+        return np.zeros(0), np.zeros(0)
+    per_step = decades_below_output(sd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a layer with no finite step: NaN
+        median = np.nanmedian(per_step, axis=0)
+    if len(view.epoch_stats):
+        latest = decades_below_output(view.epoch_stats[-1:, :, SD])[0]
+    else:
+        latest = np.full(per_step.shape[1], np.nan)
+    return median, latest
+
+
+def first_layer_decades(view: HistoryView) -> Decades:
+    """The first hidden layer's gradient SD against the output layer's, in decades.
+
+    The one definition the badge, the layer rows, the comparison table and
+    the JSON summary all use; NaN where there is nothing to compare yet.
+    """
+    median, latest = layer_decades(view)
+    if len(median) == 0:
+        return Decades(math.nan, math.nan)
+    return Decades(float(median[0]), float(latest[0]))
 
 
 def diagnose(view: HistoryView) -> tuple[str, str]:
@@ -67,11 +124,9 @@ def diagnose(view: HistoryView) -> tuple[str, str]:
             "diverged",
             f"NaN or Inf appeared at step {latest.diverged_step}, first in {where}.",
         )
-    sd = view.step_stats[:, :, STAT_INDEX["grad_sd"]]
-    ratio = decades_below_output(sd)[:, 0]
-    if np.isnan(ratio).all():
+    median = first_layer_decades(view).median
+    if math.isnan(median):
         return "", ""
-    median = float(np.nanmedian(ratio))
     growth = _norm_growth(view)
     accuracy = latest.accuracy
     latest_norms = view.epoch_stats[-1, :, STAT_INDEX["grad_norm"]]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from vgtui.config import RunConfig
+from vgtui.sources.replay import replay_factory
 from vgtui.ui.app import make_app
-from vgtui.ui.compare_screen import CompareScreen
-from vgtui.ui.replay import replay_factory
+from vgtui.ui.screens.compare import CompareScreen
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -19,13 +19,13 @@ async def three_runs_compared(pilot) -> None:
         if key:
             await pilot.press(key)
         for _ in range(1000):
-            if len(app.run_store) == n:
+            if len(app.controller.kept) == n:
                 break
             await pilot.pause(0.01)
     await pilot.press("c")
     await pilot.pause()
     assert isinstance(app.screen, CompareScreen)
-    assert [r.config.activation for r in app.run_store.runs] == ["sigmoid", "tanh", "relu"]
+    assert [r.config.activation for r in app.controller.kept.runs] == ["sigmoid", "tanh", "relu"]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

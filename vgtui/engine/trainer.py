@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+import time
 
 import keras
 import numpy as np
@@ -22,11 +22,8 @@ from vgtui.engine.data import make_dataset
 from vgtui.engine.device import device_name
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, first_bad_layer, health, layer_stats
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.records import Emit, EpochRecord, RunStart, RunSummary
 from vgtui.summary import summarize
-
-Record = RunStart | EpochRecord | RunSummary
-Emit = Callable[[Record], None]
 
 #: The most steps one compiled call takes; bounds how long a stop waits.
 MAX_CHUNK_STEPS = 256
@@ -254,7 +251,8 @@ class Trainer:
     """Trains the network one RunConfig describes and records every step.
 
     A Trainer borrows a compiled network of its config's shape (compiling
-    one if none is free) and gives it back when its run ends or it is closed.
+    one if none is free) and gives it back when its run ends or it is closed
+    (explicitly, or by leaving its ``with`` block; never in a finalizer).
     """
 
     def __init__(self, config: RunConfig, diagnostics: bool = True) -> None:
@@ -300,7 +298,12 @@ class Trainer:
         if network is not None:
             _release(network)
 
-    def __del__(self) -> None:
+    def __enter__(self) -> Trainer:
+        """Return the trainer; leaving the block gives the compiled network back."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Give the compiled network back."""
         self.close()
 
     def run(
@@ -328,7 +331,9 @@ class Trainer:
         """Run the epochs on ``network``; see :meth:`run`."""
         cfg = self.config
         loss_before, acc_before = network.evaluate()
-        start = RunStart(cfg, device_name(), cfg.layer_names, acc_before, loss_before)
+        start = RunStart(
+            cfg, device_name(), cfg.layer_names, acc_before, loss_before, started=time.time()
+        )
         emit(start)
         last: EpochRecord | None = None
         steps = 0
@@ -414,4 +419,5 @@ def warm_up() -> None:
     later ones; the app calls this while it shows "loading TensorFlow".
     """
     config = RunConfig(depth=1, width=1, samples=4, batch_size=4, epochs=1)
-    Trainer(config).run(lambda _: None, threading.Event())
+    with Trainer(config) as trainer:
+        trainer.run(lambda _: None, threading.Event())

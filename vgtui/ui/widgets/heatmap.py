@@ -19,9 +19,9 @@ from rich.style import Style
 from textual.app import RenderResult as WidgetRenderResult
 from textual.widget import Widget
 
+from vgtui.display.series import columns, log10_magnitude
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
-from vgtui.ui.series import columns, log10_magnitude
 
 #: The fixed colour scale, in decades of the gradient SD.
 LOW, HIGH = -8.0, 0.0

@@ -13,10 +13,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label
 
-from vgtui.diagnosis import decades_below_output
+from vgtui.diagnosis import layer_decades
+from vgtui.display.series import columns, log10_magnitude, log_bounds, symmetric_bounds, zero_bounds
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
-from vgtui.ui.series import columns, log10_magnitude, log_bounds, symmetric_bounds, zero_bounds
 from vgtui.ui.widgets.layer_row import LayerRow
 
 MEAN = STAT_INDEX["grad_mean"]
@@ -36,19 +36,19 @@ class LayerPanel(VerticalScroll, can_focus=False):
         self.layer_names = layer_names
         self.weights = False
         self.previous: np.ndarray | None = None
+        self.previous_label = ""
 
-    def set_previous(self, view: HistoryView | None) -> None:
-        """Keep the previous run's last-epoch statistics to show beside this run's, dimmed.
+    def set_previous(self, means: np.ndarray | None, label: str = "") -> None:
+        """Keep another run's last-epoch statistics, (layers, stats), to show dimmed.
 
-        A previous run with another number of layers is not shown.
+        ``label`` names that run in the column's title. A run with another
+        number of layers is not shown.
         """
-        previous = None
-        if view is not None and view.latest is not None:
-            means = view.latest.layer_means()
-            if len(means) == len(self.layer_names):
-                previous = means
-        self.previous = previous
-        self.set_class(previous is not None, "-with-previous")
+        if means is not None and len(means) != len(self.layer_names):
+            means = None
+        self.previous = means
+        self.previous_label = label if means is not None else ""
+        self.set_class(means is not None, "-with-previous")
 
     def compose(self) -> ComposeResult:
         """Yield the title line, then the rows."""
@@ -58,8 +58,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
             yield Label("", classes="value")
             yield Label("grad SD", id="sd-title", classes="title")
             yield Label("", classes="value")
-            yield Label("before", classes="previous-sd")
-            yield Label("vs out", id="health-title", classes="health")
+            yield Label("before", id="previous-title", classes="previous-sd")
+            yield Label("ep vs out", id="health-title", classes="health")
         for name in self.layer_names:
             yield LayerRow(name, classes="layer-row")
 
@@ -116,25 +116,24 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 None if latest is None else float(latest[i, mean_index]),
                 None if latest is None else float(latest[i, sd_index]),
             )
-        self._health(rows, latest)
+        self._health(rows, latest, layer_decades(view)[1])
         for i, row in enumerate(rows):
             row.show_previous(None if self.previous is None else float(self.previous[i, sd_index]))
         self._titles(mean_bounds, sd_bounds, log_scale)
         return True
 
-    def _health(self, rows: list[LayerRow], latest: np.ndarray | None) -> None:
-        """Show each layer's decades from the output layer and its saturated or dead share."""
-        if latest is None:
+    def _health(self, rows: list[LayerRow], latest: np.ndarray | None, decades: np.ndarray) -> None:
+        """Show each layer's decades from the output layer (last epoch) and its sat/dead share."""
+        if latest is None or len(decades) != len(rows):
             for row in rows:
                 row.show_health(np.nan, np.nan)
             return
-        decades = decades_below_output(latest[None, :, SD])[0]
         saturation, dead = latest[:, SATURATION], latest[:, DEAD]
         fraction = np.where(np.isfinite(saturation), saturation, dead)
         kind = "sat" if np.isfinite(saturation).any() else "dead" if np.isfinite(dead).any() else ""
         for i, row in enumerate(rows):
             row.show_health(np.nan if i == len(rows) - 1 else decades[i], fraction[i])
-        title = f"vs out {kind}".rstrip()
+        title = f"ep vs out {kind}".rstrip()  # the last epoch's decades
         label = self.query_one("#health-title", Label)
         if str(label.content) != title:
             label.update(title, layout=False)

@@ -7,12 +7,12 @@ import math
 from collections.abc import Iterator, Sequence
 
 from rich.color import Color as RichColor
+from rich.color import blend_rgb
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import RenderResult as WidgetRenderResult
 from textual.reactive import reactive
-from textual.renderables._blend_colors import blend_colors
 from textual.widgets import Sparkline
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -77,8 +77,9 @@ class FixedScaleBars:
 @functools.lru_cache(maxsize=64)
 def _palette(min_color: RichColor, max_color: RichColor, levels: int) -> tuple[Style, ...]:
     """One style per bar level, blended from ``min_color`` to ``max_color``."""
+    low, high = min_color.get_truecolor(), max_color.get_truecolor()
     return tuple(
-        Style.from_color(blend_colors(min_color, max_color, i / max(levels - 1, 1)))
+        Style.from_color(RichColor.from_triplet(blend_rgb(low, high, i / max(levels - 1, 1))))
         for i in range(levels)
     )
 

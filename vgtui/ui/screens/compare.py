@@ -5,18 +5,20 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from vgtui.sweep import COLUMNS
-from vgtui.ui.run_store import KeptRun, RunStore, sort_key
+from vgtui.comparison import COLUMNS, ComparisonRow
+from vgtui.display.colors import run_color
+from vgtui.display.curves import Curve
+from vgtui.kept import KeptRun, KeptRuns, sort_key
 from vgtui.ui.widgets.layer_sd_chart import LayerSdChart
 from vgtui.ui.widgets.overlaid_loss_chart import OverlaidLossChart
 
-#: The table's columns, in the order shown: what tells runs apart first.
 #: The table's columns after "plot" and "1st SD", in order: what a comparison
 #: is read for first, so that it fits 80 columns; the rest scroll.
 SHOWN: tuple[str, ...] = (
@@ -24,7 +26,8 @@ SHOWN: tuple[str, ...] = (
     "init",
     "acc after",
     "verdict",
-    "decades",
+    "dec median",
+    "dec last",
     "acc before",
     "SD first/out",
     "final loss",
@@ -39,6 +42,18 @@ ORDER = tuple(COLUMNS.index(name) for name in SHOWN)
 REFRESH_HZ = 4
 
 
+def row_of(run: KeptRun) -> ComparisonRow:
+    """A kept run as a row of the comparison table."""
+    return ComparisonRow(run.config, run.summary, run.state, run.name)
+
+
+def len_in_epochs(run: KeptRun) -> int:
+    """The length of a run's x axis: its configured epochs, or the epochs it recorded."""
+    if run.config is not None:
+        return run.config.epochs
+    return int(run.view.epoch_x[-1]) if len(run.view.epoch_x) else 1
+
+
 class CompareScreen(Screen[None]):
     """Kept runs side by side: one table row each; loss curves and layer SDs overlaid.
 
@@ -50,16 +65,16 @@ class CompareScreen(Screen[None]):
     CSS_PATH = "compare.tcss"
     AUTO_FOCUS = "#runs"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,c", "close", "close"),
-        Binding("o", "sort", "sort column"),
-        Binding("O", "reverse", "reverse"),
-        Binding("space", "toggle", "plot on/off"),
-        Binding("d", "remove", "remove"),
-        Binding("x", "clear", "clear all"),
-        Binding("question_mark", "app.help", "help"),
+        Binding("escape,c,q", "close", "close", tooltip="back to the live monitor"),
+        Binding("o", "sort", "sort column", tooltip="sort by the next column"),
+        Binding("O", "reverse", "reverse", tooltip="reverse the order"),
+        Binding("space", "toggle", "plot on/off", tooltip="draw / hide the run's curves"),
+        Binding("d", "remove", "remove", tooltip="remove the run"),
+        Binding("x", "clear", "clear all", tooltip="clear every kept run (press twice)"),
+        Binding("question_mark", "app.help", "help", tooltip="help"),
     ]
 
-    def __init__(self, store: RunStore) -> None:
+    def __init__(self, store: KeptRuns) -> None:
         """Show the runs of ``store``."""
         super().__init__()
         self.store = store
@@ -91,7 +106,9 @@ class CompareScreen(Screen[None]):
         runs = list(self.store.runs)
         if self.sort_column is not None:
             index = ORDER[self.sort_column]
-            runs.sort(key=lambda run: sort_key(run.row.cells()[index]), reverse=self.sort_reverse)
+            runs.sort(
+                key=lambda run: sort_key(row_of(run).cells()[index]), reverse=self.sort_reverse
+            )
         return runs
 
     def plotted(self) -> list[KeptRun]:
@@ -122,7 +139,7 @@ class CompareScreen(Screen[None]):
             table.add_column(name + mark, key=name)
         runs = self.ordered()
         for run in runs:
-            cells = run.row.cells()
+            cells = row_of(run).cells()
             plot = "·" if run.number in self.hidden else f"#{run.number}"
             first = run.first_layer_sd
             first_text = f"{first:.1e}" if math.isfinite(first) else "–"
@@ -133,8 +150,18 @@ class CompareScreen(Screen[None]):
                     table.move_cursor(row=row)
         self._note(runs)
         plotted = self.plotted()
-        self.query_one(OverlaidLossChart).show(plotted)
-        self.query_one(LayerSdChart).show(plotted)
+        losses = [
+            Curve(run.label, run_color(run.number), run.view.epoch_x, run.view.epoch_loss)
+            for run in plotted
+        ]
+        epochs = max((len_in_epochs(run) for run in plotted), default=1)
+        self.query_one(OverlaidLossChart).show(losses, epochs)
+        sds = [
+            Curve(run.label, run_color(run.number), np.arange(1, 1 + len(sd)), sd)
+            for run in plotted
+            for sd in [run.final_grad_sd]
+        ]
+        self.query_one(LayerSdChart).show(sds)
 
     def _note(self, runs: list[KeptRun]) -> None:
         """Say what the screen shows, or what to do when it shows nothing."""
@@ -150,7 +177,7 @@ class CompareScreen(Screen[None]):
             sort = "kept order" if self.sort_column is None else SHOWN[self.sort_column]
             note.update(
                 f"{len(runs)} runs, by {sort}. 1st SD: first layer's median gradient SD; "
-                "decades: log10 of it over the output layer's, last epoch."
+                "dec: log10 of it over the output layer's, median over steps / last epoch."
             )
 
     def _highlighted(self) -> int | None:
