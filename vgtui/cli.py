@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from vgtui import __version__
 from vgtui.config import CHOICES, INT_BOUNDS, ConfigError, RunConfig, flag_name
-from vgtui.runfile import check_writable
+from vgtui.output_path import OutputPathError, check_output_file
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 
 EXIT_USAGE = 2
@@ -120,9 +120,11 @@ def build_parser() -> OneLineParser:
     )
     parser.add_argument(
         "--json",
-        type=Path,
         metavar="PATH",
-        help="with --headless: write the run as JSON to PATH (atomically)",
+        help=(
+            "with --headless: write the run as JSON to PATH (a file is replaced atomically; "
+            "a device or FIFO is written in place)"
+        ),
     )
     return parser
 
@@ -152,9 +154,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
     if args.json is not None:
         if not args.headless:
             parser.error("--json: only with --headless")
-        problem = check_writable(args.json)
-        if problem:
-            parser.error(f"--json: {problem}")
+        try:
+            check_output_file(args.json)  # as typed: a trailing '/' names a directory
+        except OutputPathError as err:
+            parser.error(f"--json: {err}")
+        args.json = Path(args.json)
     return args, config
 
 
