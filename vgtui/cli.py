@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import NoReturn
 
 from vgtui import __version__
-from vgtui.config import CHOICES, INT_BOUNDS, ConfigError, RunConfig, flag_name
+from vgtui.config import (
+    CHOICES,
+    FLOAT_BOUNDS,
+    INT_BOUNDS,
+    ConfigError,
+    RunConfig,
+    flag_name,
+    format_bound,
+)
 from vgtui.output_path import OutputPathError, check_output_file
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 
@@ -46,6 +54,12 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _float_range(field: str) -> str:
+    """The allowed range of a real-valued flag, as its help shows it."""
+    low, high = FLOAT_BOUNDS[field]
+    return f"{format_bound(low)}..{format_bound(high)}"
 
 
 def build_parser() -> OneLineParser:
@@ -94,14 +108,14 @@ def build_parser() -> OneLineParser:
         type=_number,
         metavar="X",
         default=DEFAULTS.lr,
-        help="learning rate, > 0 (default: %(default)s)",
+        help=f"learning rate, {_float_range('lr')} (default: %(default)s)",
     )
     parser.add_argument(
         "--noise",
         type=_number,
         metavar="X",
         default=DEFAULTS.noise,
-        help="SD of the noise on the data points, >= 0 (default: %(default)s)",
+        help=f"SD of the noise on the data points, {_float_range('noise')} (default: %(default)s)",
     )
     parser.add_argument(
         "--sweep",
