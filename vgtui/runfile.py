@@ -1,15 +1,14 @@
-"""The JSON form of a run, written atomically, and read back."""
+"""The JSON form of a run, written safely (see vgtui.output_path), and read back."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from vgtui.config import RunConfig
 from vgtui.history import HistoryView
+from vgtui.output_path import OutputPathError, check_output_file, write_output
 from vgtui.records import STAT_INDEX, RunSummary
 
 #: The statistics each epoch's layers carry in the JSON, means over the epoch's steps.
@@ -67,39 +66,28 @@ def _json_safe(value: object) -> object:
     return value
 
 
-def check_writable(path: Path) -> str | None:
+def check_writable(path: Path | str) -> str | None:
     """Return why ``path`` cannot be written as a JSON file, or None if it can.
 
-    The check creates and removes a temporary file beside ``path``, so it
-    answers for what the run will do at its end, whoever runs it.
+    The rules are :func:`vgtui.output_path.check_output_file`'s.
     """
-    parent = path.parent
-    if path.is_dir():
-        return f"{path} is a directory; give a file path"
-    if not parent.exists():
-        return f"directory {parent} does not exist"
-    if not parent.is_dir():
-        return f"{parent} is not a directory"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as err:
-        return f"cannot write in {parent}: {err.strerror or err}"
-    os.close(fd)
-    os.unlink(tmp)
+        check_output_file(path)
+    except OutputPathError as err:
+        return str(err)
     return None
 
 
-def write_json(path: Path, data: object) -> None:
-    """Write ``data`` as JSON to ``path`` atomically: a temporary file, then a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_json(path: Path | str, data: object) -> None:
+    """Write ``data`` as JSON to ``path`` by :func:`vgtui.output_path.write_output`'s rules.
+
+    A regular file (or none) is replaced atomically; a device or FIFO is written in place.
+
+    Raises:
+        OutputPathError: the path must not be written, or writing it failed.
+
+    """
+    write_output(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
 
 
 def read_json(path: Path) -> dict[str, object]:
