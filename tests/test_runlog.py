@@ -198,10 +198,11 @@ def test_a_reader_follows_what_the_writer_appends(tmp_path: Path) -> None:
 
 def test_an_incomplete_frame_is_read_once_it_is_whole(tmp_path: Path) -> None:
     records = load_stream(FIXTURES / "tanh_normal.npz")[:3]
-    whole = _write(tmp_path / "whole", records).read_bytes()
+    written = _write(tmp_path / "whole", records)
+    whole = written.read_bytes()
     growing = tmp_path / "growing.vglog"
-    with RunLogReader(_write(tmp_path / "whole", records[:1])) as head_only:
-        header_end = head_only.offset
+    with RunLogReader(written) as just_opened:
+        header_end = just_opened.offset
     growing.write_bytes(whole[:header_end])
     reader = RunLogReader(growing)
     got = []

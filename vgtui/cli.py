@@ -178,6 +178,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run vgtui; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["export"]:
+        from vgtui.export.command import main as export_main
+
+        return export_main(argv[1:])
     args, config = parse_args(argv)
     if args.headless:
         from vgtui.headless import run_headless

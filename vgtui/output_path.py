@@ -28,7 +28,9 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 PathArg = str | os.PathLike[str]
 
@@ -295,3 +297,51 @@ def ensure_output_dir(path: PathArg) -> Path:
             raise _oserror(err, path) from None
     _probe(directory)
     return directory
+
+
+@contextlib.contextmanager
+def open_output(path: PathArg) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through, by this module's rules, for output too big to hold.
+
+    Use as ``with open_output(path) as f: f.write(...)``. A regular file (or
+    none) is written to a temporary file that replaces ``path`` only when
+    the block ends without an exception; otherwise the temporary file is
+    removed and whatever was at ``path`` is intact. A device or FIFO is
+    written in place.
+
+    Raises:
+        OutputPathError: the path must not be written, or writing it failed.
+
+    """
+    how, target, st = _plan(path)
+    if how == "in_place":
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOCTTY", 0)
+        try:
+            fd = os.open(target, flags | getattr(os, "O_CLOEXEC", 0))
+        except OSError as err:
+            raise _oserror(err, path) from None
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        return
+    try:
+        fd, tmp = _create_tmp(target)
+    except OSError as err:
+        raise _cannot_write_in(target.parent, err) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if st is not None:
+                _keep_owner(fd, st)
+                os.fchmod(fd, stat.S_IMODE(st.st_mode))
+            yield f
+            f.flush()
+            os.fsync(fd)
+        os.replace(tmp, target)
+    except BaseException as err:
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise _oserror(err, path) from None
+        raise
+    _fsync_directory(target.parent)

@@ -21,14 +21,22 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def run_to_dict(config: RunConfig, view: HistoryView, summary: RunSummary) -> dict[str, object]:
+def run_to_dict(
+    config: RunConfig | None, view: HistoryView, summary: RunSummary
+) -> dict[str, object]:
     """Return the run as the JSON-ready dict that ``--json`` writes.
+
+    ``config`` is None for a model other than the built-in network; its
+    layer names then come from the view's start record.
 
     Epochs come from the history, so a run of more epochs than the history
     keeps rows holds epoch means over groups of epochs; ``epoch_stride`` says
     how many (1 for every ordinary run).
     """
-    names = view.start.layer_names if view.start else config.layer_names
+    if view.start is not None:
+        names = view.start.layer_names
+    else:
+        names = config.layer_names if config is not None else ()
     epochs = []
     for i, epoch in enumerate(view.epoch_x):
         layers = []
@@ -51,7 +59,7 @@ def run_to_dict(config: RunConfig, view: HistoryView, summary: RunSummary) -> di
         stride = int(view.epoch_x[1] - view.epoch_x[0])
     summary_dict = {k: _json_safe(v) for k, v in summary.to_dict().items()}
     return {
-        "config": config.to_dict(),
+        "config": config.to_dict() if config is not None else None,
         "device": view.start.device if view.start else None,
         "summary": summary_dict,
         "epoch_stride": stride,
