@@ -62,6 +62,7 @@ class LoadedRun:
             with ``stopped`` set; with a verdict either way.
         complete: whether the log holds its run's summary.
         epoch_last_step: the global number of each epoch's last step.
+        info: the header's free-form ``info`` (a Keras model's description).
 
     """
 
@@ -71,6 +72,7 @@ class LoadedRun:
     summary: RunSummary
     complete: bool
     epoch_last_step: dict[int, int] = field(default_factory=dict)
+    info: dict[str, object] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -86,8 +88,7 @@ class LoadedRun:
         """What the run was, in one line: its config, or a model's title."""
         if self.start.config is not None:
             return self.start.config.describe()
-        info = getattr(self.start, "info", {}) or {}
-        return str(info.get("title") or self.stem)
+        return str(self.info.get("title") or self.stem)
 
 
 def load_run(path: Path) -> LoadedRun:
@@ -100,6 +101,8 @@ def load_run(path: Path) -> LoadedRun:
     steps = 0
     last_steps: dict[int, int] = {}
     try:
+        with RunLogReader(path) as reader:
+            info = reader.header.get("info")
         for record in iter_records(path):
             history.record(record)
             if isinstance(record, RunStart):
@@ -123,4 +126,5 @@ def load_run(path: Path) -> LoadedRun:
     if not summary.verdict:
         verdict, reason = diagnose(view)
         summary = dataclasses.replace(summary, verdict=verdict, verdict_reason=reason)
-    return LoadedRun(path, start, view, summary, complete, last_steps)
+    info = dict(info) if isinstance(info, dict) else {}
+    return LoadedRun(path, start, view, summary, complete, last_steps, info)

@@ -23,9 +23,8 @@ def _finite(value: object) -> object:
 def run_json(run: LoadedRun) -> dict[str, object]:
     """One run as ``--json`` writes it, plus the log's file name and the model's ``info``."""
     data = run_to_dict(run.start.config, run.view, run.summary)
-    info = getattr(run.start, "info", None)
-    if info:
-        data["info"] = _finite(dict(info))
+    if run.info:
+        data["info"] = _finite(run.info)
     data["log"] = run.name
     return data
 
