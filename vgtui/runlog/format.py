@@ -7,8 +7,10 @@ payload; the first frame is the header. JSON payloads are UTF-8 as Python's
 ``json`` writes them (NaN and Infinity allowed). A step block's payload is a
 fixed struct (see ``STEPS_HEAD``), a column mask, then the columns that are
 not NaN throughout the block as float32, column after column, byte-shuffled
-(every value's first byte, then every second byte, ...) and deflated with
-zlib at level 1. Nothing here imports TensorFlow or Textual.
+(every value's first byte, then every second byte, ...): the two low bytes
+of the mantissa, which are close to random, stored as they are, the two
+high bytes (sign, exponent, top of the mantissa) deflated with zlib at
+level 1. Nothing here imports TensorFlow or Textual.
 """
 
 from __future__ import annotations
@@ -37,9 +39,12 @@ EVENT = 5
 
 #: epoch u32, first_step u64, time f64, steps u32, layers u16, stats u8, codec u8.
 STEPS_HEAD = struct.Struct("<IQdIHBB")
+#: Codecs of a step block's values: raw float32, or byte planes with the high two deflated.
 RAW = 0
 SHUFFLE_ZLIB = 1
 ZLIB_LEVEL = 1
+#: Byte planes (of a float32's four, little-endian) stored without compression.
+LOW_PLANES = 2
 
 
 def prefix(version: int = FORMAT_VERSION) -> bytes:
@@ -62,9 +67,9 @@ def json_payload(data: object) -> bytes:
     return json.dumps(data, separators=(",", ":")).encode()
 
 
-def read_json(payload: bytes) -> dict[str, object]:
+def read_json(payload: bytes | memoryview) -> dict[str, object]:
     """The dict a JSON frame holds."""
-    value = json.loads(payload.decode())
+    value = json.loads(bytes(payload))
     if not isinstance(value, dict):
         raise ValueError("a JSON frame must hold an object")
     return value
@@ -118,39 +123,47 @@ def encode_steps(
     mask = np.packbits(keep, bitorder="little").tobytes()
     kept = columns[keep]
     raw = kept.tobytes()
-    shuffled = kept.view(np.uint8).reshape(-1, 4).T.tobytes()
-    packed = zlib.compress(shuffled, ZLIB_LEVEL)
+    planes = kept.view(np.uint8).reshape(-1, 4).T
+    packed = planes[:LOW_PLANES].tobytes() + zlib.compress(
+        planes[LOW_PLANES:].tobytes(), ZLIB_LEVEL
+    )
     codec, data = (SHUFFLE_ZLIB, packed) if len(packed) < len(raw) else (RAW, raw)
     head = STEPS_HEAD.pack(epoch, first_step, time, n, layers, n_stats, codec)
     return head + mask + data
 
 
-def decode_steps(payload: bytes) -> StepsFrame:
+def decode_steps(payload: bytes | memoryview) -> StepsFrame:
     """Read a step block's payload back; raises ValueError if it does not add up."""
     epoch, first_step, time, n, layers, n_stats, codec = STEPS_HEAD.unpack_from(payload)
     n_columns = 2 + layers * n_stats
     mask_end = STEPS_HEAD.size + (n_columns + 7) // 8
-    bits = np.frombuffer(payload[STEPS_HEAD.size : mask_end], dtype=np.uint8)
-    keep = np.unpackbits(bits, count=n_columns, bitorder="little").astype(bool)
-    data = payload[mask_end:]
-    n_kept = int(keep.sum())
+    bits = np.frombuffer(payload, np.uint8, mask_end - STEPS_HEAD.size, STEPS_HEAD.size)
+    keep = np.unpackbits(bits, count=n_columns, bitorder="little").view(bool)
+    n_kept = int(np.count_nonzero(keep))
+    size = n_kept * n
     if codec == SHUFFLE_ZLIB:
-        planes = np.frombuffer(zlib.decompress(data), dtype=np.uint8)
-        if planes.size != 4 * n_kept * n:
+        low_end = mask_end + LOW_PLANES * size
+        high = zlib.decompress(memoryview(payload)[low_end:], bufsize=(4 - LOW_PLANES) * size)
+        if low_end > len(payload) or len(high) != (4 - LOW_PLANES) * size:
             raise ValueError("step block holds the wrong number of values")
-        data = planes.reshape(4, -1).T.tobytes()
-    elif codec != RAW:
+        shuffled = np.empty((4, size), np.uint8)
+        low = np.frombuffer(payload, np.uint8, LOW_PLANES * size, mask_end)
+        shuffled[:LOW_PLANES] = low.reshape(LOW_PLANES, size)
+        shuffled[LOW_PLANES:] = np.frombuffer(high, np.uint8).reshape(4 - LOW_PLANES, size)
+        kept = shuffled.T.copy().view(np.float32)
+    elif codec == RAW:
+        if mask_end + 4 * size != len(payload):
+            raise ValueError("step block holds the wrong number of values")
+        kept = np.frombuffer(payload, np.float32, size, mask_end)
+    else:
         raise ValueError(f"unknown step block codec {codec}")
-    kept = np.frombuffer(data, dtype=np.float32)
-    if kept.size != n_kept * n:
-        raise ValueError("step block holds the wrong number of values")
     columns = np.full((n_columns, n), np.nan, dtype=np.float32)
     columns[keep] = kept.reshape(n_kept, n)
-    return StepsFrame(
+    return StepsFrame(  # views of the one (columns, steps) array
         epoch=epoch,
         first_step=first_step,
         time=time,
-        loss=columns[0].copy(),
-        accuracy=columns[1].copy(),
-        stats=np.ascontiguousarray(columns[2:].T).reshape(n, layers, n_stats),
+        loss=columns[0],
+        accuracy=columns[1],
+        stats=columns[2:].T.reshape(n, layers, n_stats),
     )
