@@ -59,6 +59,8 @@ def assert_same_records(expected: list, got: list) -> None:
                 assert np.array_equal(a, b, equal_nan=True), f.name
             elif isinstance(a, float) and np.isnan(a):
                 assert np.isnan(b), f.name
+            elif f.name == "started" and a == 0.0:
+                assert b > 0.0  # unknown at the start: the log was stamped when made
             else:
                 assert a == b, f.name
 
@@ -396,3 +398,46 @@ def test_reading_imports_neither_tensorflow_nor_textual(tmp_path: Path) -> None:
     )
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert loaded == {"records": 102, "tensorflow": False, "keras": False, "textual": False}
+
+
+def test_step_blocks_and_epoch_ends_are_written_as_they_come(tmp_path: Path) -> None:
+    from vgtui import records as rec
+
+    if not hasattr(rec, "StepBlock"):
+        pytest.skip("vgtui.records has no StepBlock on this branch yet")
+    start, first = load_stream(FIXTURES / "sigmoid_normal.npz")[:2]
+    parts = [slice(0, 10), slice(10, 32)]
+    with RunLogWriter.create(tmp_path, header_from_start(start)) as writer:
+        for part in parts:
+            writer.write_record(
+                rec.StepBlock(
+                    epoch=1,
+                    first_step=first.first_step + part.start,
+                    step_loss=first.step_loss[part],
+                    step_accuracy=first.step_accuracy[part],
+                    step_stats=first.step_stats[part],
+                )
+            )
+        writer.write_record(rec.EpochEnd(epoch=1, loss=first.loss, accuracy=first.accuracy))
+    frames = _frames_of(writer.path)
+    assert [type(f) for f in frames] == [StepsFrame, StepsFrame, EpochEndFrame]
+    assert [f.first_step for f in frames[:2]] == [1, 11]
+    assert_same_records([start, first], read_run(writer.path))
+
+
+def test_a_start_time_and_info_read_back(tmp_path: Path) -> None:
+    if "info" not in {f.name for f in dataclasses.fields(RunStart)}:
+        pytest.skip("RunStart has no start time or info on this branch yet")
+    start = RunStart(
+        config=None,
+        device="GPU:0",
+        layer_names=("conv", "dense"),
+        accuracy_before=0.1,
+        loss_before=2.3,
+        started=1_800_000_000.5,
+        info={"source": "keras", "title": "CNN", "batch_size": 64},
+    )
+    with RunLogWriter.create(tmp_path, header_from_start(start)) as writer:
+        pass
+    assert writer.path.name == "20270115-080000Z-cnn.vglog"
+    assert read_run(writer.path) == [start]
