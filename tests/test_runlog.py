@@ -28,6 +28,7 @@ from vgtui.runlog import (
     RunLogWriter,
     StepsFrame,
     SummaryFrame,
+    frame_record,
     header_from_start,
     is_run_log,
     list_logs,
@@ -423,6 +424,12 @@ def test_step_blocks_and_epoch_ends_are_written_as_they_come(tmp_path: Path) -> 
     assert [type(f) for f in frames] == [StepsFrame, StepsFrame, EpochEndFrame]
     assert [f.first_step for f in frames[:2]] == [1, 11]
     assert_same_records([start, first], read_run(writer.path))
+    blocks = [frame_record(f) for f in frames]
+    assert [type(b) for b in blocks] == [rec.StepBlock, rec.StepBlock, rec.EpochEnd]
+    assert np.array_equal(
+        np.concatenate([b.step_stats for b in blocks[:2]]), first.step_stats, equal_nan=True
+    )
+    assert blocks[2] == rec.EpochEnd(epoch=1, loss=first.loss, accuracy=first.accuracy)
 
 
 def test_a_start_time_and_info_read_back(tmp_path: Path) -> None:
