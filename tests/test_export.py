@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import os
 import struct
 import subprocess
 import sys
@@ -342,7 +341,6 @@ def test_exporting_imports_neither_tensorflow_nor_textual(tmp_path: Path, logs) 
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "MPLBACKEND": ""},
     )
     assert proc.returncode == 0, proc.stderr
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vgtui.records import EpochRecord
 from vgtui.runlog import EpochEndFrame, RunLogReader, StepsFrame, SummaryFrame, read_run
 from vgtui.runlog.format import FRAME_HEAD
 from vgtui.ui.replay import load_stream
@@ -119,9 +120,9 @@ def test_a_writer_killed_at_random_moments_leaves_every_complete_frame(tmp_path:
     print(f"{trials} writers killed; {torn} left a torn frame at the end")
 
 
-#: Writes a recorded run's records, one at a time, with pauses, then its summary.
+#: Writes a recorded run's records, one each time it reads a line, saying when it has.
 PACED_WRITER = """
-import sys, time
+import sys
 from pathlib import Path
 from vgtui.runlog import RunLogWriter, header_from_start
 from vgtui.ui.replay import load_stream
@@ -130,37 +131,45 @@ records = load_stream(sys.argv[2])
 writer = RunLogWriter.create(Path(sys.argv[1]), header_from_start(records[0]))
 print(writer.path, flush=True)
 for record in records[1:]:
+    sys.stdin.readline()
     writer.write_record(record)
-    time.sleep(0.005)
+    print("written", flush=True)
 writer.close()
 """
 
 
-def test_a_reader_in_another_process_sees_every_record(tmp_path: Path) -> None:
+def test_a_reader_in_another_process_sees_each_record_once_written(tmp_path: Path) -> None:
     fixture = FIXTURES / "tanh_normal.npz"
+    records = load_stream(fixture)
     proc = subprocess.Popen(
         [sys.executable, "-c", PACED_WRITER, str(tmp_path), str(fixture)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     path = Path(proc.stdout.readline().strip())
     reader = RunLogReader(path)
-    frames: list = []
-    polls = 0
-    deadline = time.monotonic() + 120
-    while not reader.finished and time.monotonic() < deadline:
-        frames += reader.read_new()
-        polls += 1
-        time.sleep(0.002)
-    proc.wait(timeout=30)
+    assert reader.read_new() == []
+    for record in records[1:]:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == "written\n"
+        frames = reader.read_new()
+        if isinstance(record, EpochRecord):
+            steps, end = frames
+            assert (steps.epoch, steps.first_step, end.epoch) == (
+                record.epoch,
+                record.first_step,
+                record.epoch,
+            )
+            assert np.array_equal(steps.loss, record.step_loss.astype(np.float32))
+            assert end.loss == record.loss and not reader.finished
+        else:
+            (summary,) = frames
+            assert isinstance(summary, SummaryFrame) and reader.finished
+            assert summary.summary["accuracy_after"] == record.accuracy_after
+    proc.stdin.close()
+    assert proc.wait(timeout=60) == 0
     proc.stdout.close()
     reader.close()
-    records = load_stream(fixture)
-    epochs = records[1:-1]
-    assert reader.finished and isinstance(frames[-1], SummaryFrame)
-    assert [(f.epoch, f.first_step) for f in frames if isinstance(f, StepsFrame)] == [
-        (e.epoch, e.first_step) for e in epochs
-    ]
-    assert [f.loss for f in frames if isinstance(f, EpochEndFrame)] == [e.loss for e in epochs]
-    assert polls > len(epochs) // 4, "the reader should have read the log while it grew"
     assert len(read_run(path)) == len(records)
