@@ -373,3 +373,22 @@ def test_a_keras_log_without_config_exports(tmp_path: Path) -> None:
     assert got["epochs"][0]["layers"][0]["saturation"] is None
     assert _png_size(png.read_bytes())[0] > 1000
     assert isinstance(load_run(writer.path).start, RunStart)
+
+
+def test_a_damaged_log_exports_what_comes_before_and_says_so(tmp_path: Path, logs, capsys) -> None:
+    _, paths = logs
+    data = bytearray(paths[0].read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside some frame in the middle of the run
+    damaged = tmp_path / "damaged.vglog"
+    damaged.write_bytes(bytes(data))
+    out = tmp_path / "d.csv"
+    assert (
+        main(["export", str(damaged), "--csv", str(out), "--json", str(tmp_path / "d.json")]) == 0
+    )
+    err = capsys.readouterr().err
+    assert f"note: {damaged} is damaged at byte " in err
+    with open(out, newline="") as f:
+        steps = sorted({int(r["step"]) for r in csv.DictReader(f)})
+    assert 0 < len(steps) < 3200 and steps == list(range(1, len(steps) + 1))
+    epochs = json.loads((tmp_path / "d.json").read_text())["epochs"]
+    assert 0 < len(epochs) < 100

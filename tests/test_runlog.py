@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -448,3 +449,26 @@ def test_a_start_time_and_info_read_back(tmp_path: Path) -> None:
         pass
     assert writer.path.name == "20270115-080000Z-cnn.vglog"
     assert read_run(writer.path) == [start]
+
+
+def test_blocks_deflated_whole_by_the_first_builds_still_read(tmp_path: Path) -> None:
+    from vgtui.runlog.format import SHUFFLE_ZLIB, STEPS_HEAD, decode_steps, encode_steps
+
+    first = load_stream(FIXTURES / "relu_normal.npz")[1]
+    args = (first.epoch, first.first_step, 0.0, first.step_loss, first.step_accuracy)
+    current = encode_steps(*args, first.step_stats)
+    # The same block as the first builds wrote it: every byte plane deflated.
+    n, layers, n_stats = first.step_stats.shape
+    head = STEPS_HEAD.pack(first.epoch, first.first_step, 0.0, n, layers, n_stats, SHUFFLE_ZLIB)
+    columns = np.concatenate(
+        [first.step_loss[:, None], first.step_accuracy[:, None], first.step_stats.reshape(n, -1)],
+        axis=1,
+    ).T.astype(np.float32)
+    keep = ~np.isnan(columns).all(axis=1)
+    mask = np.packbits(keep, bitorder="little").tobytes()
+    planes = columns[keep].view(np.uint8).reshape(-1, 4).T.tobytes()
+    old = head + mask + zlib.compress(planes, 1)
+    a, b = decode_steps(current), decode_steps(old)
+    for x, y in ((a.loss, b.loss), (a.accuracy, b.accuracy), (a.stats, b.stats)):
+        assert np.array_equal(x, y, equal_nan=True)
+    assert np.array_equal(b.stats, first.step_stats.astype(np.float32), equal_nan=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vgtui.cli import OneLineParser
-from vgtui.export.runs import ExportError, LoadedRun, load_run, resolve_logs
+from vgtui.export.runs import ExportError, LoadedRun, damage_note, load_run, resolve_logs
 from vgtui.output_path import OutputPathError, check_output_file, open_output, write_output
 
 EXIT_USAGE = 2
@@ -119,9 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _export(args: argparse.Namespace, logs: list[Path]) -> int:
     """Write every output asked for; print a line for each."""
     runs: list[LoadedRun] = []
+    damaged: dict[Path, int] = {}
     if args.json is not None or args.png is not None or args.svg is not None:
         runs = [load_run(log) for log in logs]
         for run in runs:
+            if run.damaged_at is not None:
+                damaged[run.path] = run.damaged_at
             if not run.complete:
                 print(
                     f"note: {run.path} has no summary (its writer stopped early, or is still "
@@ -138,12 +141,12 @@ def _export(args: argparse.Namespace, logs: list[Path]) -> int:
         from vgtui.export.to_csv import write_csv
 
         with open_output(args.csv) as out:
-            rows = write_csv(logs, out)
+            rows = write_csv(logs, out, damaged)
         print(f"wrote {args.csv} ({rows} rows)")
     if args.tensorboard is not None:
         from vgtui.export.to_tensorboard import write_tensorboard
 
-        for directory in write_tensorboard(logs, args.tensorboard):
+        for directory in write_tensorboard(logs, args.tensorboard, damaged):
             print(f"wrote {directory}")
     for fmt in ("png", "svg"):
         target = getattr(args, fmt)
@@ -155,4 +158,6 @@ def _export(args: argparse.Namespace, logs: list[Path]) -> int:
         for path, fig in zip(figure_paths(target, logs, args.compare), figures, strict=True):
             write_output(path, render(fig, fmt))
             print(f"wrote {path}")
+    for path, offset in damaged.items():
+        print(damage_note(path, offset), file=sys.stderr)
     return 0

@@ -11,7 +11,13 @@ from pathlib import Path
 from vgtui.diagnosis import diagnose
 from vgtui.history import History, HistoryView
 from vgtui.records import EpochRecord, RunStart, RunSummary
-from vgtui.runlog import RunLogError, RunLogReader, iter_records, list_logs
+from vgtui.runlog import (
+    RecordAssembler,
+    RunLogError,
+    RunLogReader,
+    list_logs,
+    start_from_header,
+)
 from vgtui.summary import summarize
 
 
@@ -63,6 +69,7 @@ class LoadedRun:
         complete: whether the log holds its run's summary.
         epoch_last_step: the global number of each epoch's last step.
         info: the header's free-form ``info`` (a Keras model's description).
+        damaged_at: where a damaged frame stopped the reading, if one did.
 
     """
 
@@ -73,6 +80,7 @@ class LoadedRun:
     complete: bool
     epoch_last_step: dict[int, int] = field(default_factory=dict)
     info: dict[str, object] = field(default_factory=dict)
+    damaged_at: int | None = None
 
     @property
     def name(self) -> str:
@@ -94,7 +102,6 @@ class LoadedRun:
 def load_run(path: Path) -> LoadedRun:
     """Read the log at ``path`` into a History; see :class:`LoadedRun`."""
     history = History()
-    start: RunStart | None = None
     summary: RunSummary | None = None
     last_finite: EpochRecord | None = None
     diverged: EpochRecord | None = None
@@ -102,23 +109,26 @@ def load_run(path: Path) -> LoadedRun:
     last_steps: dict[int, int] = {}
     try:
         with RunLogReader(path) as reader:
+            start = start_from_header(reader.header, path)
+            history.record(start)
+            n_stats = len(reader.header.get("stat_names") or ())  # type: ignore[arg-type]
+            assembler = RecordAssembler(len(start.layer_names), n_stats)
+            while frames := reader.read_new(1 << 20):
+                for record in assembler.feed(frames):
+                    history.record(record)
+                    if isinstance(record, RunSummary):
+                        summary = record
+                        continue
+                    steps = record.last_step
+                    last_steps[record.epoch] = record.last_step
+                    if record.diverged_layer is None:
+                        last_finite = record
+                    else:
+                        diverged = record
             info = reader.header.get("info")
-        for record in iter_records(path):
-            history.record(record)
-            if isinstance(record, RunStart):
-                start = record
-            elif isinstance(record, EpochRecord):
-                steps = record.last_step
-                last_steps[record.epoch] = record.last_step
-                if record.diverged_layer is None:
-                    last_finite = record
-                else:
-                    diverged = record
-            elif isinstance(record, RunSummary):
-                summary = record
+            damaged_at = reader.damaged_at
     except RunLogError as err:
         raise ExportError(str(err)) from None
-    assert start is not None
     view = history.view()
     complete = summary is not None
     if summary is None:
@@ -127,4 +137,11 @@ def load_run(path: Path) -> LoadedRun:
         verdict, reason = diagnose(view)
         summary = dataclasses.replace(summary, verdict=verdict, verdict_reason=reason)
     info = dict(info) if isinstance(info, dict) else {}
-    return LoadedRun(path, start, view, summary, complete, last_steps, info)
+    return LoadedRun(path, start, view, summary, complete, last_steps, info, damaged_at)
+
+
+def damage_note(path: Path, offset: int | None) -> str | None:
+    """The note an export prints for a log with a damaged frame, None for an intact one."""
+    if offset is None:
+        return None
+    return f"note: {path} is damaged at byte {offset}: exported only what comes before it"

@@ -53,8 +53,11 @@ def block_rows(run: str, layers: Sequence[str], block: StepsFrame) -> list[list[
     return table.tolist()
 
 
-def write_csv(logs: Sequence[Path], out: BinaryIO) -> int:
-    """Write the CSV of every step of ``logs`` to ``out``; return the rows written."""
+def write_csv(logs: Sequence[Path], out: BinaryIO, damaged: dict[Path, int] | None = None) -> int:
+    """Write the CSV of every step of ``logs`` to ``out``; return the rows written.
+
+    ``damaged`` gets, for each log a damaged frame cut short, where it did.
+    """
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -67,6 +70,8 @@ def write_csv(logs: Sequence[Path], out: BinaryIO) -> int:
                     block = block_rows(path.name, layers, frame)
                     writer.writerows(block)
                     rows += len(block)
+            if damaged is not None and reader.damaged_at is not None:
+                damaged[path] = reader.damaged_at
     text.flush()
     text.detach()
     return rows

@@ -61,8 +61,11 @@ def _new_event_file(directory: Path, started: float) -> int:
     raise FileExistsError(f"{directory}: no free event file name")
 
 
-def write_run_events(log: Path, directory: Path) -> int:
-    """Write the events of ``log`` into ``directory`` (made if missing); return the steps."""
+def write_run_events(log: Path, directory: Path) -> tuple[int, int | None]:
+    """Write the events of ``log`` into ``directory`` (made if missing).
+
+    Returns the steps written and where a damaged frame cut the log short, if one did.
+    """
     from tensorboard.compat.proto import event_pb2, summary_pb2
     from tensorboard.summary.writer.record_writer import RecordWriter
 
@@ -107,14 +110,21 @@ def write_run_events(log: Path, directory: Path) -> int:
                     writer.write(event.SerializeToString())
             f.flush()
             os.fsync(f.fileno())
-    return steps
+        return steps, reader.damaged_at
 
 
-def write_tensorboard(logs: Sequence[Path], root: Path) -> list[Path]:
-    """Write each log's events into its own subfolder of ``root``; return the subfolders."""
+def write_tensorboard(
+    logs: Sequence[Path], root: Path, damaged: dict[Path, int] | None = None
+) -> list[Path]:
+    """Write each log's events into its own subfolder of ``root``; return the subfolders.
+
+    ``damaged`` gets, for each log a damaged frame cut short, where it did.
+    """
     out = []
     for log in logs:
         directory = event_dir(root, log)
-        write_run_events(log, directory)
+        _, damaged_at = write_run_events(log, directory)
+        if damaged is not None and damaged_at is not None:
+            damaged[log] = damaged_at
         out.append(directory)
     return out

@@ -10,7 +10,8 @@ not NaN throughout the block as float32, column after column, byte-shuffled
 (every value's first byte, then every second byte, ...): the two low bytes
 of the mantissa, which are close to random, stored as they are, the two
 high bytes (sign, exponent, top of the mantissa) deflated with zlib at
-level 1. Nothing here imports TensorFlow or Textual.
+level 1 (codec SHUFFLE_ZLIB_HIGH; RAW where that would not be smaller).
+Nothing here imports TensorFlow or Textual.
 """
 
 from __future__ import annotations
@@ -39,12 +40,16 @@ EVENT = 5
 
 #: epoch u32, first_step u64, time f64, steps u32, layers u16, stats u8, codec u8.
 STEPS_HEAD = struct.Struct("<IQdIHBB")
-#: Codecs of a step block's values: raw float32, or byte planes with the high two deflated.
+#: Codecs of a step block's values: raw float32; byte planes all deflated (written by
+#: the first builds); byte planes with the low LOW_PLANES stored and the rest deflated.
 RAW = 0
 SHUFFLE_ZLIB = 1
+SHUFFLE_ZLIB_HIGH = 2
 ZLIB_LEVEL = 1
-#: Byte planes (of a float32's four, little-endian) stored without compression.
+#: Byte planes (of a float32's four, little-endian) that SHUFFLE_ZLIB_HIGH stores as they are.
 LOW_PLANES = 2
+#: Byte planes each shuffled codec stores without compression.
+STORED_PLANES = {SHUFFLE_ZLIB: 0, SHUFFLE_ZLIB_HIGH: LOW_PLANES}
 
 
 def prefix(version: int = FORMAT_VERSION) -> bytes:
@@ -127,7 +132,7 @@ def encode_steps(
     packed = planes[:LOW_PLANES].tobytes() + zlib.compress(
         planes[LOW_PLANES:].tobytes(), ZLIB_LEVEL
     )
-    codec, data = (SHUFFLE_ZLIB, packed) if len(packed) < len(raw) else (RAW, raw)
+    codec, data = (SHUFFLE_ZLIB_HIGH, packed) if len(packed) < len(raw) else (RAW, raw)
     head = STEPS_HEAD.pack(epoch, first_step, time, n, layers, n_stats, codec)
     return head + mask + data
 
@@ -141,15 +146,16 @@ def decode_steps(payload: bytes | memoryview) -> StepsFrame:
     keep = np.unpackbits(bits, count=n_columns, bitorder="little").view(bool)
     n_kept = int(np.count_nonzero(keep))
     size = n_kept * n
-    if codec == SHUFFLE_ZLIB:
-        low_end = mask_end + LOW_PLANES * size
-        high = zlib.decompress(memoryview(payload)[low_end:], bufsize=(4 - LOW_PLANES) * size)
-        if low_end > len(payload) or len(high) != (4 - LOW_PLANES) * size:
+    if codec in STORED_PLANES:
+        stored = STORED_PLANES[codec]
+        low_end = mask_end + stored * size
+        high = zlib.decompress(memoryview(payload)[low_end:], bufsize=(4 - stored) * size)
+        if low_end > len(payload) or len(high) != (4 - stored) * size:
             raise ValueError("step block holds the wrong number of values")
         shuffled = np.empty((4, size), np.uint8)
-        low = np.frombuffer(payload, np.uint8, LOW_PLANES * size, mask_end)
-        shuffled[:LOW_PLANES] = low.reshape(LOW_PLANES, size)
-        shuffled[LOW_PLANES:] = np.frombuffer(high, np.uint8).reshape(4 - LOW_PLANES, size)
+        low = np.frombuffer(payload, np.uint8, stored * size, mask_end)
+        shuffled[:stored] = low.reshape(stored, size)
+        shuffled[stored:] = np.frombuffer(high, np.uint8).reshape(4 - stored, size)
         kept = shuffled.T.copy().view(np.float32)
     elif codec == RAW:
         if mask_end + 4 * size != len(payload):
