@@ -26,10 +26,25 @@ def test_sweep_values_are_checked():
         sweep_configs(RunConfig(), "init", ("normal", "bogus"))
 
 
+def test_repeated_sweep_values_are_refused_in_one_line(capsys):
+    with pytest.raises(ConfigError, match="sigmoid given more than once"):
+        sweep_configs(RunConfig(), "activation", ("sigmoid", "sigmoid", "tanh"))
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(
+            ["--headless", "--sweep", "init", "--sweep-values", "small, normal,small,normal"]
+        )
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (
+        "vgtui: error: --sweep-values: small, normal given more than once; give each value once\n"
+    )
+    assert len(sweep_configs(RunConfig(), "activation", ("sigmoid", "tanh"))) == 2
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["--sweep", "activation"],  # not headless
+        ["--headless", "--sweep", "activation", "--sweep-values", "tanh,tanh"],
         ["--headless", "--sweep", "depth"],
         ["--headless", "--sweep-values", "relu"],
         ["--headless", "--sweep", "activation", "--sweep-values", "relu,softplus"],

@@ -17,7 +17,8 @@ def sweep_configs(
     """One config per value of ``field``, everything else (seed and data too) as ``base``.
 
     Raises:
-        ConfigError: an unknown field, or a value not among the field's choices.
+        ConfigError: an unknown field, a value not among the field's choices,
+            or a value given twice (it would train the same run twice).
 
     """
     if field not in SWEEP_DEFAULTS:
@@ -30,4 +31,9 @@ def sweep_configs(
                 f"--sweep-values: {value!r} is not a choice of {flag_name(field)}; "
                 f"choose from {', '.join(allowed)}"
             )
+    repeated = sorted({v for v in values if values.count(v) > 1}, key=values.index)
+    if repeated:
+        raise ConfigError(
+            f"--sweep-values: {', '.join(repeated)} given more than once; give each value once"
+        )
     return [base.replace(**{field: value}) for value in values]

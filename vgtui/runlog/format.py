@@ -1,0 +1,175 @@
+"""The bytes of a run log: its prefix, its frames and the encoding of a block of steps.
+
+A log is ``MAGIC``, the format version (u16) and two reserved bytes, then
+frames until the end of the file. A frame is ``[kind u8][length u32][crc32
+u32][payload]``, little-endian, the CRC-32 taken over kind, length and
+payload; the first frame is the header. JSON payloads are UTF-8 as Python's
+``json`` writes them (NaN and Infinity allowed). A step block's payload is a
+fixed struct (see ``STEPS_HEAD``), a column mask, then the columns that are
+not NaN throughout the block as float32, column after column, byte-shuffled
+(every value's first byte, then every second byte, ...): the two low bytes
+of the mantissa, which are close to random, stored as they are, the two
+high bytes (sign, exponent, top of the mantissa) deflated with zlib at
+level 1 (codec SHUFFLE_ZLIB_HIGH; RAW where that would not be smaller).
+Nothing here imports TensorFlow or Textual.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+#: The first bytes of every log (as PNG's: a high byte, CR LF, ^Z, LF catch mangled copies).
+MAGIC = b"\x89VGL\r\n\x1a\n"
+#: The format this vgtui writes, and the newest it reads.
+FORMAT_VERSION = 1
+PREFIX = struct.Struct("<8sHH")
+FRAME_HEAD = struct.Struct("<BII")
+#: A frame larger than this is taken as damage, not read.
+MAX_FRAME = 1 << 30
+
+HEADER = 1
+STEPS = 2
+EPOCH_END = 3
+SUMMARY = 4
+EVENT = 5
+
+#: epoch u32, first_step u64, time f64, steps u32, layers u16, stats u8, codec u8.
+STEPS_HEAD = struct.Struct("<IQdIHBB")
+#: Codecs of a step block's values: raw float32; byte planes all deflated (written by
+#: the first builds); byte planes with the low LOW_PLANES stored and the rest deflated.
+RAW = 0
+SHUFFLE_ZLIB = 1
+SHUFFLE_ZLIB_HIGH = 2
+ZLIB_LEVEL = 1
+#: Byte planes (of a float32's four, little-endian) that SHUFFLE_ZLIB_HIGH stores as they are.
+LOW_PLANES = 2
+#: Byte planes each shuffled codec stores without compression.
+STORED_PLANES = {SHUFFLE_ZLIB: 0, SHUFFLE_ZLIB_HIGH: LOW_PLANES}
+
+
+def prefix(version: int = FORMAT_VERSION) -> bytes:
+    """The bytes a log starts with."""
+    return PREFIX.pack(MAGIC, version, 0)
+
+
+def frame(kind: int, payload: bytes) -> bytes:
+    """One frame: kind, length, CRC-32 and payload, ready for a single write."""
+    return FRAME_HEAD.pack(kind, len(payload), frame_crc(kind, payload)) + payload
+
+
+def frame_crc(kind: int, payload: bytes) -> int:
+    """The CRC-32 a frame of ``kind`` and ``payload`` carries."""
+    return zlib.crc32(payload, zlib.crc32(struct.pack("<BI", kind, len(payload))))
+
+
+def json_payload(data: object) -> bytes:
+    """A JSON frame's payload."""
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def read_json(payload: bytes | memoryview) -> dict[str, object]:
+    """The dict a JSON frame holds."""
+    value = json.loads(bytes(payload))
+    if not isinstance(value, dict):
+        raise ValueError("a JSON frame must hold an object")
+    return value
+
+
+@dataclass(frozen=True)
+class StepsFrame:
+    """A block of consecutive steps of one epoch, as float32 arrays.
+
+    Attributes:
+        epoch: 1-based epoch the steps belong to.
+        first_step: 1-based global number of the first step.
+        time: Unix time at which the block was written.
+        loss: batch loss at each step, (steps,).
+        accuracy: batch accuracy at each step, (steps,).
+        stats: per-layer statistics at each step, (steps, layers, stats).
+
+    """
+
+    epoch: int
+    first_step: int
+    time: float
+    loss: np.ndarray
+    accuracy: np.ndarray
+    stats: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        """Number of steps in the block."""
+        return len(self.loss)
+
+
+def encode_steps(
+    epoch: int,
+    first_step: int,
+    time: float,
+    loss: np.ndarray,
+    accuracy: np.ndarray,
+    stats: np.ndarray,
+) -> bytes:
+    """The payload of a step block; every value is stored as its float32."""
+    stats = np.asarray(stats, dtype=np.float32)
+    n, layers, n_stats = stats.shape
+    loss = np.asarray(loss, dtype=np.float32).reshape(n)
+    accuracy = np.asarray(accuracy, dtype=np.float32).reshape(n)
+    columns = np.empty((2 + layers * n_stats, n), dtype=np.float32)
+    columns[0] = loss
+    columns[1] = accuracy
+    columns[2:] = stats.reshape(n, layers * n_stats).T
+    keep = ~np.isnan(columns).all(axis=1) if n else np.ones(len(columns), dtype=bool)
+    mask = np.packbits(keep, bitorder="little").tobytes()
+    kept = columns[keep]
+    raw = kept.tobytes()
+    planes = kept.view(np.uint8).reshape(-1, 4).T
+    packed = planes[:LOW_PLANES].tobytes() + zlib.compress(
+        planes[LOW_PLANES:].tobytes(), ZLIB_LEVEL
+    )
+    codec, data = (SHUFFLE_ZLIB_HIGH, packed) if len(packed) < len(raw) else (RAW, raw)
+    head = STEPS_HEAD.pack(epoch, first_step, time, n, layers, n_stats, codec)
+    return head + mask + data
+
+
+def decode_steps(payload: bytes | memoryview) -> StepsFrame:
+    """Read a step block's payload back; raises ValueError if it does not add up."""
+    epoch, first_step, time, n, layers, n_stats, codec = STEPS_HEAD.unpack_from(payload)
+    n_columns = 2 + layers * n_stats
+    mask_end = STEPS_HEAD.size + (n_columns + 7) // 8
+    bits = np.frombuffer(payload, np.uint8, mask_end - STEPS_HEAD.size, STEPS_HEAD.size)
+    keep = np.unpackbits(bits, count=n_columns, bitorder="little").view(bool)
+    n_kept = int(np.count_nonzero(keep))
+    size = n_kept * n
+    if codec in STORED_PLANES:
+        stored = STORED_PLANES[codec]
+        low_end = mask_end + stored * size
+        high = zlib.decompress(memoryview(payload)[low_end:], bufsize=(4 - stored) * size)
+        if low_end > len(payload) or len(high) != (4 - stored) * size:
+            raise ValueError("step block holds the wrong number of values")
+        shuffled = np.empty((4, size), np.uint8)
+        low = np.frombuffer(payload, np.uint8, stored * size, mask_end)
+        shuffled[:stored] = low.reshape(stored, size)
+        shuffled[stored:] = np.frombuffer(high, np.uint8).reshape(4 - stored, size)
+        kept = shuffled.T.copy().view(np.float32)
+    elif codec == RAW:
+        if mask_end + 4 * size != len(payload):
+            raise ValueError("step block holds the wrong number of values")
+        kept = np.frombuffer(payload, np.float32, size, mask_end)
+    else:
+        raise ValueError(f"unknown step block codec {codec}")
+    columns = np.full((n_columns, n), np.nan, dtype=np.float32)
+    columns[keep] = kept.reshape(n_kept, n)
+    return StepsFrame(  # views of the one (columns, steps) array
+        epoch=epoch,
+        first_step=first_step,
+        time=time,
+        loss=columns[0],
+        accuracy=columns[1],
+        stats=columns[2:].T.reshape(n, layers, n_stats),
+    )
