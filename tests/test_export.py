@@ -21,7 +21,7 @@ from vgtui.history import History
 from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, RunStart, RunSummary
 from vgtui.runfile import run_to_dict
 from vgtui.runlog import FORMAT_VERSION, RunLogWriter, header_from_start
-from vgtui.ui.replay import load_stream
+from vgtui.sources.replay import load_stream
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADER = (

@@ -36,7 +36,7 @@ from vgtui.runlog import (
     read_run,
 )
 from vgtui.runlog.format import FRAME_HEAD, PREFIX
-from vgtui.ui.replay import load_stream
+from vgtui.sources.replay import load_stream
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STREAMS = sorted(p.name for p in FIXTURES.glob("*.npz"))

@@ -14,7 +14,7 @@ import numpy as np
 from vgtui.records import EpochRecord
 from vgtui.runlog import EpochEndFrame, RunLogReader, StepsFrame, SummaryFrame, read_run
 from vgtui.runlog.format import FRAME_HEAD
-from vgtui.ui.replay import load_stream
+from vgtui.sources.replay import load_stream
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LAYERS = ["dense_1", "dense_2", "dense_3", "dense_4", "output"]
@@ -125,7 +125,7 @@ PACED_WRITER = """
 import sys
 from pathlib import Path
 from vgtui.runlog import RunLogWriter, header_from_start
-from vgtui.ui.replay import load_stream
+from vgtui.sources.replay import load_stream
 
 records = load_stream(sys.argv[2])
 writer = RunLogWriter.create(Path(sys.argv[1]), header_from_start(records[0]))

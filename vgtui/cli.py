@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from vgtui import __version__
+from vgtui.argparsing import OneLineParser
 from vgtui.config import (
     CHOICES,
     FLOAT_BOUNDS,
@@ -21,16 +21,7 @@ from vgtui.config import (
 from vgtui.output_path import OutputPathError, check_output_file
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 
-EXIT_USAGE = 2
 DEFAULTS = RunConfig()
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, without the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print ``vgtui: error: MESSAGE`` and exit with status 2."""
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _whole(field: str):

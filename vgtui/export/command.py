@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vgtui.cli import OneLineParser
+from vgtui.argparsing import OneLineParser
 from vgtui.export.runs import ExportError, LoadedRun, damage_note, load_run, resolve_logs
 from vgtui.output_path import OutputPathError, check_output_file, open_output, write_output
 
