@@ -29,6 +29,7 @@ def test_the_engine_does_not_import_textual():
         "vgtui.cli",
         "vgtui.runfile",
         "vgtui.output_path",
+        "vgtui.gpu_check",
     ],
 )
 def test_plain_modules_import_neither_tensorflow_nor_textual(module):

@@ -9,6 +9,7 @@ import pytest
 
 from vgtui.cli import main, parse_args
 from vgtui.config import RunConfig
+from vgtui.gpu_check import NO_GPU
 
 BAD = [
     (["--activation", "softmax"], "--activation"),
@@ -43,6 +44,7 @@ BAD = [
     (["--noise", "1e300"], "--noise"),
     (["--noise", "1e37"], "--noise"),
     (["--noise", "inf"], "--noise"),
+    (["--device", "tpu"], "--device"),
 ]
 
 
@@ -81,6 +83,32 @@ def test_the_range_edges_are_accepted_and_give_finite_float32_data():
         )
         x, _ = make_dataset(config)
         assert np.isfinite(x).all() and np.abs(x).max() > 1e36  # noisy, and finite
+
+
+def test_device_gpu_without_a_gpu_is_refused_without_tensorflow_in_this_process():
+    code = (
+        "import sys\n"
+        "from vgtui.cli import parse_args\n"
+        "try:\n"
+        "    parse_args(['--headless', '--device', 'gpu'])\n"
+        "except SystemExit as exit:\n"
+        "    print(exit.code, 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout == "2 False\n"  # exit 2; TensorFlow asked in a child only
+    assert result.stderr == f"vgtui: error: {NO_GPU}\n"
+
+
+def test_device_gpu_is_accepted_where_a_gpu_is_seen(monkeypatch):
+    import vgtui.gpu_check
+
+    monkeypatch.setattr(vgtui.gpu_check, "visible_gpus", lambda: ["NVIDIA Fake"])
+    _, config = parse_args(["--headless", "--device", "gpu"])
+    assert config.device == "gpu"
+    _, config = parse_args(["--headless"])
+    assert config.device == "auto"
 
 
 def test_json_in_a_missing_directory(tmp_path, capsys):

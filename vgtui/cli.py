@@ -18,6 +18,7 @@ from vgtui.config import (
     flag_name,
     format_bound,
 )
+from vgtui.gpu_check import check_device
 from vgtui.output_path import OutputPathError, check_output_file
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 
@@ -164,6 +165,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except OutputPathError as err:
             parser.error(f"--json: {err}")
         args.json = Path(args.json)
+    try:
+        check_device(config)  # last: it asks a child process, a few seconds
+    except ConfigError as err:
+        parser.error(str(err))
     return args, config
 
 

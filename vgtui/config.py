@@ -27,6 +27,8 @@ INITIALIZERS: tuple[str, ...] = (
 )
 OPTIMIZERS: tuple[str, ...] = ("rmsprop", "sgd", "adam")
 DATASETS: tuple[str, ...] = ("circles", "moons", "xor", "spiral")
+#: Where a run computes: ``auto`` picks the GPU for networks big enough to gain from it.
+DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
 
 #: Inclusive bounds of the integer settings: flag name -> (low, high).
 INT_BOUNDS: dict[str, tuple[int, int]] = {
@@ -56,6 +58,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "init": INITIALIZERS,
     "optimizer": OPTIMIZERS,
     "dataset": DATASETS,
+    "device": DEVICES,
 }
 
 
@@ -84,6 +87,7 @@ class RunConfig:
     samples: int = 1000
     noise: float = 0.1
     seed: int = 42
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         """Validate every field; raise ConfigError on the first bad one."""
