@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from vgtui.controller import RunController
-from vgtui.diagnosis import diagnose
+from vgtui.diagnosis import diagnosis
 from vgtui.display.pacing import Pacer
 from vgtui.history import HistoryView
 from vgtui.records import diverged_where
@@ -284,7 +284,7 @@ class MonitorScreen(Screen[None]):
             self._draw_layers(view, total_steps, heat)
         verdict_key = (view.version, id(run))
         if self._verdict_pacer.due(verdict_key, urgent):
-            self.query_one(VerdictBadge).show(*diagnose(view))
+            self.query_one(VerdictBadge).show(diagnosis(view))
         self.engine_seen = self.engine_seen or view.start is not None
         if view.start is not None:
             self.device = view.start.device
