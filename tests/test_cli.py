@@ -71,7 +71,7 @@ def test_out_of_range_numbers_say_the_allowed_range(capsys):
 
 
 def test_the_range_edges_are_accepted_and_give_finite_float32_data():
-    from vgtui.engine.data import make_dataset
+    from vgtui.datasets import make_dataset
 
     for text in ("1.18e-38", "1e6"):
         _, config = parse_args(["--headless", "--lr", text])

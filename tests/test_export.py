@@ -26,7 +26,7 @@ from vgtui.sources.replay import load_stream
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADER = (
     "run,step,epoch,layer,grad_mean,grad_sd,grad_norm,weight_mean,weight_sd,"
-    "saturation,dead,batch_loss,batch_accuracy"
+    "saturation,dead,batch_loss,batch_accuracy,act_deriv_mean"
 )
 
 
@@ -93,7 +93,7 @@ def test_csv_holds_every_step_of_every_layer(tmp_path: Path, logs, streams, caps
         names = records[0].layer_names
         for number, epoch, loss, acc, stats in zip(*_steps(records)):
             for j, layer in enumerate(names):
-                values = [*stats[j], loss, acc]
+                values = [*stats[j][:7], loss, acc, *stats[j][7:]]
                 expected.append((path.name, int(number), int(epoch), layer, values))
     assert len(rows) == len(expected)
     for row, (run, number, epoch, layer, values) in zip(rows, expected):

@@ -16,12 +16,14 @@ import numpy as np
 
 from vgtui.records import (
     STAT_NAMES,
+    Boundary,
     EpochEnd,
     EpochRecord,
     Record,
     RunStart,
     RunSummary,
     StepBlock,
+    conform_stats,
     diverged_where,
 )
 
@@ -173,7 +175,9 @@ class HistoryView:
     Step series are indexed by step (``step_x``), epoch series by epoch
     (``epoch_x``); ``step_stats`` has shape (rows, layers, stats).
     ``steps_done`` counts every step recorded, also those of an epoch that
-    has not ended yet; ``latest`` is the last epoch that ended.
+    has not ended yet; ``latest`` is the last epoch that ended; ``boundary``
+    the latest decision boundary recorded (None before the first, or when
+    the source records none).
     """
 
     version: int
@@ -191,6 +195,7 @@ class HistoryView:
     epoch_loss: np.ndarray
     epoch_accuracy: np.ndarray
     epoch_stats: np.ndarray
+    boundary: Boundary | None = None
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -255,6 +260,7 @@ class History:
         self._start = start
         self._summary: RunSummary | None = None
         self._latest: LatestEpoch | None = None
+        self._boundary: Boundary | None = None
         self._error: str | None = None
         self._state = "loading" if start is None else "training"
         self._steps: DownsampledSeries | None = None
@@ -281,8 +287,11 @@ class History:
             self._reset(start)
 
     def add_steps(self, block: StepBlock) -> None:
-        """Append steps of the epoch under way."""
-        stats = block.step_stats
+        """Append steps of the epoch under way.
+
+        Statistics of an older source (fewer than STAT_NAMES) are padded with NaN.
+        """
+        stats = conform_stats(block.step_stats)
         n_stats = stats.shape[1] * stats.shape[2]
         step_rows = np.concatenate(
             [
@@ -326,6 +335,8 @@ class History:
                 diverged_layer=end.diverged_layer,
                 diverged_step=end.diverged_step,
             )
+            if end.boundary is not None:
+                self._boundary = end.boundary
             self._epoch_sum = None
             self._epoch_count = 0
             self._version += 1
@@ -390,4 +401,5 @@ class History:
                 epoch_loss=e_rows[:, 0],
                 epoch_accuracy=e_rows[:, 1],
                 epoch_stats=e_rows[:, 2:].reshape(len(e_rows), layers, len(STAT_NAMES)),
+                boundary=self._boundary,
             )

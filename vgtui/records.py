@@ -11,7 +11,7 @@ arrays, one block per compiled call, never one object per step.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +21,10 @@ from vgtui.config import RunConfig
 #: The per-layer statistics recorded at every step, in the order of the last
 #: axis of :attr:`EpochRecord.step_stats`. ``saturation`` and ``dead`` are
 #: fractions in [0, 1], NaN where they do not apply to the layer's activation.
+#: ``act_deriv_mean`` is the mean of the activation's derivative over the
+#: batch and the layer's units (at most 0.25 for sigmoid), NaN for the output
+#: layer and where it is not measured. New statistics are only ever appended:
+#: a record of an older vgtui holds a prefix of these (see :func:`conform_stats`).
 STAT_NAMES: tuple[str, ...] = (
     "grad_mean",
     "grad_sd",
@@ -29,8 +33,48 @@ STAT_NAMES: tuple[str, ...] = (
     "weight_sd",
     "saturation",
     "dead",
+    "act_deriv_mean",
 )
 STAT_INDEX: dict[str, int] = {name: i for i, name in enumerate(STAT_NAMES)}
+
+
+def conform_stats(stats: np.ndarray, names: Sequence[str] | None = None) -> np.ndarray:
+    """Return ``stats`` (..., k) as (..., len(STAT_NAMES)) in STAT_NAMES order.
+
+    ``names`` name the last axis of ``stats`` (a run log's header says them);
+    without them, the k statistics are taken to be the first k of STAT_NAMES,
+    as an older vgtui wrote them. Statistics missing are NaN; statistics
+    this vgtui does not know are dropped. Returns ``stats`` itself when it
+    already conforms.
+    """
+    stats = np.asarray(stats)
+    k = stats.shape[-1]
+    if names is None:
+        names = STAT_NAMES[:k]
+    names = tuple(names)
+    if names == STAT_NAMES:
+        return stats
+    dtype = stats.dtype if np.issubdtype(stats.dtype, np.floating) else np.float64
+    out = np.full((*stats.shape[:-1], len(STAT_NAMES)), np.nan, dtype=dtype)
+    for j, name in enumerate(names[:k]):
+        if name in STAT_INDEX:
+            out[..., STAT_INDEX[name]] = stats[..., j]
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Boundary:
+    """The network's predicted probability of class 1 over a square grid on the input plane.
+
+    Attributes:
+        probability: (rows, columns) probabilities; row 0 is the lowest y,
+            column 0 the lowest x (see :func:`vgtui.datasets.grid_points`).
+        extent: (x_min, x_max, y_min, y_max) of the grid's outer points.
+
+    """
+
+    probability: np.ndarray
+    extent: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -99,7 +143,7 @@ class StepBlock:
 class EpochEnd:
     """The end of an epoch whose steps came as StepBlocks: its loss and accuracy.
 
-    ``diverged_layer`` and ``diverged_step`` are as in :class:`EpochRecord`.
+    ``diverged_layer``, ``diverged_step`` and ``boundary`` are as in :class:`EpochRecord`.
     """
 
     epoch: int
@@ -107,6 +151,7 @@ class EpochEnd:
     accuracy: float
     diverged_layer: int | None = None
     diverged_step: int | None = None
+    boundary: Boundary | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +169,9 @@ class EpochRecord:
         accuracy: accuracy on the whole data set after the epoch.
         diverged_layer: index of the first layer whose gradient held NaN or
             Inf, -1 for the loss alone, None while the run is finite.
+        diverged_step: the step that stopped being finite, if one did.
+        boundary: the decision boundary after the epoch, where the source
+            measured it (the built-in network does; None otherwise).
 
     """
 
@@ -136,6 +184,7 @@ class EpochRecord:
     accuracy: float
     diverged_layer: int | None = None
     diverged_step: int | None = None
+    boundary: Boundary | None = None
 
     @property
     def steps(self) -> int:
@@ -164,7 +213,12 @@ class EpochRecord:
             self.epoch, self.first_step, self.step_loss, self.step_accuracy, self.step_stats
         )
         end = EpochEnd(
-            self.epoch, self.loss, self.accuracy, self.diverged_layer, self.diverged_step
+            self.epoch,
+            self.loss,
+            self.accuracy,
+            self.diverged_layer,
+            self.diverged_step,
+            self.boundary,
         )
         return block, end
 

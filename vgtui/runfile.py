@@ -9,10 +9,10 @@ from pathlib import Path
 from vgtui.config import RunConfig
 from vgtui.history import HistoryView
 from vgtui.output_path import OutputPathError, check_output_file, write_output
-from vgtui.records import STAT_INDEX, RunSummary
+from vgtui.records import STAT_INDEX, STAT_NAMES, RunSummary
 
 #: The statistics each epoch's layers carry in the JSON, means over the epoch's steps.
-JSON_STATS = ("grad_mean", "grad_sd", "grad_norm", "weight_mean", "weight_sd", "saturation", "dead")
+JSON_STATS = STAT_NAMES
 
 
 def _number(value: float) -> float | None:

@@ -39,11 +39,24 @@ def test_dead_units_are_inactive_for_every_example():
 def test_health_is_nan_where_it_does_not_apply():
     pre = tf.zeros([2, 3, 4])
     rows = stats.health("tanh", pre, tf.zeros([2, 3, 4]), n_layers=3).numpy()
-    assert rows.shape == (3, 2)
+    assert rows.shape == (3, stats.HEALTH_COLUMNS) == (3, 3)
     assert rows[0, 0] == 0.0 and math.isnan(rows[0, 1])  # tanh: saturation only
+    assert np.isnan(rows[:, 2]).all()  # no activation given: no derivative
     assert np.isnan(rows[2]).all()  # the output layer
     rows = stats.health("gelu", pre, pre, n_layers=3).numpy()
     assert np.isnan(rows).all()
+    rows = stats.health("tanh", pre, tf.tanh(pre), n_layers=3, activation_fn=tf.tanh).numpy()
+    np.testing.assert_allclose(rows[:2, 2], [1.0, 1.0])  # tanh'(0) = 1
+    assert np.isnan(rows[2, 2])
+
+
+def test_activation_derivative_mean_averages_over_batch_and_units():
+    pre = tf.constant([[[0.0, 1.0], [-1.0, 2.0]], [[-3.0, -2.0], [0.5, 4.0]]])
+    means = stats.activation_derivative_mean(tf.nn.relu, pre).numpy()
+    np.testing.assert_allclose(means, [2 / 4, 2 / 4])  # relu: the share of positive inputs
+    s = 1 / (1 + np.exp(-pre.numpy()))
+    means = stats.activation_derivative_mean(tf.sigmoid, pre).numpy()
+    np.testing.assert_allclose(means, (s * (1 - s)).mean(axis=(1, 2)), rtol=1e-6)
 
 
 def test_layer_moments_match_numpy_per_layer():

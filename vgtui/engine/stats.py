@@ -1,15 +1,16 @@
 """Per-layer statistics of one training step, computed on the device.
 
 Everything here runs inside the compiled call. The cheap per-step parts
-(saturation, dead units, finiteness) run in the step; the moments of the
-gradients and weights run once per call, as segment reductions over the
-stacked flat vectors of all its steps: a few device operations for all layers
-and all steps together.
+(saturation, dead units, the mean activation derivative, finiteness) run in
+the step; the moments of the gradients and weights run once per call, as
+segment reductions over the stacked flat vectors of all its steps: a few
+device operations for all layers and all steps together.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import tensorflow as tf
 
@@ -63,20 +64,59 @@ def dead_fraction(activation: str, pre_activations: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.cast(inactive, tf.float32), axis=1)
 
 
-def health(
-    activation: str, pre_activations: tf.Tensor, outputs: tf.Tensor, n_layers: int
+def activation_derivative_mean(
+    activation: Callable[[tf.Tensor], tf.Tensor], pre_activations: tf.Tensor
 ) -> tf.Tensor:
-    """Saturation and dead fractions of every layer, NaN where not measured.
+    """Per layer, the mean of the activation's derivative over the batch and the units.
+
+    The derivative is the activation's own, by automatic differentiation of
+    the element-wise function at the layer's pre-activations (for relu, 0 at
+    0, as TensorFlow takes it).
+
+    Args:
+        activation: the element-wise activation function.
+        pre_activations: the hidden layers' inputs to it, (depth, batch, width).
 
     Returns:
-        (n_layers, 2): saturation, dead. The output layer's row is NaN.
+        (depth,) means.
+
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(pre_activations)
+        outputs = activation(pre_activations)
+    derivative = tape.gradient(outputs, pre_activations)  # element-wise: d out_i / d pre_i
+    return tf.reduce_mean(derivative, axis=[1, 2])
+
+
+def health(
+    activation: str,
+    pre_activations: tf.Tensor,
+    outputs: tf.Tensor,
+    n_layers: int,
+    activation_fn: Callable[[tf.Tensor], tf.Tensor] | None = None,
+) -> tf.Tensor:
+    """Saturation and dead fractions and the mean activation derivative of every layer.
+
+    ``activation_fn`` is the activation itself, for its derivative (NaN without it).
+
+    Returns:
+        (n_layers, 3): saturation, dead, act_deriv_mean, NaN where not
+        measured. The output layer's row is NaN.
 
     """
     depth = n_layers - 1
     nan = tf.fill([depth], math.nan)
     sat = saturation(activation, outputs) if activation in SATURATING else nan
     dead = dead_fraction(activation, pre_activations) if activation in DYING else nan
-    return tf.pad(tf.stack([sat, dead], axis=1), [[0, 1], [0, 0]], constant_values=math.nan)
+    deriv = nan
+    if activation_fn is not None:
+        deriv = activation_derivative_mean(activation_fn, pre_activations)
+    rows = tf.stack([sat, dead, deriv], axis=1)
+    return tf.pad(rows, [[0, 1], [0, 0]], constant_values=math.nan)
+
+
+#: Columns of :func:`health`'s rows.
+HEALTH_COLUMNS = 3
 
 
 def layer_moments(
@@ -117,7 +157,7 @@ def layer_stats(
         params: each step's flat parameters after its update, (steps, params).
         segment_ids: the model's segment ids.
         kernel_sizes: entries in each layer's kernel.
-        health_rows: each step's saturation and dead fractions, (steps, layers, 2).
+        health_rows: each step's :func:`health` rows, (steps, layers, HEALTH_COLUMNS).
 
     """
     g_mean, g_sd, g_norm = layer_moments(grads, segment_ids, kernel_sizes)

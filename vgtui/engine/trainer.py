@@ -3,8 +3,9 @@
 One compiled call trains a chunk of an epoch (the whole epoch unless it is
 long) as a ``tf.while_loop`` over batches drawn from an on-device shuffle,
 stacks every step's statistics on the device, and, at the end of an epoch,
-evaluates loss and accuracy on the whole data set. Python then fetches the
-stacked results once per call and hands them on.
+evaluates loss and accuracy on the whole data set and the network's predicted
+probability over a grid on the input plane (the decision boundary). Python
+then fetches the stacked results once per call and hands them on.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ import numpy as np
 import tensorflow as tf
 
 from vgtui.config import RunConfig
-from vgtui.engine.data import make_dataset
+from vgtui.datasets import grid_points, make_dataset, plane_extent
 from vgtui.engine.device import Placement, choose_device
 from vgtui.engine.model import FlatMLP
-from vgtui.engine.stats import FINITE, first_bad_layer, health, layer_stats
-from vgtui.records import Emit, EpochRecord, RunStart, RunSummary
+from vgtui.engine.stats import FINITE, HEALTH_COLUMNS, first_bad_layer, health, layer_stats
+from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary
 from vgtui.summary import summarize
 
 #: The most steps one compiled call takes; bounds how long a stop waits.
 MAX_CHUNK_STEPS = 256
 #: The most gradient and parameter entries one call stacks before its statistics.
 CHUNK_ENTRIES = 4_000_000
+#: Points on each side of the grid the decision boundary is evaluated on.
+BOUNDARY_GRID = 64
 
 
 def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
@@ -42,12 +45,13 @@ def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
 
 
 def shape_key(
-    config: RunConfig, diagnostics: bool, device: str | None = None
+    config: RunConfig, diagnostics: bool, device: str | None = None, boundary: bool = True
 ) -> tuple[object, ...]:
     """What fixes a compiled network's graph: runs that share it share the compilation.
 
     ``device`` is the TensorFlow device the network is placed on (by default,
-    the one :func:`~vgtui.engine.device.choose_device` picks for ``config``).
+    the one :func:`~vgtui.engine.device.choose_device` picks for ``config``);
+    ``boundary``: whether its epochs evaluate the decision boundary.
     """
     return (
         device or choose_device(config).device,
@@ -58,6 +62,7 @@ def shape_key(
         config.samples,
         config.batch_size,
         diagnostics,
+        boundary,
     )
 
 
@@ -65,18 +70,27 @@ class CompiledNetwork:
     """The network, its optimizer, its data and its compiled training call.
 
     Everything a run may change without changing the graph (weights, data,
-    seed, learning rate) lives in variables, so a new run of the same shape
+    the boundary's grid, seed, learning rate) lives in variables, so a new run of the same shape
     (see :func:`shape_key`) reuses the compiled call: TensorFlow keeps every
     traced function for the life of the process, so compiling anew on every
     restart would grow memory without bound.
     """
 
     def __init__(
-        self, config: RunConfig, diagnostics: bool = True, placement: Placement | None = None
+        self,
+        config: RunConfig,
+        diagnostics: bool = True,
+        placement: Placement | None = None,
+        boundary: bool = True,
     ) -> None:
-        """Build the network for ``config``'s shape on its device; compile on first use."""
+        """Build the network for ``config``'s shape on its device; compile on first use.
+
+        ``boundary``: evaluate the decision boundary at the end of every epoch.
+        """
         self.config = config
         self.diagnostics = diagnostics
+        self.boundary = boundary
+        self.extent = (-1.0, 1.0, -1.0, 1.0)
         self.placement = placement or choose_device(config)
         with tf.device(self.placement.device):
             self.model = FlatMLP(config)
@@ -85,15 +99,18 @@ class CompiledNetwork:
             self.x = tf.Variable(tf.zeros([config.samples, 2]), trainable=False)
             self.y = tf.Variable(tf.zeros([config.samples, 1]), trainable=False)
             self.seed = tf.Variable(0, dtype=tf.int32, trainable=False)
+            self.grid = tf.Variable(tf.zeros([BOUNDARY_GRID**2, 2]), trainable=False)
         self._chunk_fn = tf.function(self._train_chunk)
         self.load(config)
 
     def load(self, config: RunConfig) -> None:
-        """Start afresh for ``config`` (of this shape): its data, weights, seed and lr."""
+        """Start afresh for ``config`` (of this shape): its data, grid, weights, seed and lr."""
         self.config = config
         x, y = make_dataset(config)
         self.x.assign(x)
         self.y.assign(y[:, None])
+        self.extent = plane_extent(x)
+        self.grid.assign(grid_points(self.extent, BOUNDARY_GRID))
         self.seed.assign(config.seed)
         self.model.reset(config)
         for variable in self.optimizer.variables:
@@ -122,16 +139,27 @@ class CompiledNetwork:
         hits = tf.cast(logits > 0.0, tf.float32) == y
         return loss, tf.reduce_mean(tf.cast(hits, tf.float32))
 
-    def _evaluate(self) -> tuple[tf.Tensor, tf.Tensor]:
-        """Loss and accuracy on the whole data set."""
+    def _evaluate(self) -> tuple[tf.Tensor, ...]:
+        """Loss and accuracy on the whole data set; the boundary's probabilities if it is kept."""
         logits, _, _ = self.model.forward(self.x)
-        return self._loss_and_accuracy(logits, self.y)
+        loss, accuracy = self._loss_and_accuracy(logits, self.y)
+        if not self.boundary:
+            return loss, accuracy
+        grid_logits, _, _ = self.model.forward(self.grid)
+        return loss, accuracy, tf.reshape(tf.sigmoid(grid_logits), [-1])
+
+    def _not_evaluated(self) -> tuple[tf.Tensor, ...]:
+        """What :meth:`_evaluate` returns for an epoch not evaluated: NaN throughout."""
+        nan = tf.constant(math.nan)
+        if not self.boundary:
+            return nan, nan
+        return nan, nan, tf.fill([BOUNDARY_GRID**2], math.nan)
 
     def _train_step(self, xb: tf.Tensor, yb: tf.Tensor) -> tuple[tf.Tensor, ...]:
         """One step: gradient and update; returns what the step records.
 
         Returns the loss, the accuracy, the flat gradient, the flat parameters
-        after the update, the (layers, 2) health rows and the divergence code.
+        after the update, the (layers, HEALTH_COLUMNS) health rows and the divergence code.
         """
         model = self.model
         with tf.GradientTape() as tape:
@@ -141,9 +169,9 @@ class CompiledNetwork:
         self.optimizer.apply_gradients([(grad, model.params)])
         n_layers = model.n_layers
         if self.diagnostics:
-            health_rows = health(self.config.activation, pres, outs, n_layers)
+            health_rows = health(self.config.activation, pres, outs, n_layers, model.activation)
         else:
-            health_rows = tf.fill([n_layers, 2], math.nan)
+            health_rows = tf.fill([n_layers, HEALTH_COLUMNS], math.nan)
         finite = tf.math.is_finite(loss) & tf.reduce_all(tf.math.is_finite(grad))
         code = tf.cond(
             finite,
@@ -164,13 +192,14 @@ class CompiledNetwork:
 
         Whole epochs are [0, steps_per_epoch); a long epoch is trained in
         several calls of one epoch each. After each epoch's steps, loss and
-        accuracy on all the data are evaluated if ``evaluate``. Everything
-        ends early at the first step that is not finite.
+        accuracy on all the data (and the boundary, if kept) are evaluated if
+        ``evaluate``. Everything ends early at the first step that is not finite.
 
         Returns:
             The stacked losses, accuracies and statistics of the steps taken,
-            the divergence code of the last step, and each epoch's whole-data
-            loss and accuracy (NaN where not evaluated).
+            the divergence code of the last step, each epoch's whole-data
+            loss and accuracy (NaN where not evaluated), and, if the boundary
+            is kept, each epoch's probabilities over the grid, (epochs, grid points).
         """
         n = self.config.samples
         batch = self.config.batch_size
@@ -193,8 +222,7 @@ class CompiledNetwork:
             _, written, code, *step_arrays = tf.while_loop(
                 step_cond, step_body, [tf.constant(0), written, code, *step_arrays]
             )
-            nan = tf.constant(math.nan)
-            full = tf.cond(evaluate & (code == FINITE), self._evaluate, lambda: (nan, nan))
+            full = tf.cond(evaluate & (code == FINITE), self._evaluate, self._not_evaluated)
             epoch_arrays = tuple(a.write(j, v) for a, v in zip(epoch_arrays, full))
             return j + 1, written, code, tuple(step_arrays), epoch_arrays
 
@@ -202,12 +230,15 @@ class CompiledNetwork:
             return (j < n_epochs) & (code == FINITE)
 
         n_params = sum(model.sizes)
-        shapes = [[], [], [n_params], [n_params], [model.n_layers, 2]]
+        shapes = [[], [], [n_params], [n_params], [model.n_layers, HEALTH_COLUMNS]]
         size = count * n_epochs
         step_arrays = tuple(
             tf.TensorArray(tf.float32, size=size, element_shape=sh) for sh in shapes
         )
-        epoch_arrays = tuple(tf.TensorArray(tf.float32, size=n_epochs) for _ in range(2))
+        epoch_shapes = [[], []] + ([[BOUNDARY_GRID**2]] if self.boundary else [])
+        epoch_arrays = tuple(
+            tf.TensorArray(tf.float32, size=n_epochs, element_shape=sh) for sh in epoch_shapes
+        )
         epochs_done, written, code, step_arrays, epoch_arrays = tf.while_loop(
             epoch_cond,
             epoch_body,
@@ -215,8 +246,8 @@ class CompiledNetwork:
         )
         losses, accs, grads, params, health_rows = (a.stack()[:written] for a in step_arrays)
         stats = layer_stats(grads, params, model.segment_ids, model.kernel_sizes, health_rows)
-        full_losses, full_accs = (a.stack()[:epochs_done] for a in epoch_arrays)
-        return losses, accs, stats, code, full_losses, full_accs
+        evaluated = tuple(a.stack()[:epochs_done] for a in epoch_arrays)
+        return losses, accs, stats, code, *evaluated
 
     def call_chunk(
         self, first_epoch: int, n_epochs: int, start: int, stop: int, evaluate: bool
@@ -234,7 +265,7 @@ class CompiledNetwork:
 
     def evaluate(self) -> tuple[float, float]:
         """Loss and accuracy of the network on all the data, as it is now."""
-        *_, losses, accs = self.call_chunk(0, 1, 0, 0, True)
+        losses, accs = self.call_chunk(0, 1, 0, 0, True)[4:6]
         return float(losses[0]), float(accs[0])
 
 
@@ -242,7 +273,7 @@ _POOL: dict[tuple[object, ...], list[CompiledNetwork]] = {}
 _POOL_LOCK = threading.Lock()
 
 
-def _acquire(config: RunConfig, diagnostics: bool) -> CompiledNetwork:
+def _acquire(config: RunConfig, diagnostics: bool, boundary: bool = True) -> CompiledNetwork:
     """Lend a compiled network of ``config``'s shape and device, loaded for ``config``.
 
     Raises:
@@ -251,10 +282,10 @@ def _acquire(config: RunConfig, diagnostics: bool) -> CompiledNetwork:
     """
     placement = choose_device(config)
     with _POOL_LOCK:
-        free = _POOL.get(shape_key(config, diagnostics, placement.device))
+        free = _POOL.get(shape_key(config, diagnostics, placement.device, boundary))
         network = free.pop() if free else None
     if network is None:
-        return CompiledNetwork(config, diagnostics, placement)
+        return CompiledNetwork(config, diagnostics, placement, boundary)
     network.placement = placement  # same device; the words may differ (auto or asked)
     network.load(config)
     return network
@@ -263,7 +294,9 @@ def _acquire(config: RunConfig, diagnostics: bool) -> CompiledNetwork:
 def _release(network: CompiledNetwork) -> None:
     """Take a lent network back for the next run of its shape."""
     with _POOL_LOCK:
-        key = shape_key(network.config, network.diagnostics, network.placement.device)
+        key = shape_key(
+            network.config, network.diagnostics, network.placement.device, network.boundary
+        )
         _POOL.setdefault(key, []).append(network)
 
 
@@ -275,18 +308,20 @@ class Trainer:
     (explicitly, or by leaving its ``with`` block; never in a finalizer).
     """
 
-    def __init__(self, config: RunConfig, diagnostics: bool = True) -> None:
+    def __init__(self, config: RunConfig, diagnostics: bool = True, boundary: bool = True) -> None:
         """Prepare a run of ``config``: data, initial weights, optimizer.
 
         Args:
             config: the run to train.
-            diagnostics: also measure saturated and dead units at every step.
+            diagnostics: also measure saturated and dead units and the mean
+                activation derivative at every step.
+            boundary: evaluate the decision boundary at the end of every epoch.
 
         """
         self.config = config
         self.diagnostics = diagnostics
         self.network: CompiledNetwork | None = None  # so that __del__ works if the next fails
-        self.network = _acquire(config, diagnostics)
+        self.network = _acquire(config, diagnostics, boundary)
 
     @property
     def model(self) -> FlatMLP:
@@ -410,6 +445,7 @@ class Trainer:
                 break
         losses, accs, stats = (np.concatenate([p[k] for p in parts]) for k in range(3))
         full_losses, full_accs = parts[-1][4], parts[-1][5]
+        grids = parts[-1][6] if network.boundary else None
         code = int(parts[-1][3])
         records = []
         for j in range(len(full_losses)):
@@ -427,9 +463,19 @@ class Trainer:
                     accuracy=float(full_accs[j]),
                     diverged_layer=code if bad else None,
                     diverged_step=first + len(losses[part]) - 1 if bad else None,
+                    boundary=_boundary(grids, j, network.extent),
                 )
             )
         return records
+
+
+def _boundary(
+    grids: np.ndarray | None, j: int, extent: tuple[float, float, float, float]
+) -> Boundary | None:
+    """The boundary of the call's ``j``-th epoch, None where it was not evaluated."""
+    if grids is None or np.isnan(grids[j]).all():
+        return None
+    return Boundary(grids[j].reshape(BOUNDARY_GRID, BOUNDARY_GRID), extent)
 
 
 def warm_up() -> None:

@@ -1,4 +1,10 @@
-"""Runs as CSV: one row per step per layer, every step of every log."""
+"""Runs as CSV: one row per step per layer, every step of every log.
+
+The columns up to ``batch_accuracy`` are those the CSV has always had, in
+their places; statistics recorded since (``act_deriv_mean``) follow them, so
+a reader that takes columns by position still reads the same numbers. A
+statistic a log does not hold (an older log) is an empty cell.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +19,28 @@ import numpy as np
 from vgtui.records import STAT_NAMES
 from vgtui.runlog import RunLogReader, StepsFrame
 
+#: The statistics of the CSV's first columns, as it has had them from the start.
+LEADING_STATS = (
+    "grad_mean",
+    "grad_sd",
+    "grad_norm",
+    "weight_mean",
+    "weight_sd",
+    "saturation",
+    "dead",
+)
+#: Statistics recorded since, in columns after ``batch_accuracy``.
+TRAILING_STATS = tuple(name for name in STAT_NAMES if name not in LEADING_STATS)
+
 COLUMNS = (
     "run",
     "step",
     "epoch",
     "layer",
-    *STAT_NAMES,
+    *LEADING_STATS,
     "batch_loss",
     "batch_accuracy",
+    *TRAILING_STATS,
 )
 
 
@@ -31,12 +51,35 @@ def _text(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def block_rows(run: str, layers: Sequence[str], block: StepsFrame) -> list[list[str]]:
-    """The rows of a block of steps: each step's layers in order."""
+def _stat_columns(
+    block: StepsFrame, stat_names: Sequence[str], wanted: Sequence[str]
+) -> np.ndarray:
+    """The block's statistics named ``wanted``, (steps × layers, len(wanted)); NaN if missing."""
+    n = block.steps * block.stats.shape[1]
+    flat = block.stats.reshape(n, -1)
+    out = np.full((n, len(wanted)), np.nan, dtype=np.float32)
+    for k, name in enumerate(wanted):
+        if name in stat_names and stat_names.index(name) < flat.shape[1]:
+            out[:, k] = flat[:, stat_names.index(name)]
+    return out
+
+
+def block_rows(
+    run: str,
+    layers: Sequence[str],
+    block: StepsFrame,
+    stat_names: Sequence[str] = STAT_NAMES,
+) -> list[list[str]]:
+    """The rows of a block of steps: each step's layers in order.
+
+    ``stat_names`` name the block's statistics, as the log's header gives them.
+    """
     n, n_layers = block.steps, len(layers)
+    names_in_log = list(stat_names)
     steps = np.repeat(np.arange(block.first_step, block.first_step + n), n_layers).astype(str)
     names = np.tile(np.asarray(layers, dtype=str), n)
-    stats = _text(block.stats.reshape(n * n_layers, -1))
+    leading = _text(_stat_columns(block, names_in_log, LEADING_STATS))
+    trailing = _text(_stat_columns(block, names_in_log, TRAILING_STATS))
     loss = np.repeat(_text(block.loss), n_layers)
     accuracy = np.repeat(_text(block.accuracy), n_layers)
     table = np.column_stack(
@@ -45,9 +88,10 @@ def block_rows(run: str, layers: Sequence[str], block: StepsFrame) -> list[list[
             steps,
             np.full(n * n_layers, str(block.epoch)),
             names,
-            stats,
+            leading,
             loss,
             accuracy,
+            trailing,
         ]
     )
     return table.tolist()
@@ -65,9 +109,10 @@ def write_csv(logs: Sequence[Path], out: BinaryIO, damaged: dict[Path, int] | No
     for path in logs:
         with RunLogReader(path) as reader:
             layers = [str(n) for n in reader.header.get("layer_names", [])]  # type: ignore[union-attr]
+            stat_names = [str(n) for n in reader.header.get("stat_names") or LEADING_STATS]  # type: ignore[union-attr]
             for frame in reader.frames():
                 if isinstance(frame, StepsFrame):
-                    block = block_rows(path.name, layers, frame)
+                    block = block_rows(path.name, layers, frame, stat_names)
                     writer.writerows(block)
                     rows += len(block)
             if damaged is not None and reader.damaged_at is not None:

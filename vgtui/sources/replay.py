@@ -14,15 +14,31 @@ from pathlib import Path
 import numpy as np
 
 from vgtui.config import RunConfig
-from vgtui.records import Emit, EpochRecord, Record, RunStart, RunSummary
+from vgtui.records import (
+    Boundary,
+    Emit,
+    EpochRecord,
+    Record,
+    RunStart,
+    RunSummary,
+    conform_stats,
+)
 from vgtui.sources import EventSource
 
 
-def save_stream(path: Path | str, records: Sequence[Record]) -> None:
-    """Write one run's records (RunStart, EpochRecords, RunSummary) to an .npz file."""
+def save_stream(path: Path | str, records: Sequence[Record], boundary_every: int = 1) -> None:
+    """Write one run's records (RunStart, EpochRecords, RunSummary) to an .npz file.
+
+    Decision boundaries are kept for every ``boundary_every``-th epoch and the
+    last epoch that has one, as float16 (a colour map needs no more), so that
+    a recorded run stays small.
+    """
     start = next(r for r in records if isinstance(r, RunStart))
     summary = next(r for r in records if isinstance(r, RunSummary))
     epochs = [r for r in records if isinstance(r, EpochRecord)]
+    with_boundary = [(i, e.boundary) for i, e in enumerate(epochs) if e.boundary is not None]
+    last = with_boundary[-1][0] if with_boundary else -1
+    kept = [(i, b) for i, b in with_boundary if (i + 1) % boundary_every == 0 or i == last]
     meta = {
         "start": {
             "config": start.config.to_dict(),
@@ -51,16 +67,31 @@ def save_stream(path: Path | str, records: Sequence[Record]) -> None:
         step_loss=np.concatenate([e.step_loss for e in epochs]).astype(np.float32),
         step_accuracy=np.concatenate([e.step_accuracy for e in epochs]).astype(np.float32),
         step_stats=np.concatenate([e.step_stats for e in epochs]).astype(np.float32),
+        boundary_epochs=np.array([i for i, _ in kept], dtype=np.int64),
+        boundary=np.array([b.probability for _, b in kept], dtype=np.float16),
+        boundary_extent=np.array([b.extent for _, b in kept], dtype=np.float64).reshape(-1, 4),
     )
 
 
 def load_stream(path: Path | str) -> list[Record]:
-    """Read the records that :func:`save_stream` wrote, in order."""
+    """Read the records that :func:`save_stream` wrote, in order.
+
+    A stream recorded before a statistic existed has it as NaN (see
+    :func:`vgtui.records.conform_stats`); one recorded before decision
+    boundaries has none.
+    """
+    boundaries: dict[int, Boundary] = {}
     with np.load(path) as data:
         meta = json.loads(str(data["meta"]))
         step_loss = data["step_loss"].astype(np.float64)
         step_accuracy = data["step_accuracy"].astype(np.float64)
-        step_stats = data["step_stats"].astype(np.float64)
+        step_stats = conform_stats(data["step_stats"].astype(np.float64))
+        if "boundary_epochs" in data:
+            for i, grid, extent in zip(
+                data["boundary_epochs"], data["boundary"], data["boundary_extent"], strict=True
+            ):
+                extent_tuple = tuple(float(v) for v in extent)
+                boundaries[int(i)] = Boundary(grid.astype(np.float32), extent_tuple)  # type: ignore[arg-type]
     start = meta["start"]
     records: list[Record] = [
         RunStart(
@@ -72,7 +103,7 @@ def load_stream(path: Path | str) -> list[Record]:
         )
     ]
     offset = 0
-    for e in meta["epochs"]:
+    for i, e in enumerate(meta["epochs"]):
         end = offset + e["steps"]
         records.append(
             EpochRecord(
@@ -85,6 +116,7 @@ def load_stream(path: Path | str) -> list[Record]:
                 accuracy=e["accuracy"],
                 diverged_layer=e["diverged_layer"],
                 diverged_step=e["diverged_step"],
+                boundary=boundaries.get(i),
             )
         )
         offset = end
