@@ -17,35 +17,13 @@ from vgtui.config import (
     RunConfig,
     flag_name,
     format_bound,
+    parse_setting,
 )
 from vgtui.gpu_check import check_device
 from vgtui.output_path import OutputPathError, check_output_file
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 
 DEFAULTS = RunConfig()
-
-
-def _whole(field: str):
-    """Return an argparse type that reads a whole number for ``field``."""
-    low, high = INT_BOUNDS[field]
-
-    def parse(text: str) -> int:
-        try:
-            return int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a whole number; allowed: {low}..{high}"
-            ) from None
-
-    return parse
-
-
-def _number(text: str) -> float:
-    """Read a real number (range checks happen in RunConfig)."""
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
 def _float_range(field: str) -> str:
@@ -91,20 +69,17 @@ def build_parser() -> OneLineParser:
             flag_name(field),
             dest=field,
             metavar="N",
-            type=_whole(field),
             default=getattr(DEFAULTS, field),
             help=f"{helps[field]}, {low}..{high} (default: %(default)s)",
         )
     parser.add_argument(
         "--lr",
-        type=_number,
         metavar="X",
         default=DEFAULTS.lr,
         help=f"learning rate, {_float_range('lr')} (default: %(default)s)",
     )
     parser.add_argument(
         "--noise",
-        type=_number,
         metavar="X",
         default=DEFAULTS.noise,
         help=f"SD of the noise on the data points, {_float_range('noise')} (default: %(default)s)",
@@ -139,8 +114,12 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
     """Parse and validate the command line; exit with status 2 on bad input."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    fields = {f: getattr(args, f) for f in RunConfig.__dataclass_fields__}
-    try:
+    try:  # numbers are read as the app's settings screen reads them: the same messages
+        fields = {
+            f: parse_setting(f, v) if isinstance(v, str) and f not in CHOICES else v
+            for f, v in vars(args).items()
+            if f in RunConfig.__dataclass_fields__
+        }
         config = RunConfig(**fields)
     except ConfigError as err:
         parser.error(str(err))

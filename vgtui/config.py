@@ -147,6 +147,106 @@ class RunConfig:
         )
 
 
+#: The settings a user chooses, in the order the app's settings screen lists them.
+SETTINGS: tuple[str, ...] = (
+    "depth",
+    "width",
+    "activation",
+    "init",
+    "optimizer",
+    "lr",
+    "batch_size",
+    "epochs",
+    "dataset",
+    "samples",
+    "noise",
+    "seed",
+)
+#: What each setting is, in a few words (the command line's help says the same).
+DESCRIPTIONS: dict[str, str] = {
+    "depth": "hidden Dense layers",
+    "width": "units in each hidden layer",
+    "activation": "activation of the hidden layers",
+    "init": "kernel initializer",
+    "optimizer": "optimizer",
+    "lr": "learning rate",
+    "batch_size": "examples a step; the last batch holds the rest",
+    "epochs": "passes over the data",
+    "dataset": "the two-class data on the plane",
+    "samples": "points in the data set",
+    "noise": "SD of the noise on the data points",
+    "seed": "seed of the data, the weights and the shuffles",
+    "device": "where the run computes",
+}
+
+
+def allowed(field: str) -> str:
+    """What ``field`` allows, as messages say it: ``1..64``, or the choices."""
+    if field in CHOICES:
+        return ", ".join(CHOICES[field])
+    if field in INT_BOUNDS:
+        low, high = INT_BOUNDS[field]
+        return f"{low}..{high}"
+    low_f, high_f = FLOAT_BOUNDS[field]
+    return f"{format_bound(low_f)}..{format_bound(high_f)}"
+
+
+def parse_setting(field: str, text: str) -> object:
+    """Read ``text``, as typed on the command line or in the app, as a value of ``field``.
+
+    Whole numbers and real numbers are converted; a choice is returned as
+    typed (stripped). Ranges and choices are checked by RunConfig itself.
+
+    Raises:
+        ConfigError: the text is not a number where the field needs one; the
+            message is the one the command line gives.
+
+    """
+    text = text.strip()
+    if field in INT_BOUNDS:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(
+                f"{flag_name(field)}: {text!r} is not a whole number; allowed: {allowed(field)}"
+            ) from None
+    if field in FLOAT_BOUNDS:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{flag_name(field)}: {text!r} is not a number") from None
+    if field in CHOICES:
+        return text
+    raise ConfigError(f"{field!r} is not a setting; choose one of {', '.join(SETTINGS)}")
+
+
+def config_from_text(base: RunConfig, texts: dict[str, str]) -> RunConfig:
+    """``base`` with each field of ``texts`` read from its text, validated by RunConfig.
+
+    Raises:
+        ConfigError: the first field that is not valid, with the command line's message.
+
+    """
+    changes = {field: parse_setting(field, text) for field, text in texts.items()}
+    return base.replace(**changes)
+
+
+def setting_text(config: RunConfig, field: str) -> str:
+    """A setting's value as it is typed: ``0.001``, ``32``, ``sigmoid``."""
+    value = getattr(config, field)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def differing(config: RunConfig, other: RunConfig | None = None) -> tuple[str, ...]:
+    """The fields of ``config`` that differ from ``other`` (the tutorial's defaults if None)."""
+    other = other or RunConfig()
+    return tuple(
+        f.name
+        for f in dataclasses.fields(RunConfig)
+        if getattr(config, f.name) != getattr(other, f.name)
+    )
+
+
 def format_bound(value: float) -> str:
     """A bound as messages and help show it, to 3 digits (1.18e-38 is itself allowed)."""
     return f"{value:.3g}"

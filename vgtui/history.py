@@ -276,6 +276,11 @@ class History:
         """A number that changes whenever the history does."""
         return self._version
 
+    def latest_boundary(self) -> Boundary | None:
+        """The latest decision boundary recorded, without copying the rest of the history."""
+        with self._lock:
+            return self._boundary
+
     def clear(self) -> None:
         """Forget everything; the state returns to "loading"."""
         with self._lock:

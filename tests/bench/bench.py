@@ -2,9 +2,10 @@
 
 Run with ``python tests/bench/bench.py`` (add ``--app`` to also measure the
 engine's throughput while the live app draws; ``--log-only`` for just the run
-log's cost). Prints ms/step for each, their ratio, the time to a new run's
-first step, the cost of the diagnostics, the cost of writing a run log, and
-the memory a long run adds. Not part of the test suite: timings vary with the
+log's cost; ``--boundary-only`` for just the decision boundary's). Prints
+ms/step for each, their ratio, the time to a new run's first step, the cost of
+the diagnostics, of the decision boundary, of writing a run log, and the
+memory a long run adds. Not part of the test suite: timings vary with the
 machine's load, so only ratios measured in one run are reported.
 """
 
@@ -66,14 +67,17 @@ def tutorial_eager_ms_per_step(epochs: int) -> float:
 
 
 def engine_ms_per_step(
-    config: RunConfig, diagnostics: bool = True, logdir: Path | None = None
+    config: RunConfig,
+    diagnostics: bool = True,
+    logdir: Path | None = None,
+    boundary: bool = True,
 ) -> float:
     """Time a whole engine run (every step recorded), ms/step, after its first epoch.
 
     With ``logdir``, every record is also written to a run log there, as
-    ``--logdir`` does.
+    ``--logdir`` does; ``boundary`` False leaves out the decision boundary.
     """
-    trainer = Trainer(config, diagnostics=diagnostics)
+    trainer = Trainer(config, diagnostics=diagnostics, boundary=boundary)
     marks: list[float] = []
     writers: list[RunLogWriter] = []
 
@@ -103,6 +107,40 @@ def log_writer_cost(config: RunConfig, pairs: int) -> tuple[float, float, float]
             size = log.stat().st_size
     steps = config.epochs * config.steps_per_epoch
     return statistics.median(alone), statistics.median(logged), size / steps
+
+
+def boundary_cost(config: RunConfig, pairs: int) -> tuple[float, float]:
+    """Engine without and with the decision boundary: medians of alternating runs (ms/step)."""
+    engine_ms_per_step(config, boundary=False)  # compile both before timing
+    engine_ms_per_step(config)
+    without, with_boundary = [], []
+    for _ in range(pairs):
+        without.append(engine_ms_per_step(config, boundary=False))
+        with_boundary.append(engine_ms_per_step(config))
+    return statistics.median(without), statistics.median(with_boundary)
+
+
+def print_boundary_costs(configs: dict[str, RunConfig], pairs: int) -> None:
+    """Print the decision boundary's cost for each of ``configs``."""
+    for name, config in configs.items():
+        without, with_boundary = boundary_cost(config, pairs)
+        print(
+            f"decision boundary, {name}: {without:.4f} ms/step without, {with_boundary:.4f} "
+            f"with ({(with_boundary / without - 1) * 100:+.1f}% time; medians of {pairs} "
+            "alternating runs)"
+        )
+
+
+#: The networks whose boundary cost is measured: the tutorial's, and bigger or shorter ones.
+BOUNDARY_CONFIGS = {
+    "tutorial (4x5, 32 steps an epoch)": RunConfig(),
+    "4x64": RunConfig(width=64),
+    "16x32": RunConfig(depth=16, width=32),
+    "4x5, one step an epoch (batch 1000)": RunConfig(batch_size=1000, epochs=1000),
+    "4x256, 200 samples in one batch": RunConfig(
+        width=256, samples=200, batch_size=200, epochs=300
+    ),
+}
 
 
 def log_write_us_per_step(config: RunConfig, repeats: int = 5) -> float:
@@ -199,10 +237,16 @@ def main() -> int:
     parser.add_argument(
         "--log-only", action="store_true", help="only the cost of writing a run log"
     )
+    parser.add_argument(
+        "--boundary-only", action="store_true", help="only the cost of the decision boundary"
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
     warm_up()
     print(f"engine warm-up after importing TensorFlow: {time.perf_counter() - t0:.2f} s")
+    if args.boundary_only:
+        print_boundary_costs(BOUNDARY_CONFIGS, pairs=7)
+        return 0
     config = RunConfig(epochs=args.epochs)
     pairs = 7
     alone, logged, per_step = log_writer_cost(config, pairs)
@@ -226,6 +270,7 @@ def main() -> int:
             f"{(fast / plain - 1) * 100:+.0f}% time, steps/s {1000 / fast:.0f} vs "
             f"{1000 / plain:.0f}; medians of 3 alternating runs)"
         )
+    print_boundary_costs({"tutorial": config}, pairs=7)
     firsts = [first_step_seconds(config.replace(activation=a)) for a in ("tanh", "relu", "elu")]
     print(f"time to a new run's first epoch: {' '.join(f'{s:.2f}' for s in firsts)} s")
     if args.app:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.engine.test_gradients import ACTIVATIONS, _sigmoid
 from vgtui.config import RunConfig
-from vgtui.engine.trainer import BOUNDARY_GRID, Trainer
+from vgtui.engine.trainer import BOUNDARY_GRID, BOUNDARY_MIN_STEPS, Trainer, boundary_every
 from vgtui.records import EpochRecord
 
 
@@ -95,3 +95,20 @@ def test_a_diverged_epoch_carries_no_boundary():
     Trainer(config).run(records.append, threading.Event())
     diverged = [r for r in records if isinstance(r, EpochRecord) and r.diverged_layer is not None]
     assert len(diverged) == 1 and diverged[0].boundary is None
+
+
+def test_short_epochs_share_a_boundary_every_few_epochs_and_the_last_has_one():
+    # One step an epoch: the boundary comes every BOUNDARY_MIN_STEPS epochs, and at the end.
+    config = RunConfig(samples=40, batch_size=40, epochs=70)
+    assert boundary_every(config) == BOUNDARY_MIN_STEPS == 32
+    assert boundary_every(RunConfig()) == 1  # the tutorial's 32 steps: every epoch
+    assert boundary_every(RunConfig(batch_size=64)) == 2  # 16 steps: every other epoch
+    records = []
+    Trainer(config).run(records.append, threading.Event())
+    with_boundary = [r.epoch for r in records if isinstance(r, EpochRecord) and r.boundary]
+    assert with_boundary == [32, 64, 70]
+    assert [r.boundary.epoch for r in records if isinstance(r, EpochRecord) and r.boundary] == [
+        32,
+        64,
+        70,
+    ]

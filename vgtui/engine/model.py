@@ -106,6 +106,15 @@ class FlatMLP:
         kernel, bias = layers[-1]
         return tf.nn.bias_add(tf.matmul(h, kernel), bias), tf.stack(pres), tf.stack(outs)
 
+    def logits(self, x: tf.Tensor) -> tf.Tensor:
+        """Return the output logits (batch, 1) alone: the forward pass, keeping nothing else."""
+        h = x
+        layers = self.unpack(tf.convert_to_tensor(self.params))
+        for kernel, bias in layers[:-1]:
+            h = self.activation(tf.nn.bias_add(tf.matmul(h, kernel), bias))
+        kernel, bias = layers[-1]
+        return tf.nn.bias_add(tf.matmul(h, kernel), bias)
+
     def kernels(self) -> list[np.ndarray]:
         """The current kernels as numpy arrays, input side first."""
         return [k.numpy() for k, _ in self.unpack(tf.convert_to_tensor(self.params))]

@@ -31,7 +31,17 @@ MAX_CHUNK_STEPS = 256
 #: The most gradient and parameter entries one call stacks before its statistics.
 CHUNK_ENTRIES = 4_000_000
 #: Points on each side of the grid the decision boundary is evaluated on.
-BOUNDARY_GRID = 64
+BOUNDARY_GRID = 48
+#: The fewest training steps between two evaluations of the decision boundary: an
+#: epoch this long or longer has its own; shorter epochs share one every few epochs
+#: (and the run's last epoch always has one). Evaluating the grid costs about as much
+#: as a few steps of the tutorial's network; measured in tests/bench/bench.py.
+BOUNDARY_MIN_STEPS = 32
+
+
+def boundary_every(config: RunConfig) -> int:
+    """Every how many epochs the decision boundary is evaluated: 1 unless epochs are short."""
+    return max(1, -(-BOUNDARY_MIN_STEPS // config.steps_per_epoch))
 
 
 def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
@@ -140,13 +150,20 @@ class CompiledNetwork:
         return loss, tf.reduce_mean(tf.cast(hits, tf.float32))
 
     def _evaluate(self) -> tuple[tf.Tensor, ...]:
-        """Loss and accuracy on the whole data set; the boundary's probabilities if it is kept."""
-        logits, _, _ = self.model.forward(self.x)
+        """Loss and accuracy on the whole data set (the boundary NaN, if it is kept)."""
+        logits = self.model.logits(self.x)
         loss, accuracy = self._loss_and_accuracy(logits, self.y)
         if not self.boundary:
             return loss, accuracy
-        grid_logits, _, _ = self.model.forward(self.grid)
-        return loss, accuracy, tf.reshape(tf.sigmoid(grid_logits), [-1])
+        return loss, accuracy, tf.fill([BOUNDARY_GRID**2], math.nan)
+
+    def _evaluate_with_boundary(self) -> tuple[tf.Tensor, ...]:
+        """Loss and accuracy on the whole data set, and the probabilities over the grid."""
+        # One pass over the data and the grid together: half the operations of two.
+        logits = self.model.logits(tf.concat([self.x, self.grid], axis=0))
+        n = self.config.samples
+        loss, accuracy = self._loss_and_accuracy(logits[:n], self.y)
+        return loss, accuracy, tf.sigmoid(logits[n:, 0])
 
     def _not_evaluated(self) -> tuple[tf.Tensor, ...]:
         """What :meth:`_evaluate` returns for an epoch not evaluated: NaN throughout."""
@@ -187,13 +204,17 @@ class CompiledNetwork:
         start: tf.Tensor,
         stop: tf.Tensor,
         evaluate: tf.Tensor,
+        every: tf.Tensor,
+        last_epoch: tf.Tensor,
     ) -> tuple[tf.Tensor, ...]:
         """Train steps [start, stop) of each of ``n_epochs`` epochs from ``first_epoch``.
 
         Whole epochs are [0, steps_per_epoch); a long epoch is trained in
         several calls of one epoch each. After each epoch's steps, loss and
-        accuracy on all the data (and the boundary, if kept) are evaluated if
-        ``evaluate``. Everything ends early at the first step that is not finite.
+        accuracy on all the data are evaluated if ``evaluate``, and then, if the
+        boundary is kept, the probabilities over its grid too, for each epoch
+        whose number is a multiple of ``every`` or is ``last_epoch``.
+        Everything ends early at the first step that is not finite.
 
         Returns:
             The stacked losses, accuracies and statistics of the steps taken,
@@ -222,7 +243,15 @@ class CompiledNetwork:
             _, written, code, *step_arrays = tf.while_loop(
                 step_cond, step_body, [tf.constant(0), written, code, *step_arrays]
             )
-            full = tf.cond(evaluate & (code == FINITE), self._evaluate, self._not_evaluated)
+            due = evaluate & (code == FINITE)
+            branches = [self._not_evaluated, self._evaluate]
+            branch = tf.where(due, 1, 0)
+            if self.boundary:
+                epoch = first_epoch + j
+                grid_due = due & ((epoch % every == 0) | (epoch == last_epoch))
+                branches.append(self._evaluate_with_boundary)
+                branch = tf.where(grid_due, 2, branch)
+            full = tf.switch_case(branch, branches)
             epoch_arrays = tuple(a.write(j, v) for a, v in zip(epoch_arrays, full))
             return j + 1, written, code, tuple(step_arrays), epoch_arrays
 
@@ -250,9 +279,19 @@ class CompiledNetwork:
         return losses, accs, stats, code, *evaluated
 
     def call_chunk(
-        self, first_epoch: int, n_epochs: int, start: int, stop: int, evaluate: bool
+        self,
+        first_epoch: int,
+        n_epochs: int,
+        start: int,
+        stop: int,
+        evaluate: bool,
+        every: int = 1,
+        last_epoch: int = 0,
     ) -> tuple[np.ndarray, ...]:
-        """Run one compiled call (see :meth:`_train_chunk`); fetch its results as numpy."""
+        """Run one compiled call (see :meth:`_train_chunk`); fetch its results as numpy.
+
+        By default the boundary (if kept) is evaluated at every epoch evaluated.
+        """
         with tf.device(self.placement.device):
             out = self._chunk_fn(
                 tf.constant(first_epoch, tf.int32),
@@ -260,6 +299,8 @@ class CompiledNetwork:
                 tf.constant(start, tf.int32),
                 tf.constant(stop, tf.int32),
                 tf.constant(evaluate),
+                tf.constant(every, tf.int32),
+                tf.constant(last_epoch, tf.int32),
             )
         return tuple(t.numpy() for t in out)
 
@@ -440,7 +481,12 @@ class Trainer:
                 stop.wait(0.05)
             if stop.is_set():
                 return None
-            parts.append(network.call_chunk(epoch, n_epochs, begin, end, end == spe))
+            every = boundary_every(self.config)
+            parts.append(
+                network.call_chunk(
+                    epoch, n_epochs, begin, end, end == spe, every, self.config.epochs
+                )
+            )
             if parts[-1][3] != FINITE:
                 break
         losses, accs, stats = (np.concatenate([p[k] for p in parts]) for k in range(3))
@@ -463,19 +509,19 @@ class Trainer:
                     accuracy=float(full_accs[j]),
                     diverged_layer=code if bad else None,
                     diverged_step=first + len(losses[part]) - 1 if bad else None,
-                    boundary=_boundary(grids, j, network.extent),
+                    boundary=_boundary(grids, j, network.extent, epoch + j),
                 )
             )
         return records
 
 
 def _boundary(
-    grids: np.ndarray | None, j: int, extent: tuple[float, float, float, float]
+    grids: np.ndarray | None, j: int, extent: tuple[float, float, float, float], epoch: int
 ) -> Boundary | None:
-    """The boundary of the call's ``j``-th epoch, None where it was not evaluated."""
+    """The boundary of the call's ``j``-th epoch (``epoch``), None where it was not evaluated."""
     if grids is None or np.isnan(grids[j]).all():
         return None
-    return Boundary(grids[j].reshape(BOUNDARY_GRID, BOUNDARY_GRID), extent)
+    return Boundary(grids[j].reshape(BOUNDARY_GRID, BOUNDARY_GRID), extent, epoch)
 
 
 def warm_up() -> None:

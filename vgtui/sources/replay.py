@@ -91,7 +91,8 @@ def load_stream(path: Path | str) -> list[Record]:
                 data["boundary_epochs"], data["boundary"], data["boundary_extent"], strict=True
             ):
                 extent_tuple = tuple(float(v) for v in extent)
-                boundaries[int(i)] = Boundary(grid.astype(np.float32), extent_tuple)  # type: ignore[arg-type]
+                epoch = int(meta["epochs"][int(i)]["epoch"])
+                boundaries[int(i)] = Boundary(grid.astype(np.float32), extent_tuple, epoch)  # type: ignore[arg-type]
     start = meta["start"]
     records: list[Record] = [
         RunStart(
