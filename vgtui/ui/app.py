@@ -21,6 +21,7 @@ from vgtui.records import EpochEnd, EpochRecord, Record, RunStart, diverged_wher
 from vgtui.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
+from vgtui.ui.commands import SettingsCommands
 from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
 from vgtui.ui.screens.compare import CompareScreen
 from vgtui.ui.screens.help import HelpScreen
@@ -44,7 +45,8 @@ class VgtuiApp(App[int]):
     # own CSS_PATH only when the screen is pushed.
     CSS_PATH = "screens/monitor.tcss"
     TITLE = "vgtui"
-    ENABLE_COMMAND_PALETTE = False
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {SettingsCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
         (MIN_WIDTH, "-normal"),
@@ -58,6 +60,13 @@ class VgtuiApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+c", "quit", "quit", show=False, priority=True, tooltip="quit, from any screen"
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "commands",
+            show=False,
+            tooltip="command palette: every setting as a command (type e.g. 'depth 6')",
         ),
     ]
 

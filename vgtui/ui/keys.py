@@ -12,7 +12,16 @@ from collections.abc import Iterable
 from textual.binding import Binding, BindingType
 
 #: How a key name is written for people.
-KEY_NAMES = {"question_mark": "?", "escape": "escape", "space": "space", "slash": "/"}
+KEY_NAMES = {
+    "question_mark": "?",
+    "escape": "escape",
+    "space": "space",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "minus": "-",
+    "plus": "+",
+}
 
 
 def key_name(key: str) -> str:

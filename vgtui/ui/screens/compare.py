@@ -91,7 +91,7 @@ class CompareScreen(Screen[None]):
         with Horizontal(id="compare-charts"):
             yield OverlaidLossChart(id="compare-loss")
             yield LayerSdChart(id="compare-sd")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         """Draw the runs and keep the screen up to date while a sweep goes on."""

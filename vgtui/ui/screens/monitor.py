@@ -21,6 +21,8 @@ from vgtui.display.pacing import Pacer
 from vgtui.history import HistoryView
 from vgtui.records import diverged_where
 from vgtui.run import Run
+from vgtui.ui.lab import LAB_BINDINGS, LabActions
+from vgtui.ui.widgets.chart_area import ChartArea
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
@@ -52,7 +54,7 @@ SWEEP_GROUP = Binding.Group("sweep")
 SWEEP_NAMES = {"activation": "activations", "init": "initializers"}
 
 
-class MonitorScreen(Screen[None]):
+class MonitorScreen(LabActions, Screen[None]):
     """The current run, drawn from its history; the keys that change runs and views."""
 
     AUTO_FOCUS = None
@@ -130,6 +132,7 @@ class MonitorScreen(Screen[None]):
             tooltip="gradient-flow heatmap / layer rows; the heatmap comes on by itself when "
             "the rows do not fit. Dark = vanishing",
         ),
+        *LAB_BINDINGS,
     ]
 
     def __init__(self, controller: RunController, *, show_timing: bool = True) -> None:
@@ -169,10 +172,10 @@ class MonitorScreen(Screen[None]):
         with Vertical(id="main"):
             yield LayerPanel(names, id="layers")
             yield GradientHeatmap(len(names), id="heatmap")
-            yield LossChart(id="chart")
+            yield ChartArea(self.controller, id="charts")
         yield StatusLine(id="status")
         yield TooSmall(id="too-small")
-        yield Footer(id="footer", compact=True)
+        yield Footer(id="footer", compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         """Draw the first frame and start the redraw timer."""

@@ -88,16 +88,16 @@ class ChartArea(Horizontal):
 
     def on_resize(self) -> None:
         """Place the map again for the new size."""
-        self.arrange()
+        self.place_boundary()
 
     def toggle_boundary(self) -> bool:
         """Show or hide the decision boundary; return whether it is now shown."""
         self.boundary_on = not self.boundary_on
-        self.arrange()
+        self.place_boundary()
         self.refresh_boundary()
         return self.boundary_on
 
-    def arrange(self) -> None:
+    def place_boundary(self) -> None:
         """Put the map beside the chart, or in its place where the chart would be too narrow."""
         found = self.query(BoundaryMap)
         if not found:

@@ -1,0 +1,124 @@
+"""The lab's keys on the live monitor: settings, the decision boundary, lr and depth steps.
+
+:data:`LAB_BINDINGS` are appended to the monitor's own, and :class:`LabActions`
+gives the monitor their actions; the command palette's commands
+(:mod:`vgtui.ui.commands`) call the same methods. Every change goes through
+the controller and RunConfig's own validation: an out-of-range result is a
+notification naming the allowed range, and the run under way goes on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding, BindingType
+
+from vgtui.config import ConfigError, RunConfig
+from vgtui.ui.screens.settings import SettingsScreen
+from vgtui.ui.widgets.chart_area import ChartArea
+
+if TYPE_CHECKING:
+    from vgtui.controller import RunController
+
+LR_GROUP = Binding.Group("lr")
+DEPTH_GROUP = Binding.Group("depth")
+
+#: Not in the footer, whose room the monitor's own keys need at 80 columns: the help
+#: screen, the README and the command palette list them.
+LAB_BINDINGS: list[BindingType] = [
+    Binding(
+        "e",
+        "settings",
+        "settings",
+        show=False,
+        tooltip="settings: every setting of the network, its training and its data; "
+        "applying restarts",
+    ),
+    Binding(
+        "b",
+        "boundary",
+        "boundary",
+        show=False,
+        tooltip="decision boundary beside (or, when narrow, instead of) the loss chart: "
+        "the network's probability over the plane, the data on top",
+    ),
+    Binding(
+        "left_square_bracket",
+        "lr(0.5)",
+        "lr ÷2",
+        show=False,
+        tooltip="halve / double the learning rate, and restart",
+        group=LR_GROUP,
+    ),
+    Binding(
+        "right_square_bracket",
+        "lr(2.0)",
+        "lr ×2",
+        show=False,
+        tooltip="double the learning rate, and restart",
+        group=LR_GROUP,
+    ),
+    Binding(
+        "minus",
+        "depth(-1)",
+        "layer -1",
+        show=False,
+        tooltip="remove / add a hidden layer, and restart",
+        group=DEPTH_GROUP,
+    ),
+    Binding(
+        "plus",
+        "depth(1)",
+        "layer +1",
+        show=False,
+        tooltip="add a hidden layer, and restart",
+        group=DEPTH_GROUP,
+    ),
+]
+
+
+class LabActions:
+    """The actions of :data:`LAB_BINDINGS`, for the monitor screen.
+
+    The screen provides ``controller``, ``notify``, ``query_one``,
+    ``app`` and ``restarted`` (launch the current run and redraw).
+    """
+
+    controller: RunController
+
+    def action_settings(self, field: str | None = None) -> None:
+        """Open the settings screen (its ``field`` focused); applying restarts with them."""
+        current = self.controller.config
+        self.app.push_screen(  # type: ignore[attr-defined]
+            SettingsScreen(current, focus_field=field), self.apply_settings
+        )
+
+    def apply_settings(self, config: RunConfig | None) -> None:
+        """Restart with ``config`` from the settings screen; None (escape) changes nothing."""
+        if config is None or config == self.controller.config:
+            return
+        self.controller.restart(config)
+        self.restarted()  # type: ignore[attr-defined]
+
+    def change_settings(self, **fields: object) -> bool:
+        """Restart with some settings changed; refuse, with a notification, what is not valid."""
+        try:
+            self.controller.config.replace(**fields)
+        except ConfigError as err:
+            self.notify(str(err), title="not changed", severity="warning")  # type: ignore[attr-defined]
+            return False
+        self.controller.change(**fields)
+        self.restarted()  # type: ignore[attr-defined]
+        return True
+
+    def action_lr(self, factor: float) -> None:
+        """Multiply the learning rate by ``factor`` and restart."""
+        self.change_settings(lr=self.controller.config.lr * factor)
+
+    def action_depth(self, step: int) -> None:
+        """Add (1) or remove (-1) a hidden layer and restart."""
+        self.change_settings(depth=self.controller.config.depth + step)
+
+    def action_boundary(self) -> None:
+        """Show or hide the decision boundary."""
+        self.query_one(ChartArea).toggle_boundary()  # type: ignore[attr-defined]

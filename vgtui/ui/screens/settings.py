@@ -1,0 +1,176 @@
+"""The settings screen (``e``): every setting of the run, checked by RunConfig as it is typed.
+
+A value RunConfig refuses is marked where it was typed, with the message the
+command line gives for it; nothing is applied until every value is valid.
+Applying hands the new RunConfig back (the monitor restarts with it); escape
+leaves without change. The run under way trains on meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from vgtui.config import (
+    CHOICES,
+    DESCRIPTIONS,
+    SETTINGS,
+    ConfigError,
+    RunConfig,
+    allowed,
+    config_from_text,
+    setting_text,
+)
+
+#: How each setting is named on the screen.
+LABELS: dict[str, str] = {
+    "depth": "depth",
+    "width": "width",
+    "activation": "activation",
+    "init": "initializer",
+    "optimizer": "optimizer",
+    "lr": "learning rate",
+    "batch_size": "batch size",
+    "epochs": "epochs",
+    "dataset": "data set",
+    "samples": "samples",
+    "noise": "noise",
+    "seed": "seed",
+}
+
+
+def field_id(field: str) -> str:
+    """The id of the widget that edits ``field``."""
+    return f"setting-{field}"
+
+
+def hint(field: str) -> str:
+    """What a setting is and what it allows, beside its field."""
+    if field in CHOICES:
+        return DESCRIPTIONS[field]
+    return f"{allowed(field)} · {DESCRIPTIONS[field]}"
+
+
+class SettingsScreen(ModalScreen[RunConfig | None]):
+    """Edit every setting; dismissed with the new RunConfig, or None to leave unchanged.
+
+    Args:
+        config: the settings to start from.
+        focus_field: the setting to focus first (the first one when None).
+
+    """
+
+    CSS_PATH = "settings.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "leave", tooltip="leave without changing anything"),
+        Binding("ctrl+s", "apply", "apply", tooltip="apply: restart with these settings"),
+    ]
+
+    def __init__(self, config: RunConfig, focus_field: str | None = None) -> None:
+        """Start from ``config``."""
+        super().__init__()
+        self.config = config
+        self.focus_field = focus_field if focus_field in SETTINGS else SETTINGS[0]
+
+    def compose(self) -> ComposeResult:
+        """One row a setting (name, field, what it allows), the message line, the buttons."""
+        with VerticalScroll(id="settings-box"):
+            for field in SETTINGS:
+                with Horizontal(classes="setting-row"):
+                    yield Label(LABELS[field], classes="setting-name")
+                    if field in CHOICES:
+                        yield Select(
+                            [(value, value) for value in CHOICES[field]],
+                            value=getattr(self.config, field),
+                            allow_blank=False,
+                            compact=True,
+                            id=field_id(field),
+                        )
+                    else:
+                        yield Input(
+                            setting_text(self.config, field), compact=True, id=field_id(field)
+                        )
+                    yield Label(hint(field), classes="setting-hint")
+            yield Static("", id="settings-message")
+            with Horizontal(id="settings-buttons"):
+                yield Button("apply", id="settings-apply", compact=True, variant="primary")
+                yield Button("leave", id="settings-leave", compact=True)
+
+    def on_mount(self) -> None:
+        """Title the box and focus the first field (or the one asked for)."""
+        box = self.query_one("#settings-box")
+        box.border_title = "settings"
+        box.border_subtitle = "enter applies · escape leaves"
+        self.query_one(f"#{field_id(self.focus_field)}").focus()
+        self.check()
+
+    # Reading and checking ---------------------------------------------------
+
+    def texts(self) -> dict[str, str]:
+        """Every setting as it stands on the screen, as text."""
+        out = {}
+        for field in SETTINGS:
+            widget = self.query_one(f"#{field_id(field)}")
+            value = widget.value if isinstance(widget, (Input, Select)) else ""
+            out[field] = str(value)
+        return out
+
+    def errors(self) -> dict[str, str]:
+        """For each setting RunConfig refuses on its own, its message."""
+        found = {}
+        for field, text in self.texts().items():
+            try:
+                config_from_text(self.config, {field: text})
+            except ConfigError as err:
+                found[field] = str(err)
+        return found
+
+    def check(self) -> RunConfig | None:
+        """Mark the refused fields, say why (or what applying changes); return the new config."""
+        errors = self.errors()
+        for field in SETTINGS:
+            self.query_one(f"#{field_id(field)}").set_class(field in errors, "-invalid")
+        message = self.query_one("#settings-message", Static)
+        if errors:
+            message.update(next(iter(errors.values())))
+            message.set_class(True, "-error")
+            return None
+        message.set_class(False, "-error")
+        config = config_from_text(self.config, self.texts())
+        changed = [f for f in SETTINGS if getattr(config, f) != getattr(self.config, f)]
+        if changed:
+            parts = [f"{LABELS[f]} {setting_text(config, f)}" for f in changed]
+            message.update("applying restarts with " + ", ".join(parts))
+        else:
+            message.update("no change yet")
+        return config
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        """Check every value again as it changes."""
+        self.check()
+
+    # Actions ------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#settings-apply")
+    def action_apply(self) -> None:
+        """Apply the settings, or refuse in place: focus the first refused field."""
+        config = self.check()
+        if config is None:
+            first = next(iter(self.errors()))
+            self.query_one(f"#{field_id(first)}").focus()
+            return
+        self.dismiss(config)
+
+    @on(Button.Pressed, "#settings-leave")
+    def action_leave(self) -> None:
+        """Leave without changing anything."""
+        self.dismiss(None)
