@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vgtui.config import RunConfig
+from vgtui.config import SETTINGS, RunConfig, setting_text
 from vgtui.records import RunSummary
 
 
@@ -73,6 +75,27 @@ COLUMNS: tuple[str, ...] = (
     "verdict",
     "state",
 )
+
+
+#: How the ``differs`` cell names each setting.
+SHORT_NAMES = {"batch_size": "batch"}
+
+
+def differing_settings(configs: Iterable[RunConfig | None]) -> tuple[str, ...]:
+    """The settings whose values are not the same in every config (None: not the built-in network).
+
+    In the settings screen's order, the device last.
+    """
+    known = [c for c in configs if c is not None]
+    fields = [*SETTINGS, *(f.name for f in dataclasses.fields(RunConfig) if f.name not in SETTINGS)]
+    return tuple(f for f in fields if len({getattr(c, f) for c in known}) > 1)
+
+
+def settings_cell(config: RunConfig | None, fields: Iterable[str]) -> str:
+    """A run's values of ``fields``, e.g. ``depth=2 lr=0.01``; "–" for another model."""
+    if config is None:
+        return "–"
+    return " ".join(f"{SHORT_NAMES.get(f, f)}={setting_text(config, f)}" for f in fields)
 
 
 def format_table(rows: list[ComparisonRow]) -> str:

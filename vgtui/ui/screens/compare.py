@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from vgtui.comparison import COLUMNS, ComparisonRow
+from vgtui.comparison import COLUMNS, ComparisonRow, differing_settings, settings_cell
 from vgtui.display.colors import run_color
 from vgtui.display.curves import Curve
 from vgtui.kept import KeptRun, KeptRuns, sort_key
@@ -132,18 +132,25 @@ class CompareScreen(Screen[None]):
         table.clear(columns=True)
         table.add_column("plot", key="plot")
         table.add_column("1st SD", key="first-sd")
+        runs = self.ordered()
+        # The settings that tell the kept runs apart, past the activation and initializer columns.
+        varied = [f for f in differing_settings(r.config for r in runs) if f not in SHOWN[:2]]
+        if varied:
+            table.add_column("differs", key="differs")
         for i, name in enumerate(SHOWN):
             mark = ""
             if self.sort_column == i:
                 mark = " ▲" if not self.sort_reverse else " ▼"
             table.add_column(name + mark, key=name)
-        runs = self.ordered()
         for run in runs:
             cells = row_of(run).cells()
             plot = "·" if run.number in self.hidden else f"#{run.number}"
             first = run.first_layer_sd
             first_text = f"{first:.1e}" if math.isfinite(first) else "–"
-            table.add_row(plot, first_text, *(cells[i] for i in ORDER), key=str(run.number))
+            differs = [settings_cell(run.config, varied)] if varied else []
+            table.add_row(
+                plot, first_text, *differs, *(cells[i] for i in ORDER), key=str(run.number)
+            )
         if current is not None:
             for row, run in enumerate(runs):
                 if run.number == current:

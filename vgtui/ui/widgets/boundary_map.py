@@ -36,6 +36,9 @@ SHADES = (" ", "·", "░", "▒")
 #: Glyphs of the data points under NO_COLOR.
 POINT_GLYPHS = ("o", "x")
 NO_DATA = -1
+#: Points a pixel from which, over a boundary, points are drawn on every other pixel
+#: (every other cell under NO_COLOR) only, a checkerboard, so the probability shows between.
+DENSE_POINTS = 0.5
 
 
 @functools.lru_cache(maxsize=LEVELS)
@@ -100,11 +103,14 @@ def probability_levels(probability: np.ndarray) -> np.ndarray:
     return out
 
 
+Legend = list[tuple[str, Style | None]]
+
+
 class BoundaryPicture:
     """Rich renderable of the pixels: half blocks in colour, glyphs under NO_COLOR."""
 
     def __init__(
-        self, levels: np.ndarray, points: np.ndarray, offset: int, legend: str, plain: bool
+        self, levels: np.ndarray, points: np.ndarray, offset: int, legend: Legend, plain: bool
     ) -> None:
         """Keep (pixels, pixels) level and point arrays, drawn ``offset`` cells from the left."""
         self.levels = levels
@@ -128,7 +134,8 @@ class BoundaryPicture:
                 else:
                     yield _half_block(_color(upper, p_upper), _color(lower, p_lower))
             yield Segment.line()
-        yield Segment(self.legend)
+        for text, style in self.legend:
+            yield Segment(text, style)
 
 
 def _color(level: int, point: int) -> Color | None:
@@ -159,23 +166,42 @@ def _glyph(upper: int, lower: int, p_upper: int, p_lower: int) -> Segment:
     return Segment(SHADES[min(int(p * len(SHADES)), len(SHADES) - 1)])
 
 
-def legend_text(boundary: Boundary | None, width: int, plain: bool, note: str = "") -> str:
-    """The line under the picture: what it shows and how to read it, to fit ``width``."""
+def _swatch(color: Color) -> tuple[str, Style]:
+    return ("■", Style(color=color))
+
+
+def legend(boundary: Boundary | None, width: int, plain: bool, note: str = "") -> Legend:
+    """The line under the picture, the longest form that fits ``width``.
+
+    What it shows (the data alone before the first epoch, else the boundary
+    after which epoch), the points' classes, and the probability's scale.
+    """
     if note:
-        return note[:width]
+        return [(note[:width], None)]
     if boundary is None:
-        what, short = "the data (before the first epoch)", "the data"
+        what, short = "the data, before the first epoch", "the data"
     else:
         what = f"boundary after epoch {boundary.epoch}" if boundary.epoch else "boundary"
         short = f"epoch {boundary.epoch}" if boundary.epoch else "boundary"
     if plain:
-        keys, brief = "o class 0 · x class 1 · ░▒ p(1) > 0.5", "o 0 · x 1 · ░▒ p>.5"
+        keys: Legend = [(" · o class 0 · x class 1", None)]
+        brief: Legend = [(" · o 0 · x 1", None)]
+        if boundary is not None:
+            keys.append((" · ░▒ p(1) > 0.5", None))
+            brief.append((" · ░▒ p>.5", None))
     else:
-        keys, brief = "points: class 0 · class 1; shade: p(1)", "0 · 1"
-    for text in (f"{what} · {keys}", f"{short} · {keys}", f"{short} · {brief}", short):
-        if len(text) <= width:
-            return text
-    return short[:width]
+        keys = [(" · points ", None), _swatch(point_color(0)), (" 0 ", None)]
+        keys += [_swatch(point_color(1)), (" 1", None)]
+        brief = [(" · ", None), _swatch(point_color(0)), ("0 ", None)]
+        brief += [_swatch(point_color(1)), ("1", None)]
+        if boundary is not None:
+            scale = [("█", Style(color=level_color(level))) for level in range(LEVELS)]
+            keys += [(" · p(1) 0 ", None), *scale, (" 1", None)]
+    forms = [[(what, None), *keys], [(short, None), *keys], [(short, None), *brief]]
+    for form in forms:
+        if sum(len(text) for text, _ in form) <= width:
+            return form
+    return [(short[:width], None)]
 
 
 class BoundaryMap(Widget):
@@ -217,10 +243,10 @@ class BoundaryMap(Widget):
         self._shown = key
         pixels = min(width, 2 * (height - 1))
         pixels -= pixels % 2
-        legend = legend_text(boundary, width, self.plain, note)
+        line = legend(boundary, width, self.plain, note)
         if pixels <= 0 or extent is None:
             self._picture = BoundaryPicture(
-                np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64), 0, legend, self.plain
+                np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64), 0, line, self.plain
             )
             self.refresh()
             return
@@ -230,10 +256,15 @@ class BoundaryMap(Widget):
             levels = np.full((pixels, pixels), NO_DATA, dtype=np.int64)
         if points is not None:
             dots = point_pixels(points[0], points[1], extent, pixels)
+            if boundary is not None and len(points[0]) > DENSE_POINTS * pixels**2:
+                rows = (
+                    np.arange(pixels) // 2 if self.plain else np.arange(pixels)
+                )  # cells, or pixels
+                dots[np.add.outer(rows, np.arange(pixels)) % 2 == 1] = NO_DATA
         else:
             dots = np.full((pixels, pixels), NO_DATA, dtype=np.int64)
         offset = (width - pixels) // 2
-        self._picture = BoundaryPicture(levels, dots, offset, legend, self.plain)
+        self._picture = BoundaryPicture(levels, dots, offset, line, self.plain)
         self.refresh()
 
     def render(self) -> WidgetRenderResult:

@@ -25,6 +25,7 @@ WEIGHT_MEAN = STAT_INDEX["weight_mean"]
 WEIGHT_SD = STAT_INDEX["weight_sd"]
 SATURATION = STAT_INDEX["saturation"]
 DEAD = STAT_INDEX["dead"]
+DERIV = STAT_INDEX["act_deriv_mean"]
 
 
 class LayerPanel(VerticalScroll, can_focus=False):
@@ -58,6 +59,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
             yield Label("", classes="value")
             yield Label("grad SD", id="sd-title", classes="title")
             yield Label("", classes="value")
+            yield Label("f'", id="deriv-title", classes="act-deriv")
             yield Label("before", id="previous-title", classes="previous-sd")
             yield Label("ep vs out", id="health-title", classes="health")
         for name in self.layer_names:
@@ -96,6 +98,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
                     None,
                 )
             self._titles(None, None, log_scale)
+            self._derivs(rows, None)
             return width > 0
         mean_index, sd_index = (WEIGHT_MEAN, WEIGHT_SD) if weights else (MEAN, SD)
         means = view.step_stats[:, :, mean_index]
@@ -117,10 +120,21 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 None if latest is None else float(latest[i, sd_index]),
             )
         self._health(rows, latest, layer_decades(view)[1])
+        self._derivs(rows, latest)
         for i, row in enumerate(rows):
             row.show_previous(None if self.previous is None else float(self.previous[i, sd_index]))
         self._titles(mean_bounds, sd_bounds, log_scale)
         return True
+
+    def _derivs(self, rows: list[LayerRow], latest: np.ndarray | None) -> None:
+        """Show each layer's mean activation derivative (f') of the last epoch, where recorded.
+
+        The column is there (on wide terminals) only for runs that record it.
+        """
+        derivs = latest[:, DERIV] if latest is not None else np.full(len(rows), np.nan)
+        self.set_class(bool(np.isfinite(derivs).any()), "-with-deriv")
+        for row, value in zip(rows, derivs, strict=True):
+            row.show_deriv(float(value))
 
     def _health(self, rows: list[LayerRow], latest: np.ndarray | None, decades: np.ndarray) -> None:
         """Show each layer's decades from the output layer (last epoch) and its sat/dead share."""

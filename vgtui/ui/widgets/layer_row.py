@@ -28,6 +28,7 @@ class LayerRow(Horizontal):
         yield Label("—", classes="value grad-mean-value")
         yield ScaledSparkline([], classes="grad-sd")
         yield Label("—", classes="value grad-sd-value")
+        yield Label("", classes="act-deriv")
         yield Label("", classes="previous-sd")
         yield Label("", classes="health")
 
@@ -71,6 +72,15 @@ class LayerRow(Horizontal):
         if str(label.content) != text:
             label.update(text, layout=False)
 
+    def show_deriv(self, value: float) -> None:
+        """Show the layer's mean activation derivative over the last epoch (blank if NaN)."""
+        if not self.query(".act-deriv"):
+            return
+        text = deriv_text(value)
+        label = self.query_one(".act-deriv", Label)
+        if str(label.content) != text:
+            label.update(text, layout=False)
+
     def show_health(self, decades: float, fraction: float) -> None:
         """Show the gradient SD against the output layer's and the saturated or dead share.
 
@@ -85,6 +95,13 @@ class LayerRow(Horizontal):
         label = self.query_one(".health", Label)
         if str(label.content) != text:
             label.update(text, layout=False)
+
+
+def deriv_text(value: float) -> str:
+    """A mean activation derivative: ``0.21``; ``3.1e-03`` below 0.01; blank if NaN."""
+    if not math.isfinite(value):
+        return ""
+    return f"{value:.2f}" if abs(value) >= 0.01 else f"{value:.1e}"
 
 
 def health_text(decades: float, fraction: float) -> str:

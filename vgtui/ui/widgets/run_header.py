@@ -1,37 +1,98 @@
-"""The header line: what is being trained, and where."""
+"""The header line: what is being trained, and where.
+
+It always names the activation and the initializer (the keys ``a`` and ``i``
+switch them) and every setting that differs from the tutorial's defaults;
+the other settings follow where the line has room for them.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
 
-from vgtui.config import RunConfig
+from vgtui.config import RunConfig, differing
+
+#: Cells the badge " vgtui " and the space after it take.
+BADGE = 8
 
 
-def header_text(config: RunConfig, device: str | None) -> Text:
-    """Return the header for ``config`` trained on ``device`` (None: not known yet)."""
+Part = tuple[str, str, bool, str]
+
+
+def header_parts(config: RunConfig) -> list[Part]:
+    """(text, style, must show, short text) of each part, in the order they are read.
+
+    A part must show when it names a setting that differs from the
+    tutorial's; the activation and the initializer always show.
+    """
+    changed = set(differing(config))
+    lr = f"lr={config.lr:g}"
+    optimizer = f"{config.optimizer} {lr}"
+    parts: list[Part] = [
+        (config.activation, "bold", True, config.activation),
+        (config.init, "bold", True, config.init),
+        (f"{config.depth}×{config.width}", "", bool({"depth", "width"} & changed), ""),
+        (
+            optimizer,
+            "",
+            bool({"optimizer", "lr"} & changed),
+            lr if "optimizer" not in changed else optimizer,
+        ),
+    ]
+    if "batch_size" in changed:
+        parts.append((f"batch {config.batch_size}", "", True, f"b{config.batch_size}"))
+    if "epochs" in changed:
+        parts.append((f"{config.epochs} epochs", "", True, f"{config.epochs}ep"))
+    parts.append((config.dataset, "", "dataset" in changed, config.dataset))
+    if "samples" in changed:
+        parts.append((f"{config.samples} samples", "", True, f"n{config.samples}"))
+    if "noise" in changed:
+        parts.append((f"noise {config.noise:g}", "", True, f"σ{config.noise:g}"))
+    parts.append((f"seed {config.seed}", "", "seed" in changed, f"s{config.seed}"))
+    return [(text, style, must, short or text) for text, style, must, short in parts]
+
+
+def header_text(config: RunConfig, device: str | None, width: int = 0) -> Text:
+    """Return the header for ``config`` trained on ``device`` (None: not known yet).
+
+    With ``width`` (0: no limit), parts that only repeat a default are left
+    out, the last first, until the line fits, and then the others take
+    their short forms (``b64``, ``200ep``, ``σ0.2``); the device comes last
+    and is what an ellipsis cuts.
+    """
+    parts = header_parts(config)
+    device_text = device or "device …"
+
+    def length(kept: list[Part]) -> int:
+        return BADGE + sum(len(part[0]) + 3 for part in kept) + len(device_text)
+
+    if width > 0:
+        for i in range(len(parts) - 1, -1, -1):
+            if length(parts) <= width:
+                break
+            if not parts[i][2]:
+                del parts[i]
+        if length(parts) > width:
+            parts = [(short, style, must, short) for _, style, must, short in parts]
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(" vgtui ", style="bold reverse")
     text.append(" ")
-    text.append(config.activation, style="bold")
-    text.append(" · ")
-    text.append(config.init, style="bold")
-    text.append(f" · {config.depth}×{config.width}")
-    text.append(f" · {config.optimizer} lr={config.lr:g}")
-    text.append(f" · {config.dataset} · seed {config.seed}")
-    text.append(" · ")
-    text.append(device or "device …", style="italic" if device is None else "")
+    for part, style, _, _ in parts:
+        text.append(part, style=style)
+        text.append(" · ")
+    text.append(device_text, style="italic" if device is None else "")
     return text
 
 
 class RunHeader(Static):
-    """One line naming the activation, initializer, network, optimizer, data and device."""
+    """One line: the settings that matter (all that differ from the tutorial's), the device."""
 
-    _shown: tuple[RunConfig | None, str | None] | None = None
+    _shown: tuple[RunConfig | None, str | None, int] | None = None
 
     def show(self, config: RunConfig | None, device: str | None) -> None:
         """Describe ``config`` on ``device``; unchanged text is not redrawn."""
-        if (config, device) == self._shown or config is None:
+        width = self.size.width
+        if (config, device, width) == self._shown or config is None:
             return
-        self._shown = (config, device)
-        self.update(header_text(config, device), layout=False)
+        self._shown = (config, device, width)
+        self.update(header_text(config, device, width), layout=False)
