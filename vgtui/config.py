@@ -162,21 +162,21 @@ SETTINGS: tuple[str, ...] = (
     "noise",
     "seed",
 )
-#: What each setting is, in a few words (the command line's help says the same).
+#: What each setting is, in a few words.
 DESCRIPTIONS: dict[str, str] = {
-    "depth": "hidden Dense layers",
-    "width": "units in each hidden layer",
-    "activation": "activation of the hidden layers",
+    "depth": "hidden layers",
+    "width": "units a hidden layer",
+    "activation": "of the hidden layers",
     "init": "kernel initializer",
-    "optimizer": "optimizer",
-    "lr": "learning rate",
-    "batch_size": "examples a step; the last batch holds the rest",
+    "optimizer": "of the weights",
+    "lr": "step size",
+    "batch_size": "examples a step",
     "epochs": "passes over the data",
-    "dataset": "the two-class data on the plane",
-    "samples": "points in the data set",
-    "noise": "SD of the noise on the data points",
-    "seed": "seed of the data, the weights and the shuffles",
-    "device": "where the run computes",
+    "dataset": "the points to classify",
+    "samples": "points in the data",
+    "noise": "SD of noise on the points",
+    "seed": "data, weights, shuffles",
+    "device": "where it computes",
 }
 
 
