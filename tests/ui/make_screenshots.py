@@ -2,7 +2,7 @@
 
 Run from the repository root: ``python tests/ui/make_screenshots.py``.
 It writes the end of a sigmoid run and of a relu run (normal initializer),
-and the help screen, at 120×40.
+the help screen, and the decision boundary at the end of a tanh run, at 120×40.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ async def shoot(activation: str, name: str, keys: tuple[str, ...] = ()) -> Path:
     streams = {
         (a, "normal"): load_stream(FIXTURES / f"{a}_normal.npz") for a in ("sigmoid", "relu")
     }
+    streams[("tanh", "normal")] = load_stream(FIXTURES / "tanh_boundary.npz")
     app = make_app(RunConfig(activation=activation), replay_factory(streams), show_timing=False)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
@@ -34,6 +35,8 @@ async def shoot(activation: str, name: str, keys: tuple[str, ...] = ()) -> Path:
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the boundary's data set, made in a worker
+        await pilot.pause(0.3)
         path = OUT / f"{name}.svg"
         app.save_screenshot(filename=path.name, path=str(OUT))
     return path
@@ -46,6 +49,7 @@ async def main() -> None:
         ("sigmoid", "sigmoid-normal", ()),
         ("relu", "relu-normal", ()),
         ("sigmoid", "help", ("question_mark",)),
+        ("tanh", "boundary-tanh", ("b",)),
     ]:
         print(await shoot(activation, name, keys))
 
