@@ -19,7 +19,7 @@ from vgtui.config import (
     format_bound,
 )
 from vgtui.gpu_check import check_device
-from vgtui.output_path import OutputPathError, check_output_file
+from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 
 DEFAULTS = RunConfig()
@@ -132,6 +132,14 @@ def build_parser() -> OneLineParser:
             "a device or FIFO is written in place)"
         ),
     )
+    parser.add_argument(
+        "--logdir",
+        metavar="DIR",
+        help=(
+            "write a run log of every run to DIR (made if missing), for `vgtui view` and "
+            "`vgtui export`"
+        ),
+    )
     return parser
 
 
@@ -165,6 +173,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except OutputPathError as err:
             parser.error(f"--json: {err}")
         args.json = Path(args.json)
+    if args.logdir is not None:
+        try:
+            args.logdir = ensure_output_dir(args.logdir)
+        except OutputPathError as err:
+            parser.error(f"--logdir: {err}")
     try:
         check_device(config)  # last: it asks a child process, a few seconds
     except ConfigError as err:
@@ -179,14 +192,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vgtui.export.command import main as export_main
 
         return export_main(argv[1:])
+    if argv[:1] == ["view"]:
+        from vgtui.cli_view import main as view_main
+
+        return view_main(argv[1:])
     args, config = parse_args(argv)
     if args.headless:
         from vgtui.headless import run_headless
 
-        return run_headless(config, args.json, sweep=args.sweep, sweep_values=args.sweep_values)
+        return run_headless(
+            config,
+            args.json,
+            sweep=args.sweep,
+            sweep_values=args.sweep_values,
+            logdir=args.logdir,
+        )
     from vgtui.ui.session import run_app
 
-    return run_app(config)
+    return run_app(config, logdir=args.logdir)
 
 
 if __name__ == "__main__":

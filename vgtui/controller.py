@@ -9,21 +9,29 @@ The rules it keeps:
   one thread with :meth:`RunController.train`, then calls
   :meth:`RunController.finish` on its own thread when that returns;
 - :meth:`RunController.finish` turns an ended run into its final summary and
-  verdict, keeps it, remembers the last finished run, and goes on with a sweep.
+  verdict, keeps it, remembers the last finished run, and goes on with a sweep;
+- with a ``logdir``, every run that starts writes its run log there: each
+  record as it comes, on the training thread, and the final summary (with
+  the verdict) in :meth:`RunController.finish`, which closes the log. A run
+  that is stopped or fails still ends its log with a summary; a process
+  killed outright leaves a log whose complete records all read back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from vgtui.config import CHOICES, RunConfig, cycle
-from vgtui.history import HistoryView
+from vgtui.history import History, HistoryView
 from vgtui.kept import KeptRun, KeptRuns
-from vgtui.records import Record, RunSummary
+from vgtui.records import Record, RunStart, RunSummary
 from vgtui.run import Run
-from vgtui.sources import SourceFactory
+from vgtui.runlog import RunLogWriter, header_from_start
+from vgtui.sources import RunSource, SourceFactory
 from vgtui.summary import finalize
 from vgtui.sweep import sweep_configs
 
@@ -87,6 +95,8 @@ class Ended:
         kept: the run as kept, None if it never started.
         sweep_done: the run was the last of a sweep.
         sweep_field: the field the sweep varied, when it was a sweep's run.
+        log_problem: why the run's log could not be ended with its summary, if
+            it could not (its complete records read back all the same).
 
     """
 
@@ -96,6 +106,7 @@ class Ended:
     kept: KeptRun | None
     sweep_done: bool = False
     sweep_field: str | None = None
+    log_problem: str | None = None
 
 
 class RunController:
@@ -105,6 +116,8 @@ class RunController:
         config: the first run's settings.
         source_factory: makes the source of a run of a config.
         on_record: called after each record any run stores, on the training thread.
+        logdir: directory (made if missing) where every run trained writes its
+            run log; None writes none.
 
     """
 
@@ -113,20 +126,36 @@ class RunController:
         config: RunConfig,
         source_factory: SourceFactory,
         on_record: RecordListener | None = None,
+        *,
+        logdir: Path | None = None,
     ) -> None:
         """Make the first run; nothing trains until it is claimed."""
         self.config = config
         self.source_factory = source_factory
         self.on_record = on_record
+        self.logdir = logdir
         self.kept = KeptRuns()
-        self._finished: list[tuple[Run, KeptRun]] = []  # the last two that finished
+        self._finished: list[tuple[Run | None, KeptRun]] = []  # the last two that finished
         self.sweep = Sweep()
         self._lock = threading.Lock()
         self._training: Run | None = None
         self.current = self._new_run(config)
 
     def _new_run(self, config: RunConfig) -> Run:
-        return Run(config, self.source_factory(config), self.on_record)
+        return Run(config, self.source_factory(config), self._heard)
+
+    def _heard(self, run: Run, record: Record) -> None:
+        """Log a record a run has stored, then tell the listener; on the training thread."""
+        if self.logdir is not None and not run.viewed:
+            if isinstance(record, RunStart):
+                run.log = RunLogWriter.create(self.logdir, header_from_start(record))
+            elif run.log is not None and not isinstance(record, RunSummary):
+                try:
+                    run.log.write_record(record)  # the summary, final, comes in finish()
+                except OSError as err:
+                    raise OSError(f"{run.log.path}: writing the run log failed: {err}") from err
+        if self.on_record is not None:
+            self.on_record(run, record)
 
     # Which run -----------------------------------------------------------
 
@@ -186,6 +215,20 @@ class RunController:
         self.config = before
         return True
 
+    def watch(self, source: RunSource, config: RunConfig | None) -> Run:
+        """Make a run read from ``source`` (a run log, a JSON file) the current run.
+
+        The run before it is cancelled, and a sweep under way ends. A viewed
+        run is never logged; ``config`` (None for another model) becomes the
+        settings that a restart would train.
+        """
+        self.cancel_sweep()
+        self.current.cancel()
+        if config is not None:
+            self.config = config
+        self.current = Run(config, source, self._heard, viewed=True)
+        return self.current
+
     def toggle_pause(self) -> bool:
         """Pause or resume the current run while it goes on; return whether it is now paused."""
         run = self.current
@@ -240,12 +283,12 @@ class RunController:
             # was done, or interrupted): the history ends with the one made here.
             run.history.finish(summary, "stopped")
             view = run.history.view()
+        log_problem = None
+        if run.log is not None:
+            log_problem = _end_log(run.log, summary, view.error if view.state == "failed" else None)
         kept = None
-        if summary is not None:
-            kept = KeptRun.from_view(self.kept.next_number(), run.config, view, summary)
-            self.kept.keep(kept)
-            if kept.finished:
-                self._finished = [*self._finished[-1:], (run, kept)]
+        if summary is not None and run.keep_when_ended:
+            kept = self._keep(run, run.config, view, summary, self.kept.next_number())
         field = self.sweep.field
         sweep_done = False
         if run is self.current and self.sweep.active:
@@ -254,10 +297,82 @@ class RunController:
                 sweep_done = True
             else:
                 self.restart(following, sweeping=True)
-        return Ended(run, view, summary, kept, sweep_done, field)
+        return Ended(run, view, summary, kept, sweep_done, field, log_problem)
+
+    def keep_read(
+        self,
+        config: RunConfig | None,
+        history: History,
+        summary: RunSummary | None,
+        number: int | None = None,
+    ) -> KeptRun | None:
+        """Finalize and keep a run read whole elsewhere (a run log); safe from any thread.
+
+        ``number`` is the kept run's number, reserved earlier with
+        ``kept.next_number()`` so that runs read in the background keep the
+        order they were found in. None for a run that never started.
+        """
+        view = history.view()
+        summary = finalize(view, summary)
+        if summary is None:
+            return None
+        if not view.ended:
+            history.finish(summary, "stopped")
+            view = history.view()
+        number = self.kept.next_number() if number is None else number
+        return self._keep(None, config, view, summary, number)
+
+    def _keep(
+        self,
+        run: Run | None,
+        config: RunConfig | None,
+        view: HistoryView,
+        summary: RunSummary,
+        number: int,
+    ) -> KeptRun:
+        """Keep an ended run; a finished one may become the previous run."""
+        kept = KeptRun.from_view(number, config, view, summary)
+        self.kept.keep(kept)
+        if kept.finished:
+            with self._lock:
+                self._finished = [*self._finished[-1:], (run, kept)]
+        return kept
 
     def shutdown(self) -> threading.Event | None:
         """Stop the current run; return the event set when training has ended, if a run trains."""
         self.current.cancel()
         run = self._training
         return run.ended if run is not None else None
+
+    def stop_and_finish(self, timeout: float) -> bool:
+        """Stop the current run and finish it (ending its log) once its thread has returned.
+
+        For a driver that is going away (the app has quit). Waits at most
+        ``timeout`` seconds; returns whether no training thread is left.
+        """
+        ended = self.shutdown()
+        run = self._training
+        if ended is None or run is None:
+            return True
+        if not ended.wait(timeout):
+            return False
+        self.finish(run)
+        return True
+
+
+def _end_log(log: RunLogWriter, summary: RunSummary | None, error: str | None) -> str | None:
+    """Write a run log's last records (a failure, the final summary) and close it.
+
+    Returns why that failed, if it did (the disk is full): the log is then
+    closed as it stands, and its complete records still read back.
+    """
+    try:
+        if error is not None:
+            log.event("failed", error=error)
+        if summary is not None:
+            log.summary(dataclasses.asdict(summary))
+    except (OSError, ValueError) as err:
+        return f"{log.path}: the run log ends without its summary: {err}"
+    finally:
+        log.close()
+    return None

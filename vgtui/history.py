@@ -270,6 +270,11 @@ class History:
         """A number that changes whenever the history does."""
         return self._version
 
+    @property
+    def start(self) -> RunStart | None:
+        """The run's start record, None before it has started."""
+        return self._start
+
     def clear(self) -> None:
         """Forget everything; the state returns to "loading"."""
         with self._lock:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from vgtui.clock import RunClock
 from vgtui.config import RunConfig
 from vgtui.history import History
 from vgtui.records import Record, RunSummary
 from vgtui.sources import RunSource
+
+if TYPE_CHECKING:
+    from vgtui.runlog import RunLogWriter
 
 
 class Run:
@@ -19,6 +23,12 @@ class Run:
         config: the run's settings (None for a run that is not the built-in network).
         source: where its records come from.
         on_record: called after each record is stored, on the source's thread.
+        viewed: the run is read (from a run log or a JSON file), not trained.
+
+    Attributes:
+        log: the run log being written for the run, if one is.
+        keep_when_ended: keep the run among the kept runs when it ends (a
+            viewed run whose log is still growing is read again instead).
 
     """
 
@@ -27,9 +37,14 @@ class Run:
         config: RunConfig | None,
         source: RunSource,
         on_record: Callable[[Run, Record], None] | None = None,
+        *,
+        viewed: bool = False,
     ) -> None:
         """Create a run that has not started."""
         self.config = config
+        self.viewed = viewed
+        self.log: RunLogWriter | None = None
+        self.keep_when_ended = True
         self.source = source
         self.history = History()
         self.clock = RunClock()

@@ -21,6 +21,7 @@ from vgtui.display.pacing import Pacer
 from vgtui.history import HistoryView
 from vgtui.records import diverged_where
 from vgtui.run import Run
+from vgtui.ui.viewing import refuse_training
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
@@ -183,16 +184,22 @@ class MonitorScreen(Screen[None]):
 
     def action_cycle(self, field: str, step: int) -> None:
         """Switch to the next (1) or previous (-1) activation or initializer, and restart."""
+        if refuse_training(self):
+            return
         self.controller.cycle(field, step)
         self.restarted()
 
     def action_restart(self) -> None:
-        """Restart with the same settings."""
+        """Restart with the same settings (a viewed run: see vgtui.ui.viewing)."""
+        if refuse_training(self, restart=True):
+            return
         self.controller.restart()
         self.restarted()
 
     def action_sweep(self, field: str) -> None:
         """Train the current network once with each default value of ``field``, in turn."""
+        if refuse_training(self):
+            return
         self.controller.start_sweep(field)
         configs = [self.controller.current.config, *self.controller.sweep.pending]
         values = ", ".join(str(getattr(c, field)) for c in configs)
@@ -230,7 +237,7 @@ class MonitorScreen(Screen[None]):
         """Whether the heatmap stands in for the layer rows: they do not fit, or ``h``."""
         height = self.size.height
         row_lines = 2 if height >= TALL_HEIGHT else 1
-        needed = 1 + len(self.controller.config.layer_names) * row_lines
+        needed = 1 + len(self.query_one(LayerPanel).layer_names) * row_lines
         room = int((height - 4) * 0.6)  # header, verdict, status and footer; 60% of the rest
         return (needed > room) != self.heatmap_toggled
 
@@ -243,7 +250,8 @@ class MonitorScreen(Screen[None]):
         ends; the status line whenever its text changes.
         """
         run = self.run
-        self.query_one(RunHeader).show(run.config, self.device)
+        self._fit_layers(run)
+        self.query_one(RunHeader).show(run.config, self.device, run.history.start, run.viewed)
         size = self.size
         if size.width < MIN_WIDTH or size.height < MIN_HEIGHT:
             if self._note_pacer.due(size, urgent=True):
@@ -297,6 +305,15 @@ class MonitorScreen(Screen[None]):
         if not shown or drawn != (chart_key, layers_key, verdict_key):
             self._seen = (None, settings)  # something is behind: come back next tick
 
+    def _fit_layers(self, run: Run) -> None:
+        """Give the layer rows and the heatmap the current run's layers (runs may differ)."""
+        start = run.history.start
+        names = start.layer_names if start else run.config.layer_names if run.config else ()
+        panel = self.query_one(LayerPanel)
+        if names and names != panel.layer_names:
+            panel.set_layers(names)
+            self.query_one(GradientHeatmap).set_layers(len(names))
+
     def _draw_layers(self, view: HistoryView, total_steps: int, heat: bool) -> None:
         """Draw the layer rows or the heatmap."""
         panel = self.query_one(LayerPanel)
@@ -328,7 +345,7 @@ class MonitorScreen(Screen[None]):
         if state == "loading":
             state = "building" if self.engine_seen else "loading TensorFlow"
         elif state == "training" and view.latest is None:
-            state = "compiling"
+            state = "reading" if run.viewed else "compiling"
         if run.paused and not view.ended:
             state = "paused"
         latest = view.latest
@@ -343,14 +360,15 @@ class MonitorScreen(Screen[None]):
             # The diverged epoch was not evaluated: show the last finite one's.
             loss, accuracy = view.summary.final_loss, view.summary.accuracy_after
         config = run.config
+        timing = self.show_timing and not run.viewed  # a viewed run's pace is the reading's
         return Status(
             state=state,
             epoch=latest.epoch if latest else 0,
             epochs=config.epochs if config else 0,
             step=view.steps_done,
             steps=config.total_steps if config else 0,
-            rate=_rounded(run.clock.rate) if self.show_timing else None,
-            elapsed=float(int(run.clock.elapsed)) if self.show_timing else None,
+            rate=_rounded(run.clock.rate) if timing else None,
+            elapsed=float(int(run.clock.elapsed)) if timing else None,
             accuracy=accuracy,
             accuracy_before=view.summary.accuracy_before if done and view.summary else None,
             loss=loss,

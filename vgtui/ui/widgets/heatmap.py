@@ -135,6 +135,13 @@ class GradientHeatmap(Widget):
         self.layer_count = layers
         self._grid = np.full((layers, 0), -1, dtype=np.int64)
 
+    def set_layers(self, layers: int) -> None:
+        """Draw a network of ``layers`` Dense layers instead."""
+        if layers != self.layer_count:
+            self.layer_count = layers
+            self._grid = np.full((layers, 0), -1, dtype=np.int64)
+            self.refresh(layout=True)
+
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         """Two layers a line, and the legend."""
         return math.ceil(self.layer_count / 2) + 1

@@ -38,6 +38,15 @@ class LayerPanel(VerticalScroll, can_focus=False):
         self.previous: np.ndarray | None = None
         self.previous_label = ""
 
+    def set_layers(self, names: tuple[str, ...]) -> None:
+        """Show a row for each of ``names`` instead (a run of another network)."""
+        if names == self.layer_names:
+            return
+        self.layer_names = names
+        self.set_previous(None)
+        self.query(LayerRow).remove()
+        self.mount_all([LayerRow(name, classes="layer-row") for name in names])
+
     def set_previous(self, means: np.ndarray | None, label: str = "") -> None:
         """Keep another run's last-epoch statistics, (layers, stats), to show dimmed.
 
@@ -85,6 +94,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
         width = rows[0].columns_wide
         layers = view.step_stats.shape[1] if view.step_stats.ndim == 3 else 0
         latest = view.latest.layer_means() if view.latest is not None else None
+        if [row.layer_name for row in rows] != list(self.layer_names):
+            return False  # rows of another network are being replaced
         if layers != len(rows) or width <= 0:
             for row in rows:
                 row.show(
@@ -96,7 +107,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
                     None,
                 )
             self._titles(None, None, log_scale)
-            return width > 0
+            return width > 0 and layers == 0  # else the rows are not the run's yet
         mean_index, sd_index = (WEIGHT_MEAN, WEIGHT_SD) if weights else (MEAN, SD)
         means = view.step_stats[:, :, mean_index]
         sds = view.step_stats[:, :, sd_index]

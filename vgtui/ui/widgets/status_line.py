@@ -19,6 +19,9 @@ STATE_STYLES: dict[str, str] = {
     "done": "bold cyan",
     "stopped": "bold",
     "failed": "bold red",
+    "reading": "bold yellow",
+    "following": "bold green",
+    "writer stopped": "bold black on yellow",
 }
 
 
@@ -47,8 +50,8 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
     """
     fields = [
         (0, f" {status.state} ", _state_style(status.state)),
-        (1, f"epoch {status.epoch}/{status.epochs}", ""),
-        (3, f"step {status.step}/{status.steps}", ""),
+        (1, f"epoch {status.epoch}" + (f"/{status.epochs}" if status.epochs else ""), ""),
+        (3, f"step {status.step}" + (f"/{status.steps}" if status.steps else ""), ""),
     ]
     if status.loss is not None and status.accuracy is not None:
         before = f"{status.accuracy_before:.3f}→" if status.accuracy_before is not None else ""
