@@ -249,6 +249,8 @@ class MonitorScreen(Screen[None]):
         second while a run goes on, at once after a key press or when a run
         ends; the status line whenever its text changes.
         """
+        if not self.query("#layers"):
+            return  # not composed yet, or being taken down as the app quits
         run = self.run
         self._fit_layers(run)
         self.query_one(RunHeader).show(run.config, self.device, run.history.start, run.viewed)
