@@ -24,6 +24,7 @@ Plain Python: no Textual, no TensorFlow.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -103,6 +104,8 @@ class ViewSession:
         self._pending: list[_Pending] = []
         self._switch: FollowerSource | None = None
         self._known: set[Path] = set()
+        self._entries: set[str] = set()
+        self._retry = False
         self._offered: Run | None = None
         self._notes: list[str] = list(target.skipped)
         if target.json_runs:
@@ -228,7 +231,16 @@ class ViewSession:
 
     def _scan(self, directory: Path) -> None:
         """Sort the logs that appeared since the last look: the newest may become current."""
+        try:
+            entries = {entry.name for entry in os.scandir(directory)}
+        except OSError:
+            return  # gone for now: look again next time
+        if entries == self._entries and not self._retry:
+            return  # nothing new: the logs' headers need not be read again
         logs = list_logs(directory)
+        self._entries = entries
+        # An entry that is not a log yet (a file its writer has only just made) is looked at again.
+        self._retry = len(logs) != len(entries)
         new = [path for path in logs if path not in self._known]
         if not new:
             return
@@ -246,7 +258,8 @@ class ViewSession:
                     path, poll=self.poll_seconds, stale_after=self.target.stale_after
                 )
             except IncompleteLogError:
-                continue  # its writer has only just made it: look again next time
+                self._retry = True  # its writer has only just made it: look again next time
+                continue
             except RunLogError as err:
                 self._known.add(path)
                 self._note(str(err))
