@@ -276,6 +276,10 @@ class MonitorScreen(Screen[None]):
                 self._show_status(run, self._last_view, urgent=False)
             return
         view = run.history.view()
+        if view.state == "reading":
+            # A log read whole: its numbers are drawn once in, the step count meanwhile.
+            self._show_status(run, view, urgent=False)
+            return
         first_epoch = view.latest is not None and view.latest.epoch == 1
         urgent = settings != self._seen[1] or view.ended or first_epoch
         self._seen = (version, settings)
