@@ -63,6 +63,12 @@ def build_parser() -> OneLineParser:
             "the tutorial's experiment: make_circles, 4 x Dense(5, sigmoid), N(0,1) weights, "
             "RMSprop, 100 epochs."
         ),
+        epilog=(
+            "Also: `vgtui view PATH` opens the monitor on runs logged with --logdir (a log, "
+            "followed while it grows, or a directory of logs) or on a --json file; "
+            "`vgtui export PATH` writes logs as JSON, CSV, TensorBoard events or figures. "
+            "Each has its own --help."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"vgtui {__version__}")
     parser.add_argument(
