@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from vgtui.config import CHOICES, RunConfig, cycle
 from vgtui.history import HistoryView
 from vgtui.kept import KeptRun, KeptRuns
+from vgtui.pace import Pace
 from vgtui.records import Record, RunSummary
 from vgtui.run import Run
 from vgtui.sources import SourceFactory
@@ -105,6 +106,7 @@ class RunController:
         config: the first run's settings.
         source_factory: makes the source of a run of a config.
         on_record: called after each record any run stores, on the training thread.
+        pace: epochs a second a live run shows (None: as fast as it trains).
 
     """
 
@@ -113,8 +115,10 @@ class RunController:
         config: RunConfig,
         source_factory: SourceFactory,
         on_record: RecordListener | None = None,
+        pace: float | None = None,
     ) -> None:
         """Make the first run; nothing trains until it is claimed."""
+        self.pace = pace
         self.config = config
         self.source_factory = source_factory
         self.on_record = on_record
@@ -126,7 +130,13 @@ class RunController:
         self.current = self._new_run(config)
 
     def _new_run(self, config: RunConfig) -> Run:
-        return Run(config, self.source_factory(config), self.on_record)
+        return Run(config, self.source_factory(config), self.on_record, Pace(self.pace))
+
+    def set_pace(self, rate: float | None) -> None:
+        """Show live runs' epochs at ``rate`` a second from now on, the current run's too."""
+        self.pace = rate
+        if self.current.pace is not None:
+            self.current.pace.set_rate(rate)
 
     # Which run -----------------------------------------------------------
 

@@ -37,6 +37,7 @@ class VgtuiApp(App[int]):
         config: the first run's settings.
         source_factory: makes the source of a run; the built-in engine by default.
         show_timing: show steps per second and elapsed time (off for snapshots).
+        pace: epochs a second a live run shows (None: as fast as it trains).
 
     """
 
@@ -67,9 +68,11 @@ class VgtuiApp(App[int]):
         source_factory: SourceFactory | None = None,
         *,
         show_timing: bool = True,
+        pace: float | None = None,
     ) -> None:
         super().__init__()
-        self.controller = RunController(config, source_factory or engine_source, self._heard)
+        factory = source_factory or engine_source
+        self.controller = RunController(config, factory, self._heard, pace=pace)
         self.show_timing = show_timing
 
     def get_default_screen(self) -> Screen[None]:
@@ -175,6 +178,7 @@ def make_app(
     source_factory: SourceFactory | None = None,
     *,
     show_timing: bool = True,
+    pace: float | None = None,
 ) -> VgtuiApp:
-    """Return the app for ``config`` (the tutorial's defaults when None)."""
-    return VgtuiApp(config or RunConfig(), source_factory, show_timing=show_timing)
+    """Return the app for ``config`` (the tutorial's defaults when None); see VgtuiApp."""
+    return VgtuiApp(config or RunConfig(), source_factory, show_timing=show_timing, pace=pace)

@@ -9,6 +9,7 @@ import signal
 import sys
 
 from vgtui.config import RunConfig
+from vgtui.pace import DEFAULT_PACE
 from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
 
@@ -34,7 +35,7 @@ def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
             still ends the process.
 
     """
-    app = make_app(config)
+    app = make_app(config, pace=DEFAULT_PACE)
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
