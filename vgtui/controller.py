@@ -28,6 +28,7 @@ from pathlib import Path
 from vgtui.config import CHOICES, RunConfig, cycle
 from vgtui.history import History, HistoryView
 from vgtui.kept import KeptRun, KeptRuns
+from vgtui.pace import Pace
 from vgtui.records import Record, RunStart, RunSummary
 from vgtui.run import Run
 from vgtui.runlog import RunLogWriter, header_from_start
@@ -116,6 +117,7 @@ class RunController:
         config: the first run's settings.
         source_factory: makes the source of a run of a config.
         on_record: called after each record any run stores, on the training thread.
+        pace: epochs a second a live run shows (None: as fast as it trains).
         logdir: directory (made if missing) where every run trained writes its
             run log; None writes none.
 
@@ -126,10 +128,12 @@ class RunController:
         config: RunConfig,
         source_factory: SourceFactory,
         on_record: RecordListener | None = None,
+        pace: float | None = None,
         *,
         logdir: Path | None = None,
     ) -> None:
         """Make the first run; nothing trains until it is claimed."""
+        self.pace = pace
         self.config = config
         self.source_factory = source_factory
         self.on_record = on_record
@@ -142,7 +146,7 @@ class RunController:
         self.current = self._new_run(config)
 
     def _new_run(self, config: RunConfig) -> Run:
-        return Run(config, self.source_factory(config), self._heard)
+        return Run(config, self.source_factory(config), self._heard, Pace(self.pace))
 
     def _heard(self, run: Run, record: Record) -> None:
         """Log a record a run has stored, then tell the listener; on the training thread."""
@@ -156,6 +160,12 @@ class RunController:
                     raise OSError(f"{run.log.path}: writing the run log failed: {err}") from err
         if self.on_record is not None:
             self.on_record(run, record)
+
+    def set_pace(self, rate: float | None) -> None:
+        """Show live runs' epochs at ``rate`` a second from now on, the current run's too."""
+        self.pace = rate
+        if self.current.pace is not None:
+            self.current.pace.set_rate(rate)
 
     # Which run -----------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -41,6 +41,7 @@ class VgtuiApp(App[int]):
         config: the first run's settings.
         source_factory: makes the source of a run; the built-in engine by default.
         show_timing: show steps per second and elapsed time (off for snapshots).
+        pace: epochs a second a live run shows (None: as fast as it trains).
         logdir: where every run trained writes its run log (None: nowhere).
         view: runs to show instead of training (``vgtui view``); ``r`` may retrain.
 
@@ -73,12 +74,13 @@ class VgtuiApp(App[int]):
         source_factory: SourceFactory | None = None,
         *,
         show_timing: bool = True,
+        pace: float | None = None,
         logdir: Path | None = None,
         view: ViewTarget | None = None,
     ) -> None:
         super().__init__()
         factory = source_factory or engine_source
-        self.controller = RunController(config, factory, self._heard, logdir=logdir)
+        self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
         self.view_session = ViewSession(self.controller, view) if view is not None else None
 
@@ -187,13 +189,7 @@ class VgtuiApp(App[int]):
 
 
 def make_app(
-    config: RunConfig | None = None,
-    source_factory: SourceFactory | None = None,
-    *,
-    show_timing: bool = True,
-    logdir: Path | None = None,
-    view: ViewTarget | None = None,
+    config: RunConfig | None = None, source_factory: SourceFactory | None = None, **options: Any
 ) -> VgtuiApp:
-    """Return the app for ``config`` (the tutorial's defaults when None)."""
-    config = config or RunConfig()
-    return VgtuiApp(config, source_factory, show_timing=show_timing, logdir=logdir, view=view)
+    """Return the app for ``config`` (the tutorial's defaults when None); options as VgtuiApp's."""
+    return VgtuiApp(config or RunConfig(), source_factory, **options)

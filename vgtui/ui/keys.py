@@ -12,7 +12,22 @@ from collections.abc import Iterable
 from textual.binding import Binding, BindingType
 
 #: How a key name is written for people.
-KEY_NAMES = {"question_mark": "?", "escape": "escape", "space": "space", "slash": "/"}
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
+    "left_curly_bracket": "{",
+    "right_curly_bracket": "}",
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+}
 
 
 def key_name(key: str) -> str:

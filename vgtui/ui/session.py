@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from vgtui.config import RunConfig
+from vgtui.pace import DEFAULT_PACE
 from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
 from vgtui.view.target import ViewTarget
@@ -44,7 +45,7 @@ def run_app(
             still ends the process.
 
     """
-    app = make_app(config, logdir=logdir, view=view)
+    app = make_app(config, pace=DEFAULT_PACE, logdir=logdir, view=view)
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

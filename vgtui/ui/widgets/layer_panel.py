@@ -14,7 +14,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label
 
 from vgtui.diagnosis import layer_decades
-from vgtui.display.series import columns, log10_magnitude, log_bounds, symmetric_bounds, zero_bounds
+from vgtui.display.series import (
+    SessionScale,
+    columns,
+    log10_magnitude,
+    log_bounds,
+    signed_log,
+    symmetric_bounds,
+    zero_bounds,
+)
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
 from vgtui.ui.widgets.layer_row import LayerRow
@@ -25,6 +33,8 @@ WEIGHT_MEAN = STAT_INDEX["weight_mean"]
 WEIGHT_SD = STAT_INDEX["weight_sd"]
 SATURATION = STAT_INDEX["saturation"]
 DEAD = STAT_INDEX["dead"]
+#: Decades the means' signed-log scale reaches below the SDs' floor.
+MEAN_DECADES_BELOW = 2
 
 
 class LayerPanel(VerticalScroll, can_focus=False):
@@ -73,7 +83,12 @@ class LayerPanel(VerticalScroll, can_focus=False):
             yield LayerRow(name, classes="layer-row")
 
     def show(
-        self, view: HistoryView, total_steps: int, log_scale: bool, weights: bool = False
+        self,
+        view: HistoryView,
+        total_steps: int,
+        log_scale: bool,
+        weights: bool = False,
+        scale: SessionScale | None = None,
     ) -> bool:
         """Redraw every row from ``view``; the run is ``total_steps`` long.
 
@@ -85,6 +100,9 @@ class LayerPanel(VerticalScroll, can_focus=False):
             total_steps: the run's length, the width of the x axis.
             log_scale: draw the SD on a log10 scale.
             weights: draw the kernel's mean and SD instead of its gradient's.
+            scale: the session's log scale, widened to hold this run (log scale
+                only); None gives the run a scale of its own. The means use it
+                too, signed.
 
         """
         self.weights = weights
@@ -115,9 +133,20 @@ class LayerPanel(VerticalScroll, can_focus=False):
             sds = log10_magnitude(sds)
         mean_cols = [columns(view.step_x, means[:, i], total_steps, width) for i in range(layers)]
         sd_cols = [columns(view.step_x, sds[:, i], total_steps, width) for i in range(layers)]
-        mean_bounds = symmetric_bounds(np.concatenate(mean_cols))
         sd_all = np.concatenate(sd_cols)
-        sd_bounds = log_bounds(sd_all) if log_scale else zero_bounds(sd_all)
+        if not log_scale:
+            sd_bounds = zero_bounds(sd_all)
+        elif scale is not None:
+            sd_bounds = scale.widen(sd_all)
+        else:
+            sd_bounds = log_bounds(sd_all)
+        if log_scale:
+            # Means run a decade or two under the SDs: their floor sits lower.
+            floor = (sd_bounds[0] - MEAN_DECADES_BELOW, sd_bounds[1])
+            mean_cols = [signed_log(cols, floor) for cols in mean_cols]
+            mean_bounds = (-1.0, 1.0)
+        else:
+            mean_bounds = symmetric_bounds(np.concatenate(mean_cols))
         for i, row in enumerate(rows):
             row.show(
                 mean_cols[i],
@@ -130,7 +159,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
         self._health(rows, latest, layer_decades(view)[1])
         for i, row in enumerate(rows):
             row.show_previous(None if self.previous is None else float(self.previous[i, sd_index]))
-        self._titles(mean_bounds, sd_bounds, log_scale)
+        self._titles(None if log_scale else mean_bounds, sd_bounds, log_scale)
         return True
 
     def _health(self, rows: list[LayerRow], latest: np.ndarray | None, decades: np.ndarray) -> None:
@@ -160,6 +189,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
         mean = f"{what} mean"
         if mean_bounds is not None:
             mean += f"  ±{mean_bounds[1]:.0e}"
+        elif log_scale and sd_bounds is not None:
+            mean += " (±log)"
         scale = "log" if log_scale else "linear"
         sd = f"{what} SD ({scale})"
         short = f"SD {scale}"

@@ -40,6 +40,8 @@ class Status:
     accuracy_before: float | None = None
     loss: float | None = None
     detail: str = ""
+    pace: str = ""
+    cursor: str = ""
 
 
 def status_fields(status: Status) -> list[tuple[int, str, str]]:
@@ -61,6 +63,10 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
         fields.append((4, f"{status.rate:,.0f} steps/s", ""))
     if status.elapsed is not None:
         fields.append((2, format_elapsed(status.elapsed), ""))
+    if status.pace:
+        fields.append((4, f"pace {status.pace}", "dim"))
+    if status.cursor:
+        fields.insert(1, (0, status.cursor, "bold reverse"))
     if status.detail:
         fields.append((1, status.detail, "italic"))
     return fields
