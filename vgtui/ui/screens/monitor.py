@@ -509,10 +509,12 @@ class MonitorScreen(Screen[None]):
     def _status(self, run: Run, view: HistoryView) -> Status:
         """Return what the status line says about ``run``."""
         state = view.state
-        if state == "loading":
+        if run.viewed and state in ("loading", "training"):
+            state = "reading"  # a log or a file: nothing is built or compiled
+        elif state == "loading":
             state = "building" if self.engine_seen else "loading TensorFlow"
         elif state == "training" and view.latest is None:
-            state = "reading" if run.viewed else "compiling"
+            state = "compiling"
         if run.paused and not view.ended:
             state = "paused"
         latest = view.latest
