@@ -20,7 +20,7 @@ from vgtui.config import (
 )
 from vgtui.gpu_check import check_device
 from vgtui.output_path import OutputPathError, check_output_file
-from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
+from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
 
 DEFAULTS = RunConfig()
 
@@ -125,6 +125,14 @@ def build_parser() -> OneLineParser:
         help="with --sweep: the values to try, comma-separated",
     )
     parser.add_argument(
+        "--seeds",
+        metavar="N,N,...",
+        help=(
+            "with --headless: train each run once with each of these seeds (a sweep's values "
+            "too), then print the comparison with each number's mean and spread over the seeds"
+        ),
+    )
+    parser.add_argument(
         "--json",
         metavar="PATH",
         help=(
@@ -157,6 +165,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except ConfigError as err:
             parser.error(str(err))
         args.sweep_values = values or None
+    if args.seeds is not None:
+        if not args.headless:
+            parser.error("--seeds: only with --headless (in the app, set seeds in the settings)")
+        try:
+            args.seeds = parse_seeds(args.seeds)
+        except ConfigError as err:
+            parser.error(str(err))
     if args.json is not None:
         if not args.headless:
             parser.error("--json: only with --headless")
@@ -183,7 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.headless:
         from vgtui.headless import run_headless
 
-        return run_headless(config, args.json, sweep=args.sweep, sweep_values=args.sweep_values)
+        return run_headless(
+            config, args.json, sweep=args.sweep, sweep_values=args.sweep_values, seeds=args.seeds
+        )
     from vgtui.ui.session import run_app
 
     return run_app(config)
