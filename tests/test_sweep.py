@@ -1,6 +1,5 @@
 """The headless sweep against the real engine, and its JSON read back."""
 
-
 import pytest
 
 from vgtui.cli import main, parse_args
