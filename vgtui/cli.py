@@ -20,7 +20,7 @@ from vgtui.config import (
 )
 from vgtui.gpu_check import check_device
 from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
-from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
+from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
 
 DEFAULTS = RunConfig()
 
@@ -131,6 +131,14 @@ def build_parser() -> OneLineParser:
         help="with --sweep: the values to try, comma-separated",
     )
     parser.add_argument(
+        "--seeds",
+        metavar="N,N,...",
+        help=(
+            "with --headless: train each run once with each of these seeds (a sweep's values "
+            "too), then print the comparison with each number's mean and spread over the seeds"
+        ),
+    )
+    parser.add_argument(
         "--json",
         metavar="PATH",
         help=(
@@ -171,6 +179,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except ConfigError as err:
             parser.error(str(err))
         args.sweep_values = values or None
+    if args.seeds is not None:
+        if not args.headless:
+            parser.error("--seeds: only with --headless (in the app, set seeds in the settings)")
+        try:
+            args.seeds = parse_seeds(args.seeds)
+        except ConfigError as err:
+            parser.error(str(err))
     if args.json is not None:
         if not args.headless:
             parser.error("--json: only with --headless")
@@ -211,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.json,
             sweep=args.sweep,
             sweep_values=args.sweep_values,
+            seeds=args.seeds,
             logdir=args.logdir,
         )
     from vgtui.ui.session import run_app

@@ -134,6 +134,8 @@ class RunController:
     ) -> None:
         """Make the first run; nothing trains until it is claimed."""
         self.pace = pace
+        #: Seeds every sweep repeats each value over; empty: the current seed only.
+        self.sweep_seeds: tuple[int, ...] = ()
         self.config = config
         self.source_factory = source_factory
         self.on_record = on_record
@@ -210,11 +212,19 @@ class RunController:
         value = cycle(CHOICES[field], getattr(self.config, field), step)
         return self.restart(self.config.replace(**{field: value}))
 
-    def start_sweep(self, field: str, values: tuple[str, ...] | None = None) -> Run:
-        """Run the current settings once with each value of ``field``, one after another."""
+    def start_sweep(
+        self,
+        field: str | None,
+        values: tuple[str, ...] | None = None,
+        seeds: tuple[int, ...] | None = None,
+    ) -> Run:
+        """Run the current settings once with each value of ``field`` (and seed), in turn.
+
+        ``seeds`` default to the controller's ``sweep_seeds`` (none: the current seed).
+        """
         self.cancel_sweep()
-        configs = sweep_configs(self.config, field, values)
-        first = self.sweep.begin(field, configs, self.config)
+        configs = sweep_configs(self.config, field, values, seeds or self.sweep_seeds)
+        first = self.sweep.begin(field or "seed", configs, self.config)
         return self.restart(first, sweeping=True)
 
     def cancel_sweep(self) -> bool:

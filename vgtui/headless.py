@@ -97,6 +97,7 @@ def run_headless(
     sweep: str | None = None,
     sweep_values: tuple[str, ...] | None = None,
     source_factory: SourceFactory = engine_source,
+    seeds: tuple[int, ...] | None = None,
     logdir: Path | None = None,
 ) -> int:
     """Train ``config`` (or each config of a sweep), print, write JSON; return the exit status.
@@ -107,15 +108,15 @@ def run_headless(
     """
     out = out or sys.stdout
     controller = RunController(config, source_factory, EpochPrinter(out), logdir=logdir)
-    if sweep:
-        controller.start_sweep(sweep, sweep_values)
+    if sweep or seeds:
+        controller.start_sweep(sweep, sweep_values, seeds)
     total = controller.sweep.total
     print(f"vgtui headless: {config.describe()}; loading TensorFlow…", file=out, flush=True)
     runs, rows = [], []
     status = 0
     while (run := controller.claim()) is not None:
         assert run.config is not None
-        if sweep:
+        if sweep or seeds:
             number = controller.sweep.position
             print(f"\nrun {number}/{total}: {run.config.describe()}", file=out, flush=True)
         interrupted = False
@@ -142,13 +143,23 @@ def run_headless(
         diverged = ended.summary.diverged_step is not None
         run_status = EXIT_INTERRUPTED if interrupted else EXIT_DIVERGED if diverged else 0
         runs.append(run_to_dict(run.config, ended.view, ended.summary))
-        rows.append(ComparisonRow(run.config, ended.summary, "diverged" if diverged else "done"))
+        kept = ended.kept
+        rows.append(
+            ComparisonRow(
+                run.config,
+                ended.summary,
+                "diverged" if diverged else "stopped" if interrupted else "done",
+                first_sd=kept.first_layer_sd if kept else math.nan,
+                number=kept.number if kept else 0,
+            )
+        )
         status = max(status, run_status)
         if interrupted:
             break
-    if sweep and rows:
+    if (sweep or seeds) and rows:
         print("\n" + format_table(rows), file=out)
     if json_path is not None and runs:
-        write_json(json_path, {"sweep": sweep, "runs": runs} if sweep else runs[0])
+        several = sweep or seeds
+        write_json(json_path, {"sweep": sweep or "seed", "runs": runs} if several else runs[0])
         print(f"wrote {json_path}", file=out)
     return status

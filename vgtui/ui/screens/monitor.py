@@ -297,8 +297,10 @@ class MonitorScreen(Screen[None]):
             return
         self.controller.start_sweep(field)
         configs = [self.controller.current.config, *self.controller.sweep.pending]
-        values = ", ".join(str(getattr(c, field)) for c in configs)
-        self.notify(f"Sweeping {SWEEP_NAMES[field]}: {values}.", title="sweep")
+        values = ", ".join(dict.fromkeys(str(getattr(c, field)) for c in configs))
+        seeds = self.controller.sweep_seeds
+        each = f", each with seeds {','.join(map(str, seeds))}" if seeds else ""
+        self.notify(f"Sweeping {SWEEP_NAMES[field]}: {values}{each}.", title="sweep")
         self.restarted()
 
     def action_pause(self) -> None:
@@ -491,7 +493,11 @@ class MonitorScreen(Screen[None]):
         means = None
         if previous is not None and len(previous.view.epoch_stats):
             means = previous.view.epoch_stats[-1]
-        panel.set_previous(means, previous.label if previous else "")
+        label = ""
+        if previous is not None:
+            what = previous.config.activation if previous.config else previous.name
+            label = f"#{previous.number} {what}"
+        panel.set_previous(means, label)
         drawn = panel.show(
             view, total_steps, self.options.log_scale, weights=self.options.weights, scale=scale
         )

@@ -67,7 +67,14 @@ class LayerPanel(VerticalScroll, can_focus=False):
             means = None
         self.previous = means
         self.previous_label = label if means is not None else ""
-        self.set_class(means is not None, "-with-previous")
+        if means is not None:  # once shown, the column stays, so the rows never jump
+            self.add_class("-with-previous")
+        found = self.query("#previous-title")
+        if found:
+            title = found.first(Label)
+            text = label[:11] if means is not None else ""
+            if str(title.content) != (text or "before"):
+                title.update(text or "before", layout=False)
 
     def compose(self) -> ComposeResult:
         """Yield the title line, then the rows."""
@@ -124,6 +131,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
                     None,
                     None,
                 )
+                row.show_health(np.nan, np.nan)  # nothing stale from the run before
             self._titles(None, None, log_scale)
             return width > 0 and layers == 0  # else the rows are not the run's yet
         mean_index, sd_index = (WEIGHT_MEAN, WEIGHT_SD) if weights else (MEAN, SD)

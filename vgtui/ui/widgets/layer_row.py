@@ -26,7 +26,7 @@ class LayerRow(Horizontal):
         yield Label(self.layer_name, classes="layer-name")
         yield ScaledSparkline([], classes="grad-mean")
         yield Label("—", classes="value grad-mean-value")
-        yield ScaledSparkline([], classes="grad-sd")
+        yield ScaledSparkline([], classes="grad-sd", sequential=True)
         yield Label("—", classes="value grad-sd-value")
         yield Label("", classes="previous-sd")
         yield Label("", classes="health")

@@ -53,8 +53,9 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
     fields = [
         (0, f" {status.state} ", _state_style(status.state)),
         (1, f"epoch {status.epoch}" + (f"/{status.epochs}" if status.epochs else ""), ""),
-        (3, f"step {status.step}" + (f"/{status.steps}" if status.steps else ""), ""),
     ]
+    if not status.cursor:  # the cursor names the step itself
+        fields.append((3, f"step {status.step}" + (f"/{status.steps}" if status.steps else ""), ""))
     if status.loss is not None and status.accuracy is not None:
         before = f"{status.accuracy_before:.3f}→" if status.accuracy_before is not None else ""
         fields.append((5, f"loss {status.loss:.3f}", ""))
