@@ -38,7 +38,8 @@ async def settle(pilot) -> None:
 async def render_all() -> dict[str, str]:
     """The screenshots, by file name, as SVG text."""
     streams = {
-        (a, "normal"): load_stream(FIXTURES / f"{a}_normal.npz") for a in ("sigmoid", "tanh", "relu")
+        (a, "normal"): load_stream(FIXTURES / f"{a}_normal.npz")
+        for a in ("sigmoid", "tanh", "relu")
     }
     shots: dict[str, str] = {}
 
