@@ -30,8 +30,9 @@ async def settle(pilot) -> None:
         if app.controller.current.history.view().ended and app.controller.training is None:
             break
         await pilot.pause(0.02)
-    await pilot.pause()
-    app.monitor.redraw()
+    for _ in range(3):  # a column that appears reflows the rows: draw until it has settled
+        await pilot.pause()
+        app.monitor.redraw()
     await pilot.pause()
 
 
