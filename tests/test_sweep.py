@@ -160,3 +160,60 @@ def test_headless_seeds_repeat_each_sweep_value(tmp_path, capsys):
         ["sigmoid/normal", "2", "1,2"],
         ["relu/normal", "2", "1,2"],
     ]
+
+
+def test_headless_init_sweep_with_a_diverging_run_exits_3(tmp_path, capsys):
+    path = tmp_path / "init.json"
+    argv = [
+        "--headless",
+        "--sweep",
+        "init",
+        "--sweep-values",
+        "he_normal,normal",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "100",
+        "--activation",
+        "relu",
+        "--depth",
+        "8",
+        "--width",
+        "64",
+        "--epochs",
+        "2",
+        "--json",
+        str(path),
+    ]
+    assert main(argv) == 3
+    runs = read_json(path)["runs"]
+    assert [r["config"]["init"] for r in runs] == ["he_normal", "normal"]
+    assert any(r["summary"].get("diverged_step") for r in runs)
+    assert "diverged" in capsys.readouterr().out
+
+
+def test_a_run_longer_than_the_history_holds_epoch_means_in_strides(tmp_path):
+    path = tmp_path / "long.json"
+    argv = [
+        "--headless",
+        "--epochs",
+        "5000",
+        "--samples",
+        "8",
+        "--batch-size",
+        "8",
+        "--depth",
+        "1",
+        "--width",
+        "2",
+        "--json",
+        str(path),
+    ]
+    assert main(argv) == 0
+    run = read_json(path)
+    stride = run["epoch_stride"]
+    assert stride > 1
+    epochs = [e["epoch"] for e in run["epochs"]]
+    assert epochs[1] - epochs[0] == stride
+    assert epochs[-1] == 5000 and len(epochs) <= 4096
+    assert run["summary"]["epochs"] == 5000

@@ -11,10 +11,11 @@ SIZES = [(80, 24), (120, 40)]
 
 
 async def finished(pilot) -> None:
-    """Let the replay run to its end and draw it."""
+    """Let the replay run to its end and draw it, until a column that appeared has settled."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    pilot.app.monitor.redraw()
+    for _ in range(3):
+        await pilot.pause()
+        pilot.app.monitor.redraw()
     await pilot.pause()
 
 

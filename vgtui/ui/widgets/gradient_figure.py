@@ -23,7 +23,11 @@ def shown_layers(count: int, most: int = MAX_LINES) -> list[int]:
 
 
 class GradientFigure(PlotextPlot):
-    """log10 of each layer's gradient SD against the step, on one shared axis, with a legend."""
+    """log10 of each layer's gradient SD against the step, on one shared axis.
+
+    Layers are coloured along viridis, the input side darkest, as the title
+    says; without colour each layer has its own glyph, named in the title.
+    """
 
     def show(
         self,
@@ -37,30 +41,33 @@ class GradientFigure(PlotextPlot):
         """Draw ``sd`` (rows, layers) at ``step_x`` on the decades ``bounds``."""
         plt = self.plt
         plt.clear_figure()
-        plt.title(f"{what} by layer (log)")
         plt.xlabel("step")
         points = max(2 * self.size.width, 16)
         logs = log10_magnitude(sd) if len(sd) else np.zeros((0, len(names)))
         low, high = bounds
         layers = shown_layers(len(names))
+        no_color = self.app.no_color
+        seen: list[float] = []
         for rank, layer in enumerate(layers):
             values = logs[:, layer] if len(logs) else np.zeros(0)
             keep = np.isfinite(values)
             x, y = thin(step_x[keep], np.clip(values[keep], low, high), points)
-            color = layer_color(rank, len(layers), self.app.no_color)
-            marker = layer_marker(rank) if self.app.no_color else "braille"
-            plt.plot(
-                x.tolist() or [0],
-                y.tolist() or [math.nan],
-                marker=marker,
-                color=color,
-                label=names[layer],
-            )
+            if len(x) == 0:
+                continue
+            seen += [float(y.min()), float(y.max())]
+            color = layer_color(rank, len(layers), no_color)
+            marker = layer_marker(rank) if no_color else "braille"
+            plt.plot(x.tolist(), y.tolist(), marker=marker, color=color)
+        if no_color:
+            key = "  ".join(f"{layer_marker(r)} {names[i]}" for r, i in enumerate(layers))
+        else:
+            key = f"dark {names[layers[0]]} … bright {names[layers[-1]]}" if layers else ""
+        plt.title(f"{what} by layer (log)   {key}")
         plt.xlim(0, max(total_steps, 1))
-        decades = list(range(math.floor(low), math.ceil(high) + 1))
+        bottom = math.floor(min(seen)) if seen else low
+        top = math.ceil(max(seen)) if seen else high
+        top = max(top, bottom + 1)
+        decades = list(range(bottom, top + 1))
         plt.yticks(decades, [f"1e{d}" for d in decades])
-        # Headroom above for the legend, which plotext draws top left.
-        rows = max(self.size.height - 5, 3)
-        room = (high - low) * min(rows / max(rows - len(layers) - 1, 1), 2.0)
-        plt.ylim(low, low + room)
+        plt.ylim(bottom, top)
         self.refresh()
