@@ -232,12 +232,13 @@ async def test_a_json_file_is_shown(tmp_path, streams, wait_until) -> None:
 
 
 async def finished_view(pilot) -> None:
-    """Let the viewed log be read whole, and draw it."""
+    """Let the viewed log be read whole, and draw it (as test_ui_snapshots.finished does)."""
     app = pilot.app
     while app.controller.training is not None or not app.controller.current.history.view().ended:
         await pilot.pause(0.05)
-    await pilot.pause()
-    app.monitor.redraw()
+    for _ in range(3):  # until a column that appeared has settled
+        await pilot.pause()
+        app.monitor.redraw()
     await pilot.pause()
 
 
