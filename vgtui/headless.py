@@ -17,6 +17,8 @@ from vgtui.runfile import run_to_dict, write_json
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
 
+#: Exit status of a run that failed (the engine, or writing its run log, raised).
+EXIT_FAILED = 1
 #: Exit status of a run whose loss or gradients stopped being finite.
 EXIT_DIVERGED = 3
 #: Exit status of a run interrupted with Ctrl+C.
@@ -79,6 +81,8 @@ class EpochPrinter:
                 file=self.out,
                 flush=True,
             )
+            if run.log is not None:
+                print(f"run log {run.log.path}", file=self.out, flush=True)
         elif isinstance(record, EpochRecord | EpochEnd):
             latest = run.history.view().latest
             if latest is not None and run.config is not None:
@@ -93,31 +97,43 @@ def run_headless(
     sweep: str | None = None,
     sweep_values: tuple[str, ...] | None = None,
     source_factory: SourceFactory = engine_source,
+    seeds: tuple[int, ...] | None = None,
+    logdir: Path | None = None,
 ) -> int:
     """Train ``config`` (or each config of a sweep), print, write JSON; return the exit status.
 
     A sweep prints a comparison table at its end, and its JSON holds
     ``{"sweep": FIELD, "runs": [run, ...]}``, each run as a single run's JSON.
+    With ``logdir``, each run writes its run log there.
     """
     out = out or sys.stdout
-    controller = RunController(config, source_factory, on_record=EpochPrinter(out))
-    if sweep:
-        controller.start_sweep(sweep, sweep_values)
+    controller = RunController(config, source_factory, EpochPrinter(out), logdir=logdir)
+    if sweep or seeds:
+        controller.start_sweep(sweep, sweep_values, seeds)
     total = controller.sweep.total
     print(f"vgtui headless: {config.describe()}; loading TensorFlow…", file=out, flush=True)
     runs, rows = [], []
     status = 0
     while (run := controller.claim()) is not None:
         assert run.config is not None
-        if sweep:
+        if sweep or seeds:
             number = controller.sweep.position
             print(f"\nrun {number}/{total}: {run.config.describe()}", file=out, flush=True)
         interrupted = False
+        failure: Exception | None = None
         try:
             controller.train(run)
         except KeyboardInterrupt:
             interrupted = True
+        except Exception as error:  # finish() still ends the run and its log
+            failure = error
         ended = controller.finish(run)
+        if ended.log_problem is not None:
+            print(f"note: {ended.log_problem}", file=out, flush=True)
+        if failure is not None:
+            print(f"run failed: {type(failure).__name__}: {failure}", file=sys.stderr)
+            status = EXIT_FAILED
+            break
         if ended.summary is None:
             print("interrupted before the first step", file=out)
             status = EXIT_INTERRUPTED
@@ -127,13 +143,23 @@ def run_headless(
         diverged = ended.summary.diverged_step is not None
         run_status = EXIT_INTERRUPTED if interrupted else EXIT_DIVERGED if diverged else 0
         runs.append(run_to_dict(run.config, ended.view, ended.summary))
-        rows.append(ComparisonRow(run.config, ended.summary, "diverged" if diverged else "done"))
+        kept = ended.kept
+        rows.append(
+            ComparisonRow(
+                run.config,
+                ended.summary,
+                "diverged" if diverged else "stopped" if interrupted else "done",
+                first_sd=kept.first_layer_sd if kept else math.nan,
+                number=kept.number if kept else 0,
+            )
+        )
         status = max(status, run_status)
         if interrupted:
             break
-    if sweep and rows:
+    if (sweep or seeds) and rows:
         print("\n" + format_table(rows), file=out)
     if json_path is not None and runs:
-        write_json(json_path, {"sweep": sweep, "runs": runs} if sweep else runs[0])
+        several = sweep or seeds
+        write_json(json_path, {"sweep": sweep or "seed", "runs": runs} if several else runs[0])
         print(f"wrote {json_path}", file=out)
     return status

@@ -28,6 +28,9 @@ from vgtui.records import (
 )
 
 DEFAULT_CAPACITY = 4096
+#: Decision boundaries a history keeps for the time cursor (about 9 kB each at 48 × 48):
+#: past this, every other older one is dropped, so the whole run stays covered, coarser.
+MAX_BOUNDARIES = 256
 #: Rows a series allocates at first; short runs never need more.
 INITIAL_ROWS = 256
 
@@ -175,9 +178,9 @@ class HistoryView:
     Step series are indexed by step (``step_x``), epoch series by epoch
     (``epoch_x``); ``step_stats`` has shape (rows, layers, stats).
     ``steps_done`` counts every step recorded, also those of an epoch that
-    has not ended yet; ``latest`` is the last epoch that ended; ``boundary``
-    the latest decision boundary recorded (None before the first, or when
-    the source records none).
+    has not ended yet; ``latest`` is the last epoch that ended. The decision
+    boundaries are not part of a view: :meth:`History.latest_boundary` and
+    :meth:`History.boundary_at` hand them out.
     """
 
     version: int
@@ -195,7 +198,7 @@ class HistoryView:
     epoch_loss: np.ndarray
     epoch_accuracy: np.ndarray
     epoch_stats: np.ndarray
-    boundary: Boundary | None = None
+    epoch_last_step: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -207,6 +210,38 @@ class HistoryView:
         """Whether the run has ended, one way or another."""
         return self.state in ("done", "stopped", "failed")
 
+    def until_epoch(self, epoch: int) -> HistoryView:
+        """The run as it stood when epoch ``epoch`` ended: the rows up to it, no summary.
+
+        For the time cursor: every number, the verdict and the charts of the
+        returned view are those of that moment.
+        """
+        keep = self.epoch_x <= epoch
+        if not keep.any():
+            return dataclasses.replace(
+                self, latest=None, summary=None, steps_done=0, **_rows(self, 0, keep)
+            )
+        last = int(np.flatnonzero(keep)[-1])
+        last_step = int(self.epoch_last_step[last] + 0.5)
+        first_step = int(self.epoch_last_step[last - 1] + 0.5) + 1 if last else 1
+        latest = self.latest
+        if latest is None or int(self.epoch_x[last]) != latest.epoch:
+            latest = LatestEpoch(
+                epoch=int(self.epoch_x[last]),
+                first_step=first_step,
+                last_step=last_step,
+                loss=float(self.epoch_loss[last]),
+                accuracy=float(self.epoch_accuracy[last]),
+                means=self.epoch_stats[last],
+            )
+        return dataclasses.replace(
+            self,
+            latest=latest,
+            summary=None,
+            steps_done=last_step,
+            **_rows(self, last_step, keep),
+        )
+
     def thinned(self, max_rows: int) -> HistoryView:
         """A copy whose series hold at most ``max_rows`` rows, neighbours averaged.
 
@@ -215,7 +250,9 @@ class HistoryView:
         """
         step = _thin(self.step_x, (self.step_loss, self.step_accuracy, self.step_stats), max_rows)
         epoch = _thin(
-            self.epoch_x, (self.epoch_loss, self.epoch_accuracy, self.epoch_stats), max_rows
+            self.epoch_x,
+            (self.epoch_loss, self.epoch_accuracy, self.epoch_stats, self.epoch_last_step),
+            max_rows,
         )
         return dataclasses.replace(
             self,
@@ -227,7 +264,24 @@ class HistoryView:
             epoch_loss=epoch[1],
             epoch_accuracy=epoch[2],
             epoch_stats=epoch[3],
+            epoch_last_step=epoch[4],
         )
+
+
+def _rows(view: HistoryView, last_step: int, epochs: np.ndarray) -> dict[str, np.ndarray]:
+    """The view's series cut to steps up to ``last_step`` and the epochs ``epochs`` marks."""
+    steps = view.step_x <= last_step
+    return {
+        "step_x": view.step_x[steps],
+        "step_loss": view.step_loss[steps],
+        "step_accuracy": view.step_accuracy[steps],
+        "step_stats": view.step_stats[steps],
+        "epoch_x": view.epoch_x[epochs],
+        "epoch_loss": view.epoch_loss[epochs],
+        "epoch_accuracy": view.epoch_accuracy[epochs],
+        "epoch_stats": view.epoch_stats[epochs],
+        "epoch_last_step": view.epoch_last_step[epochs],
+    }
 
 
 def _thin(xs: np.ndarray, series: tuple[np.ndarray, ...], max_rows: int) -> tuple[np.ndarray, ...]:
@@ -260,7 +314,7 @@ class History:
         self._start = start
         self._summary: RunSummary | None = None
         self._latest: LatestEpoch | None = None
-        self._boundary: Boundary | None = None
+        self._boundaries: list[Boundary] = []  # by epoch, at most MAX_BOUNDARIES
         self._error: str | None = None
         self._state = "loading" if start is None else "training"
         self._steps: DownsampledSeries | None = None
@@ -276,10 +330,28 @@ class History:
         """A number that changes whenever the history does."""
         return self._version
 
+    @property
+    def start(self) -> RunStart | None:
+        """The run's start record, None before it has started."""
+        return self._start
+
     def latest_boundary(self) -> Boundary | None:
-        """The latest decision boundary recorded, without copying the rest of the history."""
+        """The latest decision boundary recorded (None before the first, or if none is)."""
         with self._lock:
-            return self._boundary
+            return self._boundaries[-1] if self._boundaries else None
+
+    def boundary_at(self, epoch: int) -> Boundary | None:
+        """The decision boundary as it stood when epoch ``epoch`` ended (the time cursor's).
+
+        The latest recorded at or before that epoch; None if there is none.
+        """
+        with self._lock:
+            found = None
+            for boundary in self._boundaries:
+                if boundary.epoch > epoch:
+                    break
+                found = boundary
+            return found
 
     def clear(self) -> None:
         """Forget everything; the state returns to "loading"."""
@@ -309,7 +381,7 @@ class History:
         with self._lock:
             if self._steps is None or self._epochs is None:
                 self._steps = DownsampledSeries((2 + n_stats,), self.capacity)
-                self._epochs = DownsampledSeries((2 + n_stats,), self.capacity)
+                self._epochs = DownsampledSeries((3 + n_stats,), self.capacity)
             if block.steps == 0:
                 return
             self._steps.extend(step_rows, block.first_step)
@@ -321,6 +393,15 @@ class History:
             self._steps_done = block.last_step
             self._version += 1
 
+    def _keep_boundary(self, boundary: Boundary) -> None:
+        """Keep an epoch's boundary; when MAX_BOUNDARIES are kept, every other older one goes.
+
+        The caller holds the lock. The latest is always kept.
+        """
+        self._boundaries.append(boundary)
+        if len(self._boundaries) > MAX_BOUNDARIES:
+            self._boundaries = [*self._boundaries[:-1:2], self._boundaries[-1]]
+
     def end_epoch(self, end: EpochEnd) -> None:
         """Close the epoch under way with its loss and accuracy on the whole data."""
         with self._lock:
@@ -328,7 +409,7 @@ class History:
                 return  # an epoch without steps: nothing to average
             means = self._epoch_sum[2:] / self._epoch_count
             layers = len(means) // len(STAT_NAMES)
-            row = np.concatenate([[end.loss, end.accuracy], means])[None]
+            row = np.concatenate([[end.loss, end.accuracy, self._steps_done], means])[None]
             self._epochs.extend(row, end.epoch)
             self._latest = LatestEpoch(
                 epoch=end.epoch,
@@ -341,7 +422,7 @@ class History:
                 diverged_step=end.diverged_step,
             )
             if end.boundary is not None:
-                self._boundary = end.boundary
+                self._keep_boundary(end.boundary)
             self._epoch_sum = None
             self._epoch_count = 0
             self._version += 1
@@ -385,10 +466,9 @@ class History:
         with self._lock:
             layers = len(self._start.layer_names) if self._start else 0
             width = 2 + layers * len(STAT_NAMES)
-            empty = np.zeros((0, width))
             steps, epochs = self._steps, self._epochs
-            s_rows = steps.rows() if steps else empty
-            e_rows = epochs.rows() if epochs else empty
+            s_rows = steps.rows() if steps else np.zeros((0, width))
+            e_rows = epochs.rows() if epochs else np.zeros((0, width + 1))
             no_x = np.zeros(0, dtype=np.int64)
             return HistoryView(
                 version=self._version,
@@ -405,6 +485,6 @@ class History:
                 epoch_x=epochs.xs() if epochs else no_x,
                 epoch_loss=e_rows[:, 0],
                 epoch_accuracy=e_rows[:, 1],
-                epoch_stats=e_rows[:, 2:].reshape(len(e_rows), layers, len(STAT_NAMES)),
-                boundary=self._boundary,
+                epoch_last_step=e_rows[:, 2],
+                epoch_stats=e_rows[:, 3:].reshape(len(e_rows), layers, len(STAT_NAMES)),
             )

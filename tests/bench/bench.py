@@ -2,11 +2,13 @@
 
 Run with ``python tests/bench/bench.py`` (add ``--app`` to also measure the
 engine's throughput while the live app draws; ``--log-only`` for just the run
-log's cost; ``--boundary-only`` for just the decision boundary's). Prints
-ms/step for each, their ratio, the time to a new run's first step, the cost of
-the diagnostics, of the decision boundary, of writing a run log, and the
-memory a long run adds. Not part of the test suite: timings vary with the
-machine's load, so only ratios measured in one run are reported.
+log's cost; ``--boundary-only`` for just the decision boundary's; ``--view``
+to also open a 1,000,000-step log with ``vgtui view``, ``--view-only`` for just
+that: see view_open.py). Prints ms/step for each, their ratio, the time to a
+new run's first step, the cost of the diagnostics, of the decision boundary,
+of writing a run log, and the memory a long run adds. Not part of the test
+suite: timings vary with the machine's load, so only ratios measured in one
+run are reported.
 """
 
 from __future__ import annotations
@@ -240,7 +242,17 @@ def main() -> int:
     parser.add_argument(
         "--boundary-only", action="store_true", help="only the cost of the decision boundary"
     )
+    parser.add_argument(
+        "--view", action="store_true", help="also open a 1,000,000-step log with vgtui view"
+    )
+    parser.add_argument("--view-only", action="store_true", help="only vgtui view's figures")
     args = parser.parse_args()
+    if args.view or args.view_only:
+        from view_open import report, view_figures
+
+        print(report(view_figures()))
+        if args.view_only:
+            return 0
     t0 = time.perf_counter()
     warm_up()
     print(f"engine warm-up after importing TensorFlow: {time.perf_counter() - t0:.2f} s")

@@ -26,5 +26,4 @@ def test_every_shown_key_is_in_the_table() -> None:
     table = readme_table("monitor")
     for binding in monitor_bindings():
         for key in binding.key.split(","):
-            shown = key_name(key)
-            assert f"`{shown}`" in table, key
+            assert f"`{key_name(key)}`" in table, key

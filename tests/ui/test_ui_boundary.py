@@ -23,7 +23,7 @@ from vgtui.ui.widgets.boundary_map import (
     probability_levels,
     probability_pixels,
 )
-from vgtui.ui.widgets.chart_area import ChartArea
+from vgtui.ui.widgets.boundary_view import BoundaryView
 from vgtui.ui.widgets.loss_chart import LossChart
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -156,26 +156,33 @@ async def test_each_epochs_boundary_is_drawn_as_it_comes(wait_until) -> None:
 async def test_the_map_stands_beside_the_chart_or_instead_of_it(fake_engine, wait_until) -> None:
     app = make_app(RunConfig(), fake_engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        area, chart, shown = (
-            app.query_one(ChartArea),
-            app.query_one(LossChart),
-            app.query_one(BoundaryMap),
-        )
+        chart, shown = app.query_one(LossChart), app.query_one(BoundaryView)
+
+        async def drawn() -> None:
+            await pilot.pause()
+            app.monitor.redraw()
+            await pilot.pause()
+
+        await drawn()
         assert not shown.display and chart.display
         await pilot.press("b")
-        await pilot.pause()
-        assert shown.display and chart.display and area.beside
+        await drawn()
+        assert shown.display and chart.display and shown.beside
         assert chart.region.width >= 40 and shown.region.width < 40
         assert shown.region.x > chart.region.x
         await pilot.resize_terminal(60, 24)
-        await pilot.pause()
-        assert shown.display and not chart.display and not area.beside  # too narrow: instead
+        await drawn()
+        assert shown.display and not chart.display and not shown.beside  # too narrow: instead
         await pilot.resize_terminal(160, 48)
-        await pilot.pause()
-        assert shown.display and chart.display and area.beside
-        assert shown.region.width == 2 * (shown.region.height - 1) + 1  # a square, and a margin
+        await drawn()
+        assert shown.display and chart.display and shown.beside
+        assert shown.region.width == 2 * (shown.region.height - 1)  # a square of pixels
+        await pilot.press("g")  # the figure too, before any epoch: in what the map leaves
+        await drawn()
+        assert app.query_one("#figure").display and shown.display
+        assert not chart.display  # the 111 columns left are too few for chart and figure both
         await pilot.press("b")
-        await pilot.pause()
+        await drawn()
         assert not shown.display and chart.display
 
 

@@ -72,7 +72,7 @@ class SettingsCommands(Provider):
         config = monitor.controller.config
         found: list[Command] = [
             ("settings…", monitor.action_settings, "every setting on one screen (e)"),
-            ("decision boundary: show / hide", monitor.action_boundary, "b"),
+            ("decision boundary: show / hide", partial(monitor.action_toggle, "boundary"), "b"),
             ("learning rate ÷2", partial(monitor.action_lr, 0.5), f"now {config.lr:g} ([)"),
             ("learning rate ×2", partial(monitor.action_lr, 2.0), f"now {config.lr:g} (])"),
             ("remove a hidden layer", partial(monitor.action_depth, -1), f"now {config.depth} (-)"),

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 
 from vgtui.config import ConfigError, RunConfig
 from vgtui.ui.screens.settings import SettingsScreen
-from vgtui.ui.widgets.chart_area import ChartArea
+from vgtui.ui.viewing import refuse_training
 
 if TYPE_CHECKING:
     from vgtui.controller import RunController
@@ -36,7 +36,7 @@ LAB_BINDINGS: list[BindingType] = [
     ),
     Binding(
         "b",
-        "boundary",
+        "toggle('boundary')",
         "boundary",
         show=False,
         tooltip="decision boundary beside (or, when narrow, instead of) the loss chart: "
@@ -78,16 +78,19 @@ LAB_BINDINGS: list[BindingType] = [
 
 
 class LabActions:
-    """The actions of :data:`LAB_BINDINGS`, for the monitor screen.
+    """The actions of :data:`LAB_BINDINGS`, for the monitor screen (``b`` is its own toggle).
 
-    The screen provides ``controller``, ``notify``, ``query_one``,
-    ``app`` and ``restarted`` (launch the current run and redraw).
+    The screen provides ``controller``, ``notify``, ``app`` and
+    ``restarted`` (launch the current run and redraw). A viewed run (``vgtui
+    view``) refuses them as it refuses every key that would train.
     """
 
     controller: RunController
 
     def action_settings(self, field: str | None = None) -> None:
         """Open the settings screen (its ``field`` focused); applying restarts with them."""
+        if refuse_training(self):  # type: ignore[arg-type]
+            return
         current = self.controller.config
         self.app.push_screen(  # type: ignore[attr-defined]
             SettingsScreen(current, focus_field=field), self.apply_settings
@@ -102,6 +105,8 @@ class LabActions:
 
     def change_settings(self, **fields: object) -> bool:
         """Restart with some settings changed; refuse, with a notification, what is not valid."""
+        if refuse_training(self):  # type: ignore[arg-type]
+            return False
         try:
             self.controller.config.replace(**fields)
         except ConfigError as err:
@@ -118,7 +123,3 @@ class LabActions:
     def action_depth(self, step: int) -> None:
         """Add (1) or remove (-1) a hidden layer and restart."""
         self.change_settings(depth=self.controller.config.depth + step)
-
-    def action_boundary(self) -> None:
-        """Show or hide the decision boundary."""
-        self.query_one(ChartArea).toggle_boundary()  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""The header line: what is being trained, and where.
+"""The header line: what is being trained (or viewed), and where.
 
 It always names the activation and the initializer (the keys ``a`` and ``i``
 switch them) and every setting that differs from the tutorial's defaults;
@@ -11,10 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vgtui.config import RunConfig, differing
-
-#: Cells the badge " vgtui " and the space after it take.
-BADGE = 8
-
+from vgtui.records import RunStart
 
 Part = tuple[str, str, bool, str]
 
@@ -52,19 +49,27 @@ def header_parts(config: RunConfig) -> list[Part]:
     return [(text, style, must, short or text) for text, style, must, short in parts]
 
 
-def header_text(config: RunConfig, device: str | None, width: int = 0) -> Text:
+def header_text(
+    config: RunConfig | None,
+    device: str | None,
+    title: str = "",
+    viewed: bool = False,
+    width: int = 0,
+) -> Text:
     """Return the header for ``config`` trained on ``device`` (None: not known yet).
 
-    With ``width`` (0: no limit), parts that only repeat a default are left
-    out, the last first, until the line fits, and then the others take
-    their short forms (``b64``, ``200ep``, ``σ0.2``); the device comes last
-    and is what an ellipsis cuts.
+    A run of another model (``config`` None) is named by ``title``; a viewed
+    run (read from a log) is marked so. With ``width`` (0: no limit), parts
+    that only repeat a default are left out, the last first, until the line
+    fits, and then the others take their short forms (``b64``, ``200ep``,
+    ``σ0.2``); the device comes last and is what an ellipsis cuts.
     """
-    parts = header_parts(config)
+    badge = " vgtui view " if viewed else " vgtui "
     device_text = device or "device …"
+    parts = header_parts(config) if config is not None else [(title or "model", "bold", True, "")]
 
     def length(kept: list[Part]) -> int:
-        return BADGE + sum(len(part[0]) + 3 for part in kept) + len(device_text)
+        return len(badge) + 1 + sum(len(part[0]) + 3 for part in kept) + len(device_text)
 
     if width > 0:
         for i in range(len(parts) - 1, -1, -1):
@@ -73,9 +78,9 @@ def header_text(config: RunConfig, device: str | None, width: int = 0) -> Text:
             if not parts[i][2]:
                 del parts[i]
         if length(parts) > width:
-            parts = [(short, style, must, short) for _, style, must, short in parts]
+            parts = [(short or text, style, must, short) for text, style, must, short in parts]
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" vgtui ", style="bold reverse")
+    text.append(badge, style="bold reverse")
     text.append(" ")
     for part, style, _, _ in parts:
         text.append(part, style=style)
@@ -87,12 +92,20 @@ def header_text(config: RunConfig, device: str | None, width: int = 0) -> Text:
 class RunHeader(Static):
     """One line: the settings that matter (all that differ from the tutorial's), the device."""
 
-    _shown: tuple[RunConfig | None, str | None, int] | None = None
+    _shown: tuple[object, ...] | None = None
 
-    def show(self, config: RunConfig | None, device: str | None) -> None:
-        """Describe ``config`` on ``device``; unchanged text is not redrawn."""
+    def show(
+        self,
+        config: RunConfig | None,
+        device: str | None,
+        start: RunStart | None = None,
+        viewed: bool = False,
+    ) -> None:
+        """Describe ``config`` (or, for another model, ``start``'s title) on ``device``."""
+        title = start.title if start is not None else ""
         width = self.size.width
-        if (config, device, width) == self._shown or config is None:
+        shown = (config, device, title, viewed, width)
+        if shown == self._shown or (config is None and start is None):
             return
-        self._shown = (config, device, width)
-        self.update(header_text(config, device, width), layout=False)
+        self._shown = shown
+        self.update(header_text(config, device, title, viewed, width), layout=False)

@@ -1,9 +1,12 @@
-"""The chart area: the loss chart, and the decision boundary beside it (``b``) or instead of it.
+"""The decision boundary view (``b``): the map, fed the current run's boundary on its own timer.
 
-The boundary map reads the current run's latest boundary on its own timer and
-draws the data set from :mod:`vgtui.datasets`, made in a worker thread (the
-first call imports scikit-learn, about a second), so it costs the monitor's
-redraw nothing and never holds up the screen.
+It draws the boundary of the epoch the monitor shows (the latest, or the
+time cursor's) and the data set from :mod:`vgtui.datasets`, made in a worker
+thread (the first call imports scikit-learn, about a second), so it costs the
+monitor's redraw nothing and never holds up the screen. It stands beside the
+loss chart, as wide as its square needs, while the chart keeps
+MIN_CHART_WIDTH columns; on a narrower terminal it takes the chart's place
+(:meth:`BoundaryView.place` says which).
 """
 
 from __future__ import annotations
@@ -11,15 +14,12 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.timer import Timer
 
 from vgtui.config import RunConfig
 from vgtui.controller import RunController
 from vgtui.datasets import Extent, make_dataset, plane_extent
 from vgtui.ui.widgets.boundary_map import BoundaryMap, square_cells
-from vgtui.ui.widgets.loss_chart import LossChart
 
 #: Boundary checks a second while it is shown: each epoch's boundary is drawn as it comes,
 #: up to this many epochs a second.
@@ -44,92 +44,70 @@ def make_points(config: RunConfig) -> Points:
     return x, y, plane_extent(x)
 
 
-class ChartArea(Horizontal):
-    """The loss chart, and the decision boundary map when it is on.
-
-    The map stands beside the chart, as wide as its square needs, while the
-    chart keeps MIN_CHART_WIDTH columns; on a narrower terminal it takes the
-    chart's place.
-    """
+class BoundaryView(BoundaryMap):
+    """The current run's decision boundary and data, while the monitor's ``boundary`` is on."""
 
     DEFAULT_CSS = """
-    ChartArea {
-        height: 1fr;
-        min-height: 6;
-    }
-    ChartArea > LossChart {
-        width: 1fr;
-    }
-    ChartArea > BoundaryMap {
+    BoundaryView {
         display: none;
-        width: 1fr;
+        height: 1fr;
         margin: 0 0 0 1;
     }
     """
 
     def __init__(self, controller: RunController, **kwargs: object) -> None:
         """Show the current run of ``controller``."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.controller = controller
-        self.boundary_on = False
         self.beside = True
         self._points: OrderedDict[DataKey, Points] = OrderedDict()
         self._loading: DataKey | None = None
         self._timer: Timer | None = None
 
-    def compose(self) -> ComposeResult:
-        """The loss chart, then the (hidden) boundary map."""
-        yield LossChart(id="chart")
-        yield BoundaryMap(id="boundary")
-
     def on_mount(self) -> None:
-        """Check for a new boundary on a timer (cheap while the map is off)."""
+        """Check for a new boundary on a timer (nothing to do while hidden)."""
         self._timer = self.set_interval(1 / BOUNDARY_HZ, self.refresh_boundary)
 
-    def on_resize(self) -> None:
-        """Place the map again for the new size."""
-        self.place_boundary()
+    def place(self, shown: bool, width: int, height: int) -> int | None:
+        """Show or hide the map in a row ``width`` × ``height``; return the columns it leaves.
 
-    def toggle_boundary(self) -> bool:
-        """Show or hide the decision boundary; return whether it is now shown."""
-        self.boundary_on = not self.boundary_on
-        self.place_boundary()
+        None while the map is off (the row is the chart's); 0 where the map
+        takes the whole row (beside it, the chart would be too narrow).
+        """
+        self.display = shown
+        if not shown:
+            return None
+        wanted = square_cells(height)
+        self.beside = width - wanted - 1 >= MIN_CHART_WIDTH  # 1: the margin
+        self.styles.width = wanted if self.beside else "1fr"
         self.refresh_boundary()
-        return self.boundary_on
+        return width - wanted - 1 if self.beside else 0
 
-    def place_boundary(self) -> None:
-        """Put the map beside the chart, or in its place where the chart would be too narrow."""
-        found = self.query(BoundaryMap)
-        if not found:
-            return
-        boundary, chart = found.first(), self.query_one(LossChart)
-        boundary.display = self.boundary_on
-        wanted = square_cells(self.size.height) + 1  # and the margin
-        self.beside = self.size.width - wanted >= MIN_CHART_WIDTH
-        chart.display = not self.boundary_on or self.beside
-        boundary.styles.width = wanted if self.beside else "1fr"
+    def _cursor(self) -> int | None:
+        """The epoch the monitor's time cursor is at (None: live)."""
+        options = getattr(self.screen, "options", None)
+        return getattr(options, "cursor", None)
 
     def refresh_boundary(self) -> None:
-        """Draw the current run's latest boundary and its data, if the map is on."""
-        if not self.boundary_on:
-            return
-        found = self.query(BoundaryMap)
-        if not found:
+        """Draw the current run's boundary (at the cursor) and its data, if shown."""
+        if not self.display:
             return
         run = self.controller.current
         config = run.config
         if config is None:
-            found.first().show(None, None, None, "no decision boundary: not the built-in network")
+            self.show(None, None, None, "no decision boundary: not the built-in network")
             return
         key = data_key(config)
         points = self._points.get(key)
         if points is None:
             self._load(config, key)
-        boundary = run.history.latest_boundary()
+        cursor = self._cursor()
+        history = run.history
+        boundary = history.latest_boundary() if cursor is None else history.boundary_at(cursor)
         extent = boundary.extent if boundary is not None else points[2] if points else None
         note = "" if points is not None else "drawing the data…"
         data = (points[0], points[1]) if points is not None else None
-        found.first().show(boundary, data, extent, note)
+        self.show(boundary, data, extent, note)
 
     def _load(self, config: RunConfig, key: DataKey) -> None:
         """Make the data set of ``config`` in a worker thread, once at a time."""
