@@ -7,7 +7,8 @@ the per-step statistics of that epoch as arrays), then one :class:`RunSummary`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,13 +31,19 @@ STAT_INDEX: dict[str, int] = {name: i for i, name in enumerate(STAT_NAMES)}
 
 @dataclass(frozen=True)
 class RunStart:
-    """A run has been built and is about to take its first step."""
+    """A run has been built and is about to take its first step.
 
-    config: RunConfig
+    ``config`` is None for a run that is not the built-in network (a user's
+    Keras model); ``info`` is free-form JSON-able metadata about such a run.
+    """
+
+    config: RunConfig | None
     device: str
     layer_names: tuple[str, ...]
     accuracy_before: float
     loss_before: float
+    started: float = 0.0
+    info: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,36 @@ class EpochRecord:
         if self.diverged_layer is None:
             return None
         return "loss" if self.diverged_layer < 0 else names[self.diverged_layer]
+
+
+@dataclass(frozen=True)
+class StepBlock:
+    """Steps of an epoch that has not ended yet, as a source that reads every K steps emits them.
+
+    The arrays are shaped as in :class:`EpochRecord`.
+    """
+
+    epoch: int
+    first_step: int
+    step_loss: np.ndarray
+    step_accuracy: np.ndarray
+    step_stats: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        """Number of steps in the block."""
+        return len(self.step_loss)
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """The end of an epoch whose steps came as :class:`StepBlock` records."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    diverged_layer: int | None = None
+    diverged_step: int | None = None
 
 
 @dataclass(frozen=True)
