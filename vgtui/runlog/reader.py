@@ -1,0 +1,271 @@
+"""Reading a run log, whole or while it is being written.
+
+:class:`RunLogReader` returns the complete frames appended since its last
+call and stops, without error, at a frame that is not all there yet (or
+whose checksum does not match): that frame is tried again on the next call,
+so the reader can follow a log its writer is still appending to. Nothing is
+ever read from a frame that is not complete and intact.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from vgtui.runlog.errors import (
+    IncompleteLogError,
+    NewerFormatError,
+    NotARunLogError,
+    RunLogError,
+)
+from vgtui.runlog.format import (
+    EPOCH_END,
+    EVENT,
+    FORMAT_VERSION,
+    FRAME_HEAD,
+    HEADER,
+    MAGIC,
+    MAX_FRAME,
+    PREFIX,
+    STEPS,
+    SUMMARY,
+    StepsFrame,
+    decode_steps,
+    frame_crc,
+    read_json,
+)
+
+#: Bytes read at a time while following a log.
+READ_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class EpochEndFrame:
+    """The end of an epoch: loss and accuracy on all the data, and any divergence."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    diverged_layer: int | None = None
+    diverged_step: int | None = None
+    time: float = 0.0
+
+
+@dataclass(frozen=True)
+class SummaryFrame:
+    """The run's summary, as the fields of a RunSummary (plus the time it was written)."""
+
+    summary: dict[str, object]
+
+
+@dataclass(frozen=True)
+class EventFrame:
+    """A free-form event: ``{"event": name, "time": t, ...}``."""
+
+    event: dict[str, object] = field(default_factory=dict)
+
+
+Frame = StepsFrame | EpochEndFrame | SummaryFrame | EventFrame
+
+
+def _decode(kind: int, payload: bytes) -> Frame | None:
+    """The frame a payload of ``kind`` holds; None for a kind this version does not know."""
+    if kind == STEPS:
+        return decode_steps(payload)
+    if kind == EPOCH_END:
+        data = read_json(payload)
+        return EpochEndFrame(
+            epoch=int(data["epoch"]),
+            loss=float(data["loss"]),
+            accuracy=float(data["accuracy"]),
+            diverged_layer=data.get("diverged_layer"),
+            diverged_step=data.get("diverged_step"),
+            time=float(data.get("time", 0.0)),
+        )
+    if kind == SUMMARY:
+        return SummaryFrame(read_json(payload))
+    if kind == EVENT:
+        return EventFrame(read_json(payload))
+    return None
+
+
+class RunLogReader:
+    """Reads a run log's header at once and its frames as they come; see the module."""
+
+    def __init__(self, path: Path | str) -> None:
+        """Open the log at ``path`` and read its header.
+
+        Raises:
+            RunLogError: the path cannot be read (missing, a directory, ...).
+            NotARunLogError: the file is not a run log.
+            NewerFormatError: the log's format is newer than this vgtui reads.
+            IncompleteLogError: the header is not all there (yet).
+
+        """
+        self.path = Path(path)
+        try:
+            self._file = open(self.path, "rb")  # noqa: SIM115 (closed by close())
+        except IsADirectoryError:
+            raise RunLogError(f"{self.path} is a directory, not a run log") from None
+        except FileNotFoundError:
+            raise RunLogError(f"{self.path}: no such file") from None
+        except OSError as err:
+            raise RunLogError(f"{self.path}: {err.strerror or err}") from None
+        try:
+            self.version = _check_prefix(self.path, self._file.read(PREFIX.size))
+        except RunLogError:
+            self._file.close()
+            raise
+        self._offset = PREFIX.size
+        self.finished = False
+        #: Byte offset of a complete frame whose checksum did not match, if one was met.
+        self.damaged_at: int | None = None
+        head = self._next()
+        if head is None:
+            self._file.close()
+            if self.damaged_at is not None:
+                raise NotARunLogError(f"{self.path}: the run log's header is damaged")
+            raise IncompleteLogError(
+                f"{self.path}: the run log's header is not complete "
+                "(its writer has just started, or stopped before writing it)"
+            )
+        kind, payload = head
+        if kind != HEADER:
+            self._file.close()
+            raise NotARunLogError(f"{self.path}: the run log has no header")
+        try:
+            self.header: dict[str, object] = read_json(payload)
+        except (ValueError, UnicodeDecodeError):
+            self._file.close()
+            raise NotARunLogError(f"{self.path}: the run log's header is not valid") from None
+
+    @property
+    def offset(self) -> int:
+        """Bytes of the file read so far (the end of the last complete frame)."""
+        return self._offset
+
+    def _next(self) -> tuple[int, bytes] | None:
+        """The next complete, intact frame's kind and payload, or None; advances past it."""
+        self._file.seek(self._offset)
+        head = self._file.read(FRAME_HEAD.size)
+        if len(head) < FRAME_HEAD.size:
+            return None
+        kind, length, crc = FRAME_HEAD.unpack(head)
+        if length > MAX_FRAME:
+            self.damaged_at = self._offset
+            return None
+        payload = self._file.read(length)
+        if len(payload) < length:
+            return None
+        if frame_crc(kind, payload) != crc:
+            self.damaged_at = self._offset
+            return None
+        self.damaged_at = None
+        self._offset += FRAME_HEAD.size + length
+        return kind, payload
+
+    def read_new(self, max_bytes: int | None = None) -> list[Frame]:
+        """The frames appended since the last call, up to a torn or incomplete tail.
+
+        With ``max_bytes``, stops after about that many bytes of frames; call
+        again until it returns nothing to catch up on a long log.
+        """
+        frames: list[Frame] = []
+        start = self._offset
+        while max_bytes is None or self._offset - start < max_bytes:
+            before = self._offset
+            nxt = self._next()
+            if nxt is None:
+                break
+            kind, payload = nxt
+            try:
+                decoded = _decode(kind, payload)
+            except (ValueError, KeyError, TypeError, struct.error, zlib.error):
+                self._offset = before  # intact but not understood: never misread it
+                self.damaged_at = before
+                break
+            if isinstance(decoded, SummaryFrame):
+                self.finished = True
+            if decoded is not None:
+                frames.append(decoded)
+        return frames
+
+    def frames(self, chunk_bytes: int = READ_CHUNK) -> Iterator[Frame]:
+        """Every complete frame from here to the current end, read a chunk at a time."""
+        while batch := self.read_new(chunk_bytes):
+            yield from batch
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+    def __enter__(self) -> RunLogReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _check_prefix(path: Path, head: bytes) -> int:
+    """The format version in a log's first bytes; raises if they are not a log's."""
+    if not head:
+        raise IncompleteLogError(f"{path} is empty: not a vgtui run log (or not yet)")
+    if len(head) < PREFIX.size:
+        if MAGIC.startswith(head[: len(MAGIC)]):
+            raise IncompleteLogError(f"{path}: the run log's header is not complete")
+        raise NotARunLogError(f"{path} is not a vgtui run log")
+    magic, version, _ = PREFIX.unpack(head)
+    if magic != MAGIC or version == 0:
+        raise NotARunLogError(f"{path} is not a vgtui run log")
+    if version > FORMAT_VERSION:
+        raise NewerFormatError(
+            f"{path} was written by a newer vgtui (format {version}); "
+            f"this one reads up to {FORMAT_VERSION}"
+        )
+    return version
+
+
+def is_run_log(path: Path | str) -> bool:
+    """Whether ``path`` is a file that starts as a run log does."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def _started(path: Path) -> float:
+    """The start time in a log's header, else the file's modification time."""
+    try:
+        with RunLogReader(path) as reader:
+            return float(reader.header.get("started") or 0.0)
+    except (RunLogError, TypeError, ValueError):
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+
+def list_logs(directory: Path | str) -> list[Path]:
+    """The run logs in ``directory`` (not its subdirectories), oldest first.
+
+    Sorted by the start time in each header (then by name); a log whose
+    header is not complete yet counts from its modification time.
+    """
+    directory = Path(directory)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return []
+    paths = [Path(e.path) for e in entries if e.is_file() and is_run_log(e.path)]
+    return sorted(paths, key=lambda p: (_started(p), p.name))
