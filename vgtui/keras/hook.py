@@ -38,6 +38,7 @@ HOOK_STATS = ("grad_mean", "grad_sd", "grad_norm", "weight_mean", "weight_sd")
 STAMP_MODULUS = 2**23
 #: Where an object hooked by an OptimizerHook keeps a reference to it.
 _HOOK_ATTRIBUTE = "_vgtui_optimizer_hook"
+NO_KERNEL = "the model has no trainable variable of rank >= 2 (no kernel) to monitor"
 
 
 def monitored_kernels(model: keras.Model) -> list[keras.Variable]:
@@ -123,32 +124,66 @@ class OptimizerHook:
         capacity: int,
         capture_loss: bool,
     ) -> None:
-        """Create the buffers in the model's distribution strategy; nothing is hooked yet."""
+        """Create the buffers now if the model is built, else when its first step is traced.
+
+        A subclassed model trained without a distribution strategy creates
+        its variables while ``fit`` traces the first step; the buffers are
+        then created there too, before the first update.
+
+        Raises:
+            ValueError: the model has no kernel, or is not built and trains
+                under a distribution strategy.
+
+        """
         internals.check()
         self.model = model
         self.optimizer = optimizer
         self.inner = internals.innermost_optimizer(optimizer)
-        self.kernels = monitored_kernels(model)
-        if not self.kernels:
-            raise ValueError(
-                "the model has no trainable variable of rank >= 2 (no kernel) to monitor"
-            )
-        self.names = kernel_names(model, self.kernels)
         self.capacity = capacity
         self.capture_loss = capture_loss
-        self._index = {internals.variable_key(self.inner, v): i for i, v in enumerate(self.kernels)}
-        n = len(self.kernels)
+        self.kernels: list[keras.Variable] = []
+        self.names: tuple[str, ...] = ()
+        self._index: dict[object, int] = {}
+        self._losses: list[tf.Tensor] = []
+        self._lock = threading.Lock()
+        self._installed = False
+        if monitored_kernels(model):
+            self._build()
+        elif model.built:
+            raise ValueError(NO_KERNEL)
+        elif model.distribute_strategy is not tf.distribute.get_strategy() or (
+            tf.distribute.has_strategy()
+        ):
+            raise ValueError(
+                "the model is not built yet: call it on a batch (or build it) inside the "
+                "strategy's scope before attaching the monitor"
+            )
+
+    @property
+    def ready(self) -> bool:
+        """Whether the kernels are known and the buffers exist."""
+        return bool(self.kernels)
+
+    def _build(self) -> None:
+        """Find the kernels and create the buffers (lifted out of any function being traced)."""
+        kernels = monitored_kernels(self.model)
+        if not kernels:
+            raise ValueError(NO_KERNEL)
+        n = len(kernels)
         width = len(HOOK_STATS) + 1
         only_first = tf.VariableAggregation.ONLY_FIRST_REPLICA
-        with model.distribute_strategy.scope():
+        with tf.init_scope(), self.model.distribute_strategy.scope():
             self._stats = tf.Variable(
-                tf.zeros([capacity * n, width]),
+                tf.zeros([self.capacity * n, width]),
                 trainable=False,
                 aggregation=only_first,
                 name="vgtui_stats",
             )
             self._loss = tf.Variable(
-                tf.zeros([capacity, 2]), trainable=False, aggregation=only_first, name="vgtui_loss"
+                tf.zeros([self.capacity, 2]),
+                trainable=False,
+                aggregation=only_first,
+                name="vgtui_loss",
             )
             self._counter = tf.Variable(
                 tf.constant(0, tf.int64),
@@ -156,9 +191,9 @@ class OptimizerHook:
                 aggregation=only_first,
                 name="vgtui_steps",
             )
-        self._losses: list[tf.Tensor] = []
-        self._lock = threading.Lock()
-        self._installed = False
+        self._index = {internals.variable_key(self.inner, v): i for i, v in enumerate(kernels)}
+        self.names = kernel_names(self.model, kernels)
+        self.kernels = kernels
 
     @property
     def installed(self) -> bool:
@@ -206,12 +241,10 @@ class OptimizerHook:
             self._losses.clear()
         self._installed = False
 
-    def steps(self) -> int:
-        """Training steps counted so far (waits for the device)."""
-        return int(self._counter.numpy())
-
-    def read(self) -> BufferRead:
-        """Fetch the buffers from the device (the first replica's copy)."""
+    def read(self) -> BufferRead | None:
+        """Fetch the buffers from the device (the first replica's copy); None before they exist."""
+        if not self.ready:
+            return None
         n = len(self.kernels)
         stats = self._stats.numpy().reshape(self.capacity, n, len(HOOK_STATS) + 1)
         loss = self._loss.numpy()
@@ -229,6 +262,8 @@ class OptimizerHook:
         """Wrap the outermost optimizer's apply: count the step after the update."""
 
         def counting_apply(grads: object, trainable_variables: object = None) -> object:
+            if not self.ready:
+                self._build()
             result = apply(grads, trainable_variables)
             self._counter.assign_add(1)
             return result

@@ -244,15 +244,30 @@ class GradientMonitor(keras.callbacks.Callback):
         self._diverged: tuple[int, int] | None = None  # (layer, 1-based step)
         self._warned_untraced = False
         self._stopped_diverged = False
+        self._model = model
+        self._optimizer = optimizer
+        self.start = None
+        self._ensure_started()
+
+    def _ensure_started(self) -> None:
+        """Emit the RunStart (and open the run log) once the hook knows the kernels.
+
+        That is at once for a built model, and after the first traced step
+        for a subclassed model that builds itself there.
+        """
+        hook = self._hook
+        if self.start is not None or hook is None or not hook.ready:
+            return
+        self._reset_epoch()
         if not self._chief:
             return
+        start = self._run_start(self._model, self._optimizer, hook)
+        self.start = start
         if self.emit is not None:
             self._sinks.append(self.emit)
-        start = self._run_start(model, optimizer, hook)
         if self.logdir is not None:
             self._run_log = RunLogWriter.create(Path(self.logdir), header_from_start(start))
             self._sinks.append(self._run_log.write_record)
-        self.start = start
         self._send(start)
 
     def _run_start(
@@ -304,6 +319,9 @@ class GradientMonitor(keras.callbacks.Callback):
         if hook is None or not self._chief:
             return
         read = hook.read()
+        if read is None:
+            return
+        self._ensure_started()
         last = read.steps
         if last == 0 and self._host_steps > 0 and not self._fit and not self._warned_untraced:
             warnings.warn(
@@ -372,6 +390,8 @@ class GradientMonitor(keras.callbacks.Callback):
     def _end_epoch(self, loss: float, accuracy: float) -> None:
         """Emit the epoch's remaining steps and its EpochEnd; keep its numbers for the summary."""
         self._flush()
+        if self.start is None:
+            return
         diverged = self._epoch_diverged
         self._send(
             EpochEnd(
@@ -399,7 +419,7 @@ class GradientMonitor(keras.callbacks.Callback):
             return
         try:
             self._flush()
-            if self._chief:
+            if self.start is not None:
                 steps = self._read_upto
                 names = hook.names
                 before = self.before[1] if self.before else math.nan
