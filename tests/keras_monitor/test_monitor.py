@@ -22,6 +22,8 @@ from vgtui.keras import _keras_internals as internals
 from vgtui.records import STAT_INDEX, EpochEnd, RunStart, RunSummary, StepBlock
 from vgtui.runlog import read_run
 
+from .expect import check_against_weights, stats_of, steps_of
+
 LR = 0.1
 BATCH = 16
 N = 64
@@ -106,37 +108,11 @@ def _fit(model, x, y, epochs=2, every=3, **fit_kwargs):
 
 
 def _steps(records):
-    blocks = [r for r in records if isinstance(r, StepBlock)]
-    assert [b.first_step for b in blocks] == list(
-        np.cumsum([1] + [b.steps for b in blocks])[:-1]
-    ), "blocks are consecutive"
-    return (
-        np.concatenate([b.step_stats for b in blocks]),
-        np.concatenate([b.step_loss for b in blocks]),
-    )
-
-
-def _stats_of(gradient: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    g = gradient.astype(np.float64)
-    w = weight.astype(np.float64)
-    return np.array([g.mean(), g.std(), np.linalg.norm(g), w.mean(), w.std()])
+    return steps_of(records)
 
 
 def _check_against_weights(stats, log, lr=LR, rtol=2e-4):
-    """Each step's gradient is (w_before - w_after) / lr; the weight stats are w_before's.
-
-    The gradient so recovered carries the float32 rounding of the weights,
-    up to eps32 * |w| / lr an element: that is the absolute tolerance.
-    """
-    values = log.values
-    assert len(values) == len(stats) + 1
-    for step in range(len(stats)):
-        for k, (before, after) in enumerate(zip(values[step], values[step + 1])):
-            applied = (before.astype(np.float64) - after) / lr
-            rounding = np.finfo(np.float32).eps * np.abs(before).max() / lr
-            np.testing.assert_allclose(
-                stats[step, k, :5], _stats_of(applied, before), rtol=rtol, atol=rounding
-            )
+    check_against_weights(stats, log.values, lr, rtol)
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
@@ -152,7 +128,7 @@ def test_first_step_matches_a_manual_gradient_tape_and_later_steps_the_weight_ch
         probs = model(x[:BATCH], training=True)
         loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y[:BATCH], probs))
     grads = tape.gradient(loss, kernels)
-    expected = np.array([_stats_of(g.numpy(), k.numpy()) for g, k in zip(grads, kernels)])
+    expected = np.array([stats_of(g.numpy(), k.numpy()) for g, k in zip(grads, kernels)])
     for v, w in zip(model.trainable_variables, weights):
         v.assign(w)
 
