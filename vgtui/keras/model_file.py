@@ -153,7 +153,7 @@ class ModelFile:
                 f"{self.path.name}: build_model() returned {type(model).__name__}, "
                 "not a Keras model"
             )
-        if model.optimizer is None or not getattr(model, "compiled", True):
+        if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", True):
             raise ModelFileError(
                 f"{self.path.name}: build_model() returned a model that is not compiled; "
                 "call model.compile(optimizer=..., loss=...) in it"
@@ -225,11 +225,16 @@ def check_fits(file: str, model: keras.Model, data: ModelData) -> None:
     if expected is None:
         return
     if len(expected) != len(got) or any(e is not None and e != g for e, g in zip(expected, got)):
-        shown = tuple("None" if e is None else e for e in expected)
         raise ModelFileError(
             f"{file}: load_data()'s x has shape {got} per example, but the model's input "
-            f"is {shown}".replace("'", "")
+            f"is {_shape(expected)}"
         )
+
+
+def _shape(shape: tuple[int | None, ...]) -> str:
+    """A shape as Python prints a tuple, with None for an unknown size."""
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
 def load_model_file(path: str | Path) -> ModelFile:

@@ -100,8 +100,8 @@ class GradientMonitor(keras.callbacks.Callback):
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         """Hook the optimizer and rebuild the train function, so fit traces the hook."""
         model = self.model
-        if model.optimizer is None:
-            raise ValueError("GradientMonitor needs a compiled model (model.optimizer is None)")
+        if getattr(model, "optimizer", None) is None:
+            raise ValueError("GradientMonitor needs a compiled model (it has no optimizer)")
         self._begin(model, model.optimizer, fit=True)
         internals.rebuild_train_function(model)
 
@@ -138,7 +138,7 @@ class GradientMonitor(keras.callbacks.Callback):
         Trace the training step after this call: a step traced before it does
         not contain the hook. Use as a context manager, or call :meth:`detach`.
         """
-        optimizer = optimizer if optimizer is not None else model.optimizer
+        optimizer = optimizer if optimizer is not None else getattr(model, "optimizer", None)
         if optimizer is None:
             raise ValueError("attach() needs an optimizer: pass it, or compile the model")
         self.set_model(model)
