@@ -395,8 +395,8 @@ def test_the_run_log_holds_what_was_emitted(tmp_path):
 
 
 def test_missing_keras_internals_are_named_with_the_keras_version(monkeypatch):
-    class Optimizer:  # an optimizer class with update_step and apply, but no _var_key
-        def update_step(self, gradient, variable, learning_rate): ...
+    class Optimizer:  # an optimizer class with its update loop and apply, but no _var_key
+        def _distributed_tf_update_step(self, distribution, grads_and_vars, learning_rate): ...
 
         def apply(self, grads, trainable_variables=None): ...
 
@@ -406,7 +406,7 @@ def test_missing_keras_internals_are_named_with_the_keras_version(monkeypatch):
     message = str(caught.value)
     assert "\n" not in message
     assert keras.__version__ in message and "Optimizer._var_key" in message
-    assert "update_step" not in message
+    assert "_distributed_tf_update_step" not in message
 
 
 def test_a_model_without_kernels_is_refused_in_one_line():

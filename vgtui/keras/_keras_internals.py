@@ -1,11 +1,13 @@
 """Every private Keras name vgtui relies on, in one place, checked at start.
 
 The monitor needs a few things Keras does not promise to keep: the
-optimizer's key for a variable (the same for a mirrored variable and each of
-its per-device copies), the model's cached train function, and the way to
-rebuild it. :func:`check` looks for all of them and names the Keras version
-in one line when one is missing; vgtui is tested against the Keras that its
-TensorFlow pin installs (3.15 at the time of writing).
+TensorFlow optimizer's loop that calls ``update_step`` for every variable
+(where the applied gradients are seen), the optimizer's key for a variable
+(the same for a mirrored variable and each of its per-device copies), the
+model's cached train function, and the way to rebuild it. :func:`check`
+looks for all of them and names the Keras version in one line when one is
+missing; vgtui is tested against the Keras that its TensorFlow pin installs
+(3.15 at the time of writing).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import keras
 
 #: The Keras versions the monitor has been tested with, for the error message.
 TESTED_WITH = "Keras 3.15"
+#: The TensorFlow optimizer's loop that calls update_step(gradient, variable, learning_rate)
+#: for every variable on every device, after the all-reduce, unscaling and clipping.
+UPDATE_LOOP = "_distributed_tf_update_step"
 
 
 class KerasInternalsError(RuntimeError):
@@ -29,13 +34,13 @@ def check() -> None:
     optimizer = keras.optimizers.Optimizer
     if not callable(getattr(optimizer, "_var_key", None)):
         missing.append("Optimizer._var_key")
-    update_step = getattr(optimizer, "update_step", None)
-    if update_step is None or list(inspect.signature(update_step).parameters)[1:4] != [
-        "gradient",
-        "variable",
+    loop = getattr(optimizer, UPDATE_LOOP, None)
+    if loop is None or list(inspect.signature(loop).parameters)[1:4] != [
+        "distribution",
+        "grads_and_vars",
         "learning_rate",
     ]:
-        missing.append("Optimizer.update_step(gradient, variable, learning_rate)")
+        missing.append(f"Optimizer.{UPDATE_LOOP}(distribution, grads_and_vars, learning_rate)")
     if not callable(getattr(optimizer, "apply", None)):
         missing.append("Optimizer.apply")
     if not callable(getattr(keras.Model, "make_train_function", None)):
@@ -71,6 +76,21 @@ def replace_method(obj: object, name: str, function: Callable[..., object]) -> N
 def restore_method(obj: object, name: str) -> None:
     """Undo :func:`replace_method`: the class's method shows through again."""
     vars(obj).pop(name, None)
+
+
+def update_loop(optimizer: keras.optimizers.Optimizer) -> Callable[..., object]:
+    """The optimizer's bound update loop: (distribution, grads_and_vars, learning_rate)."""
+    return getattr(optimizer, UPDATE_LOOP)
+
+
+def replace_update_loop(optimizer: keras.optimizers.Optimizer, loop: Callable[..., object]) -> None:
+    """Shadow the optimizer's update loop on the instance."""
+    replace_method(optimizer, UPDATE_LOOP, loop)
+
+
+def restore_update_loop(optimizer: keras.optimizers.Optimizer) -> None:
+    """Undo :func:`replace_update_loop`."""
+    restore_method(optimizer, UPDATE_LOOP)
 
 
 def rebuild_train_function(model: keras.Model) -> None:

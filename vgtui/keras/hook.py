@@ -1,14 +1,25 @@
 """The optimizer hook: the applied gradient's statistics, written into buffers on the device.
 
-The only place that sees the gradient the optimizer actually applies (after
-a distribution strategy's all-reduce, after loss-scale unscaling, after
-``global_clipnorm``) is the innermost optimizer's ``update_step(gradient,
-variable, learning_rate)``, called once per variable and, under a mirrored
-strategy, once per device. The hook reads the kernel there, before the
-update, and writes one row of statistics per kernel and step into a ring
-buffer of ``capacity`` steps. Each row carries a stamp, the step's number, so
-a read can tell a row written for that step from a stale one (a step that a
-loss-scale optimizer skipped, or one overwritten because reads came too late).
+The gradient the optimizer actually applies (after a distribution
+strategy's all-reduce, after loss-scale unscaling, after ``global_clipnorm``)
+is seen only where the innermost optimizer calls ``update_step(gradient,
+variable, learning_rate)``. Keras's TensorFlow optimizer makes those calls
+in one loop, ``_distributed_tf_update_step(distribution, grads_and_vars,
+learning_rate)``, once per step with every (gradient, variable) pair, in the
+cross-replica context. The hook wraps that loop: before the updates it runs
+one function per device (``distribution.extended.update`` on the buffer)
+that reads every kernel and its gradient and writes one row per kernel into
+a ring buffer of ``capacity`` steps. Doing all kernels at once costs about a
+dozen device operations per distinct kernel shape instead of per kernel.
+
+Each row carries a stamp, the step's number, so a read can tell a row
+written for that step from a stale one (a step a loss-scale optimizer
+skipped, or one overwritten because reads came too late). The device
+writes shifted sums only: with ``c`` a tensor's first element and
+``d = x - c``, ``(c, sum d, sum d²)`` for the gradient and for the kernel
+(kernels of one shape stacked with their gradients and reduced together);
+the host turns them into mean, SD and L2 norm in float64 when it reads
+(the shift keeps the variance free of cancellation however large the mean).
 
 A step counter is incremented by the outermost optimizer's ``apply``, once
 per training step, whether or not the update was applied. For ``fit``, the
@@ -22,6 +33,7 @@ writes its own copy from the same all-reduced gradient, so the copies agree.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,8 +44,17 @@ import tensorflow as tf
 
 from vgtui.keras import _keras_internals as internals
 
-#: Statistics the hook writes per kernel and step, in this order (plus the stamp).
+#: Statistics a read yields per kernel and step, in this order.
 HOOK_STATS = ("grad_mean", "grad_sd", "grad_norm", "weight_mean", "weight_sd")
+#: What the device writes per kernel and step: shifted sums of gradient and kernel, and the stamp.
+RAW_COLUMNS = (
+    "grad_shift",
+    "grad_sum",
+    "grad_sum_sq",
+    "weight_shift",
+    "weight_sum",
+    "weight_sum_sq",
+)
 #: Stamps are step numbers modulo this (exact in float32), plus one; 0 means never written.
 STAMP_MODULUS = 2**23
 #: Where an object hooked by an OptimizerHook keeps a reference to it.
@@ -43,7 +64,7 @@ NO_KERNEL = "the model has no trainable variable of rank >= 2 (no kernel) to mon
 
 def monitored_kernels(model: keras.Model) -> list[keras.Variable]:
     """The trainable variables of rank >= 2 (Dense and Conv kernels, recurrent kernels, ...)."""
-    return [v for v in model.trainable_variables if len(v.shape) >= 2]
+    return [v for v in model.trainable_variables if len(v.shape) >= 2 and np.prod(v.shape) > 0]
 
 
 def kernel_names(model: keras.Model, kernels: list[keras.Variable]) -> tuple[str, ...]:
@@ -66,22 +87,37 @@ def kernel_names(model: keras.Model, kernels: list[keras.Variable]) -> tuple[str
     return tuple(short)
 
 
+def moments(shift: np.ndarray, total: np.ndarray, total_sq: np.ndarray, size: np.ndarray):
+    """Mean, population SD and L2 norm of tensors of ``size`` elements from their shifted sums.
+
+    With d = x - shift: mean = shift + sum d / n; variance = sum d² / n - (sum d / n)²;
+    norm² = n (variance + mean²), a sum of two non-negative terms.
+    """
+    shift, total, total_sq = (np.asarray(a, dtype=np.float64) for a in (shift, total, total_sq))
+    mean_d = total / size
+    variance = np.maximum(total_sq / size - mean_d**2, 0.0)
+    mean = shift + mean_d
+    return mean, np.sqrt(variance), np.sqrt(size * (variance + mean**2))
+
+
 @dataclass(frozen=True)
 class BufferRead:
     """The buffers as read at one moment.
 
     Attributes:
         steps: training steps counted so far (calls of the optimizer's apply).
-        stats: (capacity, kernels, len(HOOK_STATS)) statistics, row = step % capacity.
+        raw: (capacity, kernels, len(RAW_COLUMNS)) shifted sums, row = step % capacity.
         stamps: (capacity, kernels) stamp of each row: step % STAMP_MODULUS + 1.
+        sizes: (kernels,) number of elements of each kernel.
         loss: (capacity,) batch loss, where one was captured.
         loss_stamps: (capacity,) stamp of each loss row.
 
     """
 
     steps: int
-    stats: np.ndarray
+    raw: np.ndarray
     stamps: np.ndarray
+    sizes: np.ndarray
     loss: np.ndarray
     loss_stamps: np.ndarray
 
@@ -96,14 +132,19 @@ class BufferRead:
 
         """
         steps = np.arange(first, last)
-        capacity = len(self.stats)
+        capacity = len(self.raw)
         index = steps % capacity
         want = (steps % STAMP_MODULUS + 1).astype(np.float32)
         written = self.stamps[index] == want[:, None]
-        stats = np.where(written[:, :, None], self.stats[index], np.nan)
+        raw = self.raw[index]
+        with np.errstate(invalid="ignore", over="ignore"):
+            g_mean, g_sd, g_norm = moments(raw[..., 0], raw[..., 1], raw[..., 2], self.sizes)
+            w_mean, w_sd, _ = moments(raw[..., 3], raw[..., 4], raw[..., 5], self.sizes)
+        stats = np.stack([g_mean, g_sd, g_norm, w_mean, w_sd], axis=-1)
+        stats = np.where(written[:, :, None], stats, np.nan)
         loss_written = self.loss_stamps[index] == want
         loss = np.where(loss_written, self.loss[index], np.nan)
-        return stats.astype(np.float64), loss.astype(np.float64), written, loss_written
+        return stats, loss.astype(np.float64), written, loss_written
 
 
 class OptimizerHook:
@@ -170,7 +211,7 @@ class OptimizerHook:
         if not kernels:
             raise ValueError(NO_KERNEL)
         n = len(kernels)
-        width = len(HOOK_STATS) + 1
+        width = len(RAW_COLUMNS) + 1
         only_first = tf.VariableAggregation.ONLY_FIRST_REPLICA
         with tf.init_scope(), self.model.distribute_strategy.scope():
             self._stats = tf.Variable(
@@ -193,6 +234,7 @@ class OptimizerHook:
             )
         self._index = {internals.variable_key(self.inner, v): i for i, v in enumerate(kernels)}
         self.names = kernel_names(self.model, kernels)
+        self._sizes = np.array([max(int(np.prod(v.shape)), 1) for v in kernels], dtype=np.float64)
         self.kernels = kernels
 
     @property
@@ -215,9 +257,8 @@ class OptimizerHook:
         internals.replace_method(
             self.optimizer, "apply", self._counting_apply(self.optimizer.apply)
         )
-        internals.replace_method(
-            self.inner, "update_step", self._recording_update(self.inner.update_step)
-        )
+        loop = internals.update_loop(self.inner)
+        internals.replace_update_loop(self.inner, self._recording_update(loop))
         vars(self.optimizer)[_HOOK_ATTRIBUTE] = self
         vars(self.inner)[_HOOK_ATTRIBUTE] = self
         if self.capture_loss:
@@ -231,7 +272,7 @@ class OptimizerHook:
         if not self._installed:
             return
         internals.restore_method(self.optimizer, "apply")
-        internals.restore_method(self.inner, "update_step")
+        internals.restore_update_loop(self.inner)
         if self.capture_loss:
             internals.restore_method(self.model, "compute_loss")
         for obj in (self.optimizer, self.inner, self.model):
@@ -246,12 +287,13 @@ class OptimizerHook:
         if not self.ready:
             return None
         n = len(self.kernels)
-        stats = self._stats.numpy().reshape(self.capacity, n, len(HOOK_STATS) + 1)
+        raw = self._stats.numpy().reshape(self.capacity, n, len(RAW_COLUMNS) + 1)
         loss = self._loss.numpy()
         return BufferRead(
             steps=int(self._counter.numpy()),
-            stats=stats[:, :, :-1],
-            stamps=stats[:, :, -1],
+            raw=raw[:, :, :-1],
+            stamps=raw[:, :, -1],
+            sizes=self._sizes,
             loss=loss[:, 0],
             loss_stamps=loss[:, 1],
         )
@@ -284,48 +326,79 @@ class OptimizerHook:
 
         return capturing_loss
 
-    def _recording_update(self, update_step: Callable[..., object]) -> Callable[..., object]:
-        """Wrap the innermost optimizer's update_step: record, then update."""
+    def _recording_update(self, update_loop: Callable[..., object]) -> Callable[..., object]:
+        """Wrap the innermost optimizer's update loop: record every kernel, then update."""
 
-        def recording_update(gradient: object, variable: object, learning_rate: object) -> object:
-            index = self._index.get(internals.variable_key(self.inner, variable))
-            if index is not None and gradient is not None:
-                self._record(index, gradient, variable)
-            return update_step(gradient, variable, learning_rate)
+        def recording_update(
+            distribution: tf.distribute.Strategy, grads_and_vars: object, learning_rate: object
+        ) -> object:
+            grads_and_vars = list(grads_and_vars)
+            picked = []
+            for gradient, variable in grads_and_vars:
+                index = self._index.get(internals.variable_key(self.inner, variable))
+                if index is not None and gradient is not None:
+                    picked.append((index, gradient, variable))
+            if picked:
+                loss = self._step_loss() if self.capture_loss else None
+                record = functools.partial(self._record, [i for i, _, _ in picked], loss)
+                grads = [g for _, g, _ in picked]
+                kernels = [v for _, _, v in picked]
+                distribution.extended.update(
+                    self._stats,
+                    record,
+                    args=(grads, kernels, self._counter, self._loss),
+                    group=False,
+                )
+            return update_loop(distribution, grads_and_vars, learning_rate)
 
         return recording_update
 
-    def _record(self, index: int, gradient: object, variable: tf.Variable) -> None:
-        """Write kernel ``index``'s statistics (and, for the first kernel, the loss)."""
-        if isinstance(gradient, tf.IndexedSlices):
-            gradient = tf.math.unsorted_segment_sum(
-                gradient.values, gradient.indices, gradient.dense_shape[0]
-            )
-        g = tf.cast(gradient, tf.float32)
-        w = tf.cast(tf.convert_to_tensor(variable), tf.float32)
-        g_mean = tf.reduce_mean(g)
-        w_mean = tf.reduce_mean(w)
-        step = tf.convert_to_tensor(self._counter)
+    def _record(
+        self,
+        indices: list[int],
+        loss: tf.Tensor | None,
+        stats: tf.Variable,
+        grads: list[object],
+        kernels: list[tf.Variable],
+        counter: tf.Variable,
+        loss_buffer: tf.Variable,
+    ) -> None:
+        """On one device: write the shifted sums of every picked kernel and its gradient.
+
+        The arguments are that device's copies; the kernels are read here,
+        before the updates that follow in the same step. Kernels of one
+        shape are reduced together, stacked with their gradients, so the
+        device runs a dozen operations per distinct shape, not per kernel.
+        """
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for position, kernel in enumerate(kernels):
+            groups.setdefault(tuple(kernel.shape), []).append(position)
+        blocks, order = [], []
+        for positions in groups.values():
+            tensors = [_dense(grads[p]) for p in positions]
+            tensors += [tf.convert_to_tensor(kernels[p]) for p in positions]
+            if len({t.dtype for t in tensors}) > 1:
+                tensors = [tf.cast(t, tf.float32) for t in tensors]
+            count = len(positions)
+            stacked = tf.reshape(tf.cast(tf.stack(tensors), tf.float32), [2 * count, -1])
+            shift = stacked[:, 0]
+            deviation = stacked - shift[:, None]
+            sums = tf.stack(
+                [shift, tf.reduce_sum(deviation, 1), tf.reduce_sum(tf.square(deviation), 1)]
+            )  # (3, 2 count): gradients first, then kernels
+            block = tf.transpose(tf.reshape(sums, [3, 2, count]), [2, 1, 0])
+            blocks.append(tf.reshape(block, [count, len(RAW_COLUMNS)]))
+            order += [indices[p] for p in positions]
+        step = tf.convert_to_tensor(counter)
         stamp = tf.cast(step % STAMP_MODULUS + 1, tf.float32)
-        row = step % self.capacity
-        values = tf.stack(
-            [
-                g_mean,
-                tf.sqrt(tf.reduce_mean(tf.square(g - g_mean))),
-                tf.sqrt(tf.reduce_sum(tf.square(g))),
-                w_mean,
-                tf.sqrt(tf.reduce_mean(tf.square(w - w_mean))),
-                stamp,
-            ]
-        )
-        flat_row = row * len(self.kernels) + index
-        self._stats.scatter_update(tf.IndexedSlices(values[None], flat_row[None]))
-        if index == 0 and self.capture_loss:
-            loss = self._step_loss()
-            if loss is not None:
-                self._loss.scatter_update(
-                    tf.IndexedSlices(tf.stack([loss, stamp])[None], row[None])
-                )
+        row = tf.cast(step % self.capacity, tf.int32)
+        values = tf.concat(blocks, 0) if len(blocks) > 1 else blocks[0]
+        values = tf.concat([values, tf.fill([len(order), 1], stamp)], 1)
+        rows = row * len(self.kernels) + tf.constant(order, tf.int32)
+        stats.scatter_update(tf.IndexedSlices(values, rows))
+        if loss is not None:
+            loss_row = tf.stack([tf.cast(loss, tf.float32), stamp])[None]
+            loss_buffer.scatter_update(tf.IndexedSlices(loss_row, row[None]))
 
     def _step_loss(self) -> tf.Tensor | None:
         """The batch loss of the step being traced: the replicas' captured losses, summed."""
@@ -342,6 +415,15 @@ class OptimizerHook:
         if not losses:
             return None
         return tf.add_n([tf.cast(t, tf.float32) for t in losses])
+
+
+def _dense(gradient: object) -> tf.Tensor:
+    """A gradient as a dense tensor (an embedding's IndexedSlices summed into place)."""
+    if isinstance(gradient, tf.IndexedSlices):
+        return tf.math.unsorted_segment_sum(
+            gradient.values, gradient.indices, gradient.dense_shape[0]
+        )
+    return tf.convert_to_tensor(gradient)
 
 
 def _current_graph() -> tf.Graph | None:
