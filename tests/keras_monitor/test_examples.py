@@ -36,15 +36,26 @@ def test_each_example_is_a_model_file_vgtui_can_train(name, kernels):
     assert model_file.epochs and model_file.batch_size
 
 
-def test_an_example_run_as_a_script_writes_a_run_log(tmp_path):
-    subprocess.run(
-        [sys.executable, str(EXAMPLES / "digits_rnn.py"), "--epochs", "1"],
+def test_an_example_run_as_a_script_writes_a_run_log_and_never_imports_textual(tmp_path):
+    # as `python examples/digits_rnn.py --epochs 1`, then list the modules it imported
+    script = str(EXAMPLES / "digits_rnn.py")
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = [{script!r}, '--epochs', '1']\n"
+        f"runpy.run_path({script!r}, run_name='__main__')\n"
+        "print(' '.join(sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
         cwd=tmp_path,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
         check=True,
         capture_output=True,
+        text=True,
         timeout=180,
-    )
+    ).stdout.split()
+    assert "vgtui.keras.monitor" in out and "tensorflow" in out
+    assert not [m for m in out if m == "textual" or m.startswith("textual.")]
     (log,) = list_logs(tmp_path / "runs")
     start, epoch, summary = read_run(log)
     assert start.layer_names == ("lstm/kernel", "lstm/recurrent_kernel", "dense/kernel")

@@ -248,7 +248,9 @@ def test_a_model_fit_before_is_hooked_and_a_later_plain_fit_is_untouched():
 
 
 @pytest.mark.parametrize(
-    "compile_kwargs", [{"jit_compile": True}, {"steps_per_execution": 3}], ids=["jit", "spe3"]
+    "compile_kwargs",
+    [{"jit_compile": True}, {"steps_per_execution": 3}, {"run_eagerly": True}],
+    ids=["jit", "spe3", "eager"],
 )
 def test_jit_and_steps_per_execution_record_what_a_plain_run_records(compile_kwargs):
     x, y = _data((6,))
@@ -329,6 +331,42 @@ def test_custom_loop_records_the_same_steps_as_fit():
     assert ends[1].accuracy == 0.5
     assert records[0].info["loop"] == "custom"
     assert isinstance(records[-1], RunSummary) and records[-1].steps == 8
+
+
+@pytest.mark.parametrize("variant", ["jit", "mixed"])
+def test_custom_loop_with_jit_or_a_loss_scale_optimizer_records_the_applied_gradient(variant):
+    if variant == "mixed":
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        keras.utils.set_random_seed(12)
+        model = _mlp()
+        optimizer = keras.optimizers.SGD(LR)
+        if variant == "mixed":
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        loss_fn = keras.losses.SparseCategoricalCrossentropy()
+        x, y = _data((6,))
+        kernels = [v for v in model.trainable_variables if len(v.shape) >= 2]
+        values = [[k.numpy().copy() for k in kernels]]
+        records = []
+        with GradientMonitor(every=2, emit=records.append).attach(model, optimizer) as monitor:
+
+            @tf.function(jit_compile=variant == "jit")
+            def train_step(xb, yb):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(yb, model(xb, training=True))
+                    scaled = optimizer.scale_loss(loss)
+                grads = tape.gradient(scaled, model.trainable_variables)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+                return loss
+
+            for i in range(0, N, BATCH):
+                monitor.step(train_step(x[i : i + BATCH], y[i : i + BATCH]))
+                values.append([k.numpy().copy() for k in kernels])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    stats, losses = _steps(records)
+    assert len(stats) == N // BATCH and np.isfinite(losses).all()
+    check_against_weights(stats, values, LR, rtol=2e-3 if variant == "mixed" else 2e-4)
 
 
 def test_custom_loop_traced_before_attach_is_named_in_a_warning():

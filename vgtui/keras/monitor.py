@@ -102,6 +102,12 @@ class GradientMonitor(keras.callbacks.Callback):
         model = self.model
         if getattr(model, "optimizer", None) is None:
             raise ValueError("GradientMonitor needs a compiled model (it has no optimizer)")
+        if describe.workers(model.distribute_strategy) > 1:
+            warnings.warn(
+                "Keras 3 fit does not train under MultiWorkerMirroredStrategy "
+                "(keras-team/keras#20585); a custom loop with GradientMonitor.attach() does",
+                stacklevel=2,
+            )
         self._begin(model, model.optimizer, fit=True)
         internals.rebuild_train_function(model)
 
