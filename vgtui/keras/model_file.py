@@ -336,6 +336,9 @@ def train_model_file(
         ModelFileError: building, loading the data or training failed.
 
     """
+    # A fresh session for each run: layer names restart (dense, dense_1, ...), so runs of one
+    # file name their kernels alike, and the previous run's graphs can be freed.
+    keras.backend.clear_session()
     if seed is not None:
         keras.utils.set_random_seed(seed)
     data = model_file.data()
