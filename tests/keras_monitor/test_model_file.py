@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import textwrap
 import threading
 
@@ -240,3 +242,19 @@ def test_pause_holds_training_between_steps_until_cleared(tmp_path):
     assert not worker.is_alive()
     assert result[0].steps == 12 and len(blocks) == 12 and not result[0].stopped
     np.testing.assert_array_equal([b.first_step for b in blocks], np.arange(1, 13))
+
+
+def test_the_path_check_imports_no_tensorflow(tmp_path):
+    code = (
+        "import sys\n"
+        "from vgtui.model_path import ModelFileError, check_model_path\n"
+        "try:\n"
+        f"    check_model_path({str(tmp_path / 'missing.py')!r})\n"
+        "except ModelFileError as error:\n"
+        "    print(error)\n"
+        "print('tensorflow' in sys.modules, 'textual' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()
+    assert out == [f"{tmp_path / 'missing.py'}: no such file", "False False"]

@@ -10,8 +10,9 @@ A model file is a Python file that defines::
 
 and may set ``EPOCHS`` and ``BATCH_SIZE``. Every problem with it (no such
 file, no ``build_model``, ``build_model`` raising, data of the wrong shape,
-training failing) raises :class:`ModelFileError`: one line that names the
-problem, with the traceback of the user's own code in ``details``.
+training failing) raises :class:`~vgtui.model_path.ModelFileError`: one line
+that names the problem, with the traceback of the user's own code in
+``details``.
 """
 
 from __future__ import annotations
@@ -32,16 +33,18 @@ import keras
 import numpy as np
 
 from vgtui.keras.monitor import DEFAULT_EVERY, Emit, GradientMonitor
+from vgtui.model_path import ModelFileError, check_model_path
 from vgtui.records import RunSummary
 
-
-class ModelFileError(ValueError):
-    """A model file that cannot be used; ``details`` holds the user's traceback, if any."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        """One line in ``message``; the traceback text, if any, in ``details``."""
-        super().__init__(message)
-        self.details = details
+__all__ = [
+    "ModelData",
+    "ModelFile",
+    "ModelFileError",
+    "check_fits",
+    "keras_initializer",
+    "load_model_file",
+    "train_model_file",
+]
 
 
 @dataclass(frozen=True)
@@ -245,11 +248,7 @@ def load_model_file(path: str | Path) -> ModelFile:
             or lacks one of the two functions.
 
     """
-    given = Path(path)
-    if not given.exists():
-        raise ModelFileError(f"{given}: no such file")
-    if not given.is_file():
-        raise ModelFileError(f"{given}: not a file; give a Python file defining build_model")
+    given = check_model_path(path)
     resolved = given.resolve()
     module_name = f"vgtui_model_{abs(hash(str(resolved)))}"
     try:
