@@ -21,7 +21,16 @@ def test_the_engine_does_not_import_textual():
 
 
 @pytest.mark.parametrize(
-    "module", ["vgtui.config", "vgtui.records", "vgtui.history", "vgtui.cli", "vgtui.runfile"]
+    "module",
+    [
+        "vgtui.config",
+        "vgtui.records",
+        "vgtui.history",
+        "vgtui.cli",
+        "vgtui.runfile",
+        "vgtui.output_path",
+        "vgtui.gpu_check",
+    ],
 )
 def test_plain_modules_import_neither_tensorflow_nor_textual(module):
     loaded = _imports(module)

@@ -4,10 +4,12 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from vgtui.cli import main, parse_args
 from vgtui.config import RunConfig
+from vgtui.gpu_check import NO_GPU
 
 BAD = [
     (["--activation", "softmax"], "--activation"),
@@ -36,6 +38,13 @@ BAD = [
     (["--lr", "fast"], "--lr"),
     (["--noise", "-0.1"], "--noise"),
     (["--noise", "nan"], "--noise"),
+    (["--lr", "1e39"], "--lr"),  # not a float32
+    (["--lr", "1e7"], "--lr"),
+    (["--lr", "1e-40"], "--lr"),  # a float32 subnormal: 0 to TensorFlow on the CPU
+    (["--noise", "1e300"], "--noise"),
+    (["--noise", "1e37"], "--noise"),
+    (["--noise", "inf"], "--noise"),
+    (["--device", "tpu"], "--device"),
 ]
 
 
@@ -48,6 +57,58 @@ def test_bad_values_get_one_line_naming_the_flag(argv, flag, capsys):
     assert err.count("\n") == 1 and err.startswith("vgtui: error: ")
     assert flag in err
     assert "allowed" in err or "choose one of" in err or "use a" in err or "not a number" in err
+
+
+def test_out_of_range_numbers_say_the_allowed_range(capsys):
+    for argv, expected in (
+        (["--lr", "1e39"], "--lr: 1e+39 is out of range; allowed: 1.18e-38..1e+06"),
+        (["--noise", "1e300"], "--noise: 1e+300 is out of range; allowed: 0..1e+36"),
+    ):
+        with pytest.raises(SystemExit) as exit_info:
+            parse_args(["--headless", *argv])
+        assert exit_info.value.code == 2
+        assert capsys.readouterr().err == f"vgtui: error: {expected}\n"
+
+
+def test_the_range_edges_are_accepted_and_give_finite_float32_data():
+    from vgtui.engine.data import make_dataset
+
+    for text in ("1.18e-38", "1e6"):
+        _, config = parse_args(["--headless", "--lr", text])
+        as_float32 = np.float32(config.lr)
+        assert np.isfinite(as_float32) and as_float32 >= np.finfo(np.float32).tiny
+    for dataset in ("circles", "moons", "xor", "spiral"):
+        _, config = parse_args(
+            ["--headless", "--noise", "1e36", "--samples", "1000000", "--dataset", dataset]
+        )
+        x, _ = make_dataset(config)
+        assert np.isfinite(x).all() and np.abs(x).max() > 1e36  # noisy, and finite
+
+
+def test_device_gpu_without_a_gpu_is_refused_without_tensorflow_in_this_process():
+    code = (
+        "import sys\n"
+        "from vgtui.cli import parse_args\n"
+        "try:\n"
+        "    parse_args(['--headless', '--device', 'gpu'])\n"
+        "except SystemExit as exit:\n"
+        "    print(exit.code, 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout == "2 False\n"  # exit 2; TensorFlow asked in a child only
+    assert result.stderr == f"vgtui: error: {NO_GPU}\n"
+
+
+def test_device_gpu_is_accepted_where_a_gpu_is_seen(monkeypatch):
+    import vgtui.gpu_check
+
+    monkeypatch.setattr(vgtui.gpu_check, "visible_gpus", lambda: ["NVIDIA Fake"])
+    _, config = parse_args(["--headless", "--device", "gpu"])
+    assert config.device == "gpu"
+    _, config = parse_args(["--headless"])
+    assert config.device == "auto"
 
 
 def test_json_in_a_missing_directory(tmp_path, capsys):

@@ -55,19 +55,34 @@ def test_readers_see_consistent_views_while_a_writer_adds():
     config = RunConfig()
     history = History(capacity=64)
     history.begin(RunStart(config, "CPU", config.layer_names, 0.5, 0.7))
+    halfway = threading.Event()
+    read_halfway = threading.Event()
     done = threading.Event()
 
     def write():
         for epoch in range(1, 2000):
             history.add(_record(epoch, 32, 5, epoch))
+            if epoch == 1000:  # let the reader look in the middle of the writing
+                halfway.set()
+                read_halfway.wait(timeout=60)
         done.set()
 
     writer = threading.Thread(target=write)
     writer.start()
-    while not done.is_set():
+    views = 0
+    mid_run = 0
+    while not done.is_set() or views == 0:
+        writer_waits = halfway.is_set()  # then this view is taken with 1000 epochs written
         view = history.view()
         assert len(view.step_x) == len(view.step_loss) == len(view.step_stats)
+        assert len(view.step_x) == 0 or view.step_x[-1] == view.steps_done
+        views += 1
+        if 0 < view.steps_done < 1999 * 32:
+            mid_run += 1
+        if writer_waits:
+            read_halfway.set()
     writer.join()
+    assert views > 0 and mid_run > 0  # the reader did read, and during the writing
     assert history.view().steps_done == 1999 * 32
 
 

@@ -6,23 +6,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from vgtui import __version__
-from vgtui.config import CHOICES, INT_BOUNDS, ConfigError, RunConfig, flag_name
-from vgtui.runfile import check_writable
-from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
+from vgtui.argparsing import OneLineParser
+from vgtui.config import (
+    CHOICES,
+    FLOAT_BOUNDS,
+    INT_BOUNDS,
+    ConfigError,
+    RunConfig,
+    flag_name,
+    format_bound,
+)
+from vgtui.gpu_check import check_device
+from vgtui.output_path import OutputPathError, check_output_file
+from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
 
-EXIT_USAGE = 2
 DEFAULTS = RunConfig()
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, without the usage block."""
-
-    def error(self, message: str) -> NoReturn:
-        """Print ``vgtui: error: MESSAGE`` and exit with status 2."""
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _whole(field: str):
@@ -46,6 +46,12 @@ def _number(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _float_range(field: str) -> str:
+    """The allowed range of a real-valued flag, as its help shows it."""
+    low, high = FLOAT_BOUNDS[field]
+    return f"{format_bound(low)}..{format_bound(high)}"
 
 
 def build_parser() -> OneLineParser:
@@ -94,14 +100,14 @@ def build_parser() -> OneLineParser:
         type=_number,
         metavar="X",
         default=DEFAULTS.lr,
-        help="learning rate, > 0 (default: %(default)s)",
+        help=f"learning rate, {_float_range('lr')} (default: %(default)s)",
     )
     parser.add_argument(
         "--noise",
         type=_number,
         metavar="X",
         default=DEFAULTS.noise,
-        help="SD of the noise on the data points, >= 0 (default: %(default)s)",
+        help=f"SD of the noise on the data points, {_float_range('noise')} (default: %(default)s)",
     )
     parser.add_argument(
         "--sweep",
@@ -119,10 +125,20 @@ def build_parser() -> OneLineParser:
         help="with --sweep: the values to try, comma-separated",
     )
     parser.add_argument(
+        "--seeds",
+        metavar="N,N,...",
+        help=(
+            "with --headless: train each run once with each of these seeds (a sweep's values "
+            "too), then print the comparison with each number's mean and spread over the seeds"
+        ),
+    )
+    parser.add_argument(
         "--json",
-        type=Path,
         metavar="PATH",
-        help="with --headless: write the run as JSON to PATH (atomically)",
+        help=(
+            "with --headless: write the run as JSON to PATH (a file is replaced atomically; "
+            "a device or FIFO is written in place)"
+        ),
     )
     return parser
 
@@ -149,23 +165,43 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except ConfigError as err:
             parser.error(str(err))
         args.sweep_values = values or None
+    if args.seeds is not None:
+        if not args.headless:
+            parser.error("--seeds: only with --headless (in the app, set seeds in the settings)")
+        try:
+            args.seeds = parse_seeds(args.seeds)
+        except ConfigError as err:
+            parser.error(str(err))
     if args.json is not None:
         if not args.headless:
             parser.error("--json: only with --headless")
-        problem = check_writable(args.json)
-        if problem:
-            parser.error(f"--json: {problem}")
+        try:
+            check_output_file(args.json)  # as typed: a trailing '/' names a directory
+        except OutputPathError as err:
+            parser.error(f"--json: {err}")
+        args.json = Path(args.json)
+    try:
+        check_device(config)  # last: it asks a child process, a few seconds
+    except ConfigError as err:
+        parser.error(str(err))
     return args, config
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run vgtui; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["export"]:
+        from vgtui.export.command import main as export_main
+
+        return export_main(argv[1:])
     args, config = parse_args(argv)
     if args.headless:
         from vgtui.headless import run_headless
 
-        return run_headless(config, args.json, sweep=args.sweep, sweep_values=args.sweep_values)
-    from vgtui.ui.app import run_app
+        return run_headless(
+            config, args.json, sweep=args.sweep, sweep_values=args.sweep_values, seeds=args.seeds
+        )
+    from vgtui.ui.session import run_app
 
     return run_app(config)
 

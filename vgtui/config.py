@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 ACTIVATIONS: tuple[str, ...] = (
@@ -28,6 +27,8 @@ INITIALIZERS: tuple[str, ...] = (
 )
 OPTIMIZERS: tuple[str, ...] = ("rmsprop", "sgd", "adam")
 DATASETS: tuple[str, ...] = ("circles", "moons", "xor", "spiral")
+#: Where a run computes: ``auto`` picks the GPU for networks big enough to gain from it.
+DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
 
 #: Inclusive bounds of the integer settings: flag name -> (low, high).
 INT_BOUNDS: dict[str, tuple[int, int]] = {
@@ -38,11 +39,26 @@ INT_BOUNDS: dict[str, tuple[int, int]] = {
     "samples": (4, 1_000_000),
     "seed": (0, 2**31 - 1),
 }
+#: The smallest normal float32. The engine computes in float32, and TensorFlow
+#: flushes subnormal numbers to zero on the CPU, so a smaller learning rate is 0.
+FLOAT32_TINY = 1.1754943508222875e-38
+#: Inclusive bounds of the real-valued settings: flag name -> (low, high).
+#: ``lr``: 1e6 is far past where learning stops (from lr = 1e3 on, every
+#: optimizer with sigmoid, tanh or relu leaves the tutorial's network at chance
+#: within 3 epochs) and keeps lr × gradient finite in float32 for gradients up
+#: to 3e32. ``noise``: at 1e36 the data (points plus noise × a normal draw) and
+#: the first layer's pre-activations under N(0, 1) weights stay below float32's
+#: largest value (3.4e38) for any draw a run of 1e6 samples makes (|z| < 30).
+FLOAT_BOUNDS: dict[str, tuple[float, float]] = {
+    "lr": (FLOAT32_TINY, 1e6),
+    "noise": (0.0, 1e36),
+}
 CHOICES: dict[str, tuple[str, ...]] = {
     "activation": ACTIVATIONS,
     "init": INITIALIZERS,
     "optimizer": OPTIMIZERS,
     "dataset": DATASETS,
+    "device": DEVICES,
 }
 
 
@@ -71,6 +87,7 @@ class RunConfig:
     samples: int = 1000
     noise: float = 0.1
     seed: int = 42
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         """Validate every field; raise ConfigError on the first bad one."""
@@ -91,12 +108,13 @@ class RunConfig:
                 raise ConfigError(
                     f"{flag_name(field)}: {value} is out of range; allowed: {low}..{high}"
                 )
-        lr = _as_float("lr", self.lr)
-        if not math.isfinite(lr) or lr <= 0:
-            raise ConfigError(f"--lr: {self.lr!r} is not allowed; use a finite number > 0")
-        noise = _as_float("noise", self.noise)
-        if not math.isfinite(noise) or noise < 0:
-            raise ConfigError(f"--noise: {self.noise!r} is not allowed; use a finite number >= 0")
+        for field, (low, high) in FLOAT_BOUNDS.items():
+            value = _as_float(field, getattr(self, field))
+            if not low <= value <= high:  # NaN fails this too
+                raise ConfigError(
+                    f"{flag_name(field)}: {value:g} is out of range; "
+                    f"allowed: {format_bound(low)}..{format_bound(high)}"
+                )
 
     @property
     def steps_per_epoch(self) -> int:
@@ -127,6 +145,11 @@ class RunConfig:
             f"{self.activation} · {self.init} · {self.depth}×{self.width} · "
             f"{self.optimizer} lr={self.lr:g} · {self.dataset} · seed {self.seed}"
         )
+
+
+def format_bound(value: float) -> str:
+    """A bound as messages and help show it, to 3 digits (1.18e-38 is itself allowed)."""
+    return f"{value:.3g}"
 
 
 def _as_float(field: str, value: object) -> float:

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgtui.records import STAT_NAMES, EpochRecord, RunStart, RunSummary
+from vgtui.records import (
+    STAT_NAMES,
+    EpochEnd,
+    EpochRecord,
+    Record,
+    RunStart,
+    RunSummary,
+    StepBlock,
+    diverged_where,
+)
 
 DEFAULT_CAPACITY = 4096
 #: Rows a series allocates at first; short runs never need more.
@@ -119,19 +128,61 @@ class DownsampledSeries:
 
 
 @dataclass(frozen=True)
+class LatestEpoch:
+    """The last epoch that ended: its numbers, and its steps' per-layer means.
+
+    Attributes:
+        epoch: 1-based epoch number.
+        first_step: global number of its first step.
+        last_step: global number of its last step.
+        loss: loss on the whole data after it (NaN if not evaluated).
+        accuracy: accuracy on the whole data after it.
+        means: per-layer statistics averaged over its steps, (layers, stats).
+        diverged_layer: as in :class:`vgtui.records.EpochRecord`.
+        diverged_step: the step that stopped being finite, if one did.
+
+    """
+
+    epoch: int
+    first_step: int
+    last_step: int
+    loss: float
+    accuracy: float
+    means: np.ndarray
+    diverged_layer: int | None = None
+    diverged_step: int | None = None
+
+    @property
+    def steps(self) -> int:
+        """Number of steps in the epoch."""
+        return self.last_step - self.first_step + 1
+
+    def layer_means(self) -> np.ndarray:
+        """Per-layer statistics averaged over the epoch's steps, (layers, stats)."""
+        return self.means
+
+    def diverged_where(self, names: tuple[str, ...]) -> str | None:
+        """Name the layer where the run diverged ("loss" for the loss alone); None if finite."""
+        return diverged_where(self.diverged_layer, names)
+
+
+@dataclass(frozen=True)
 class HistoryView:
     """A consistent copy of a history at one moment.
 
     Step series are indexed by step (``step_x``), epoch series by epoch
     (``epoch_x``); ``step_stats`` has shape (rows, layers, stats).
+    ``steps_done`` counts every step recorded, also those of an epoch that
+    has not ended yet; ``latest`` is the last epoch that ended.
     """
 
     version: int
     state: str
     start: RunStart | None
     summary: RunSummary | None
-    latest: EpochRecord | None
+    latest: LatestEpoch | None
     error: str | None
+    steps_done: int
     step_x: np.ndarray
     step_loss: np.ndarray
     step_accuracy: np.ndarray
@@ -140,11 +191,49 @@ class HistoryView:
     epoch_loss: np.ndarray
     epoch_accuracy: np.ndarray
     epoch_stats: np.ndarray
+    epoch_last_step: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
     @property
-    def steps_done(self) -> int:
-        """Global number of the last recorded step, 0 before the first."""
-        return self.latest.last_step if self.latest else 0
+    def layer_names(self) -> tuple[str, ...]:
+        """The run's layer names, () before it has started."""
+        return self.start.layer_names if self.start else ()
+
+    @property
+    def ended(self) -> bool:
+        """Whether the run has ended, one way or another."""
+        return self.state in ("done", "stopped", "failed")
+
+    def until_epoch(self, epoch: int) -> HistoryView:
+        """The run as it stood when epoch ``epoch`` ended: the rows up to it, no summary.
+
+        For the time cursor: every number, the verdict and the charts of the
+        returned view are those of that moment.
+        """
+        keep = self.epoch_x <= epoch
+        if not keep.any():
+            return dataclasses.replace(
+                self, latest=None, summary=None, steps_done=0, **_rows(self, 0, keep)
+            )
+        last = int(np.flatnonzero(keep)[-1])
+        last_step = int(self.epoch_last_step[last] + 0.5)
+        first_step = int(self.epoch_last_step[last - 1] + 0.5) + 1 if last else 1
+        latest = self.latest
+        if latest is None or int(self.epoch_x[last]) != latest.epoch:
+            latest = LatestEpoch(
+                epoch=int(self.epoch_x[last]),
+                first_step=first_step,
+                last_step=last_step,
+                loss=float(self.epoch_loss[last]),
+                accuracy=float(self.epoch_accuracy[last]),
+                means=self.epoch_stats[last],
+            )
+        return dataclasses.replace(
+            self,
+            latest=latest,
+            summary=None,
+            steps_done=last_step,
+            **_rows(self, last_step, keep),
+        )
 
     def thinned(self, max_rows: int) -> HistoryView:
         """A copy whose series hold at most ``max_rows`` rows, neighbours averaged.
@@ -154,7 +243,9 @@ class HistoryView:
         """
         step = _thin(self.step_x, (self.step_loss, self.step_accuracy, self.step_stats), max_rows)
         epoch = _thin(
-            self.epoch_x, (self.epoch_loss, self.epoch_accuracy, self.epoch_stats), max_rows
+            self.epoch_x,
+            (self.epoch_loss, self.epoch_accuracy, self.epoch_stats, self.epoch_last_step),
+            max_rows,
         )
         return dataclasses.replace(
             self,
@@ -166,7 +257,24 @@ class HistoryView:
             epoch_loss=epoch[1],
             epoch_accuracy=epoch[2],
             epoch_stats=epoch[3],
+            epoch_last_step=epoch[4],
         )
+
+
+def _rows(view: HistoryView, last_step: int, epochs: np.ndarray) -> dict[str, np.ndarray]:
+    """The view's series cut to steps up to ``last_step`` and the epochs ``epochs`` marks."""
+    steps = view.step_x <= last_step
+    return {
+        "step_x": view.step_x[steps],
+        "step_loss": view.step_loss[steps],
+        "step_accuracy": view.step_accuracy[steps],
+        "step_stats": view.step_stats[steps],
+        "epoch_x": view.epoch_x[epochs],
+        "epoch_loss": view.epoch_loss[epochs],
+        "epoch_accuracy": view.epoch_accuracy[epochs],
+        "epoch_stats": view.epoch_stats[epochs],
+        "epoch_last_step": view.epoch_last_step[epochs],
+    }
 
 
 def _thin(xs: np.ndarray, series: tuple[np.ndarray, ...], max_rows: int) -> tuple[np.ndarray, ...]:
@@ -186,7 +294,7 @@ def _thin(xs: np.ndarray, series: tuple[np.ndarray, ...], max_rows: int) -> tupl
 
 
 class History:
-    """The records of the current run, safe to write from one thread and read from others."""
+    """The records of one run, safe to write from one thread and read from others."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         """Create an empty history holding at most ``capacity`` rows a series."""
@@ -198,11 +306,15 @@ class History:
     def _reset(self, start: RunStart | None) -> None:
         self._start = start
         self._summary: RunSummary | None = None
-        self._latest: EpochRecord | None = None
+        self._latest: LatestEpoch | None = None
         self._error: str | None = None
         self._state = "loading" if start is None else "training"
         self._steps: DownsampledSeries | None = None
         self._epochs: DownsampledSeries | None = None
+        self._steps_done = 0
+        self._epoch_sum: np.ndarray | None = None  # the open epoch's step rows, summed
+        self._epoch_count = 0
+        self._epoch_first = 0
         self._version += 1
 
     @property
@@ -220,35 +332,72 @@ class History:
         with self._lock:
             self._reset(start)
 
-    def add(self, record: EpochRecord) -> None:
-        """Append one epoch's records."""
-        n_stats = record.step_stats.shape[1] * record.step_stats.shape[2]
+    def add_steps(self, block: StepBlock) -> None:
+        """Append steps of the epoch under way."""
+        stats = block.step_stats
+        n_stats = stats.shape[1] * stats.shape[2]
         step_rows = np.concatenate(
             [
-                record.step_loss[:, None],
-                record.step_accuracy[:, None],
-                record.step_stats.reshape(record.steps, n_stats),
+                np.asarray(block.step_loss, np.float64)[:, None],
+                np.asarray(block.step_accuracy, np.float64)[:, None],
+                np.asarray(stats, np.float64).reshape(block.steps, n_stats),
             ],
             axis=1,
         )
-        epoch_row = np.concatenate(
-            [[record.loss, record.accuracy], record.layer_means().reshape(n_stats)]
-        )[None]
         with self._lock:
             if self._steps is None or self._epochs is None:
                 self._steps = DownsampledSeries((2 + n_stats,), self.capacity)
-                self._epochs = DownsampledSeries((2 + n_stats,), self.capacity)
-            self._steps.extend(step_rows, record.first_step)
-            self._epochs.extend(epoch_row, record.epoch)
-            self._latest = record
+                self._epochs = DownsampledSeries((3 + n_stats,), self.capacity)
+            if block.steps == 0:
+                return
+            self._steps.extend(step_rows, block.first_step)
+            if self._epoch_count == 0:
+                self._epoch_sum = np.zeros(2 + n_stats)
+                self._epoch_first = block.first_step
+            self._epoch_sum = self._epoch_sum + step_rows.sum(axis=0)
+            self._epoch_count += block.steps
+            self._steps_done = block.last_step
             self._version += 1
 
-    def record(self, record: RunStart | EpochRecord | RunSummary) -> None:
-        """Store any record a trainer emits: a trainer's ``emit`` can be this method."""
+    def end_epoch(self, end: EpochEnd) -> None:
+        """Close the epoch under way with its loss and accuracy on the whole data."""
+        with self._lock:
+            if self._epochs is None or self._epoch_sum is None or self._epoch_count == 0:
+                return  # an epoch without steps: nothing to average
+            means = self._epoch_sum[2:] / self._epoch_count
+            layers = len(means) // len(STAT_NAMES)
+            row = np.concatenate([[end.loss, end.accuracy, self._steps_done], means])[None]
+            self._epochs.extend(row, end.epoch)
+            self._latest = LatestEpoch(
+                epoch=end.epoch,
+                first_step=self._epoch_first,
+                last_step=self._steps_done,
+                loss=float(end.loss),
+                accuracy=float(end.accuracy),
+                means=means.reshape(layers, len(STAT_NAMES)),
+                diverged_layer=end.diverged_layer,
+                diverged_step=end.diverged_step,
+            )
+            self._epoch_sum = None
+            self._epoch_count = 0
+            self._version += 1
+
+    def add(self, record: EpochRecord) -> None:
+        """Append one whole epoch."""
+        block, end = record.parts()
+        self.add_steps(block)
+        self.end_epoch(end)
+
+    def record(self, record: Record) -> None:
+        """Store any record a run source emits: a source's ``emit`` can be this method."""
         if isinstance(record, RunStart):
             self.begin(record)
         elif isinstance(record, EpochRecord):
             self.add(record)
+        elif isinstance(record, StepBlock):
+            self.add_steps(record)
+        elif isinstance(record, EpochEnd):
+            self.end_epoch(record)
         else:
             self.finish(record, "stopped" if record.stopped else "done")
 
@@ -272,10 +421,9 @@ class History:
         with self._lock:
             layers = len(self._start.layer_names) if self._start else 0
             width = 2 + layers * len(STAT_NAMES)
-            empty = np.zeros((0, width))
             steps, epochs = self._steps, self._epochs
-            s_rows = steps.rows() if steps else empty
-            e_rows = epochs.rows() if epochs else empty
+            s_rows = steps.rows() if steps else np.zeros((0, width))
+            e_rows = epochs.rows() if epochs else np.zeros((0, width + 1))
             no_x = np.zeros(0, dtype=np.int64)
             return HistoryView(
                 version=self._version,
@@ -284,6 +432,7 @@ class History:
                 summary=self._summary,
                 latest=self._latest,
                 error=self._error,
+                steps_done=self._steps_done,
                 step_x=steps.xs() if steps else no_x,
                 step_loss=s_rows[:, 0],
                 step_accuracy=s_rows[:, 1],
@@ -291,5 +440,6 @@ class History:
                 epoch_x=epochs.xs() if epochs else no_x,
                 epoch_loss=e_rows[:, 0],
                 epoch_accuracy=e_rows[:, 1],
-                epoch_stats=e_rows[:, 2:].reshape(len(e_rows), layers, len(STAT_NAMES)),
+                epoch_last_step=e_rows[:, 2],
+                epoch_stats=e_rows[:, 3:].reshape(len(e_rows), layers, len(STAT_NAMES)),
             )

@@ -1,13 +1,17 @@
-"""What a training run reports: plain dataclasses, free of TensorFlow and Textual.
+"""What a run reports: plain dataclasses, free of TensorFlow and Textual.
 
-The trainer hands the rest of the program three kinds of record, in order:
-one :class:`RunStart`, then one :class:`EpochRecord` per epoch (each carrying
-the per-step statistics of that epoch as arrays), then one :class:`RunSummary`.
+A run source hands the rest of the program these records, in order: one
+:class:`RunStart`; then, for every epoch, either one :class:`EpochRecord`
+(its steps and its end together, as the built-in engine makes them) or any
+number of :class:`StepBlock` followed by one :class:`EpochEnd` (a source that
+reads every K steps); then one :class:`RunSummary`. Step statistics travel as
+arrays, one block per compiled call, never one object per step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,8 +37,16 @@ STAT_INDEX: dict[str, int] = {name: i for i, name in enumerate(STAT_NAMES)}
 class RunStart:
     """A run has been built and is about to take its first step.
 
-    ``config`` is None for a run that is not the built-in network (a user's
-    Keras model); ``info`` is free-form JSON-able metadata about such a run.
+    Attributes:
+        config: the built-in network's settings; None for a run of another
+            model (a user's Keras model), which ``info`` describes.
+        device: where it trains, in words.
+        layer_names: the recorded layers (kernels), input side first.
+        accuracy_before: accuracy on the data before training (NaN: unknown).
+        loss_before: loss on the data before training (NaN: unknown).
+        started: when the run started, seconds since the epoch (0: unknown).
+        info: free-form, JSON-ready facts about the run (its model, optimizer…).
+
     """
 
     config: RunConfig | None
@@ -44,6 +56,57 @@ class RunStart:
     loss_before: float
     started: float = 0.0
     info: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """A one-line name of what is trained."""
+        if self.config is not None:
+            return self.config.describe()
+        return str(self.info.get("title", "model"))
+
+
+@dataclass(frozen=True)
+class StepBlock:
+    """Consecutive steps of one epoch, before the epoch has ended.
+
+    Attributes:
+        epoch: 1-based epoch the steps belong to.
+        first_step: 1-based global number of the first step.
+        step_loss: batch loss at each step, (steps,).
+        step_accuracy: batch accuracy at each step, (steps,); NaN where unknown.
+        step_stats: per-layer statistics at each step, (steps, layers, len(STAT_NAMES)).
+
+    """
+
+    epoch: int
+    first_step: int
+    step_loss: np.ndarray
+    step_accuracy: np.ndarray
+    step_stats: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        """Number of steps in the block."""
+        return len(self.step_loss)
+
+    @property
+    def last_step(self) -> int:
+        """1-based global number of the block's last step."""
+        return self.first_step + self.steps - 1
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """The end of an epoch whose steps came as StepBlocks: its loss and accuracy.
+
+    ``diverged_layer`` and ``diverged_step`` are as in :class:`EpochRecord`.
+    """
+
+    epoch: int
+    loss: float
+    accuracy: float
+    diverged_layer: int | None = None
+    diverged_step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -93,39 +156,26 @@ class EpochRecord:
 
         None while the epoch is finite. ``names`` are the run's layer names.
         """
-        if self.diverged_layer is None:
-            return None
-        return "loss" if self.diverged_layer < 0 else names[self.diverged_layer]
+        return diverged_where(self.diverged_layer, names)
+
+    def parts(self) -> tuple[StepBlock, EpochEnd]:
+        """The same epoch as a StepBlock and its EpochEnd."""
+        block = StepBlock(
+            self.epoch, self.first_step, self.step_loss, self.step_accuracy, self.step_stats
+        )
+        end = EpochEnd(
+            self.epoch, self.loss, self.accuracy, self.diverged_layer, self.diverged_step
+        )
+        return block, end
 
 
-@dataclass(frozen=True)
-class StepBlock:
-    """Steps of an epoch that has not ended yet, as a source that reads every K steps emits them.
-
-    The arrays are shaped as in :class:`EpochRecord`.
-    """
-
-    epoch: int
-    first_step: int
-    step_loss: np.ndarray
-    step_accuracy: np.ndarray
-    step_stats: np.ndarray
-
-    @property
-    def steps(self) -> int:
-        """Number of steps in the block."""
-        return len(self.step_loss)
-
-
-@dataclass(frozen=True)
-class EpochEnd:
-    """The end of an epoch whose steps came as :class:`StepBlock` records."""
-
-    epoch: int
-    loss: float
-    accuracy: float
-    diverged_layer: int | None = None
-    diverged_step: int | None = None
+def diverged_where(layer: int | None, names: tuple[str, ...]) -> str | None:
+    """Name a divergence code's layer: "loss" for the loss alone, None while finite."""
+    if layer is None:
+        return None
+    if layer < 0:
+        return "loss"
+    return names[layer] if layer < len(names) else f"layer {layer + 1}"
 
 
 @dataclass(frozen=True)
@@ -133,7 +183,10 @@ class RunSummary:
     """The outcome of a run.
 
     ``grad_sd_ratio`` is the first hidden layer's gradient SD divided by the
-    output layer's, each averaged over the last epoch's steps.
+    output layer's, each averaged over the last epoch's steps;
+    ``first_layer_decades_latest`` is its log10, and
+    ``first_layer_decades_median`` the median of that log10 over every
+    recorded step (see :func:`vgtui.diagnosis.first_layer_decades`).
     """
 
     accuracy_before: float
@@ -147,6 +200,8 @@ class RunSummary:
     verdict_reason: str = ""
     diverged_step: int | None = None
     diverged_layer: str | None = None
+    first_layer_decades_median: float = math.nan
+    first_layer_decades_latest: float = math.nan
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form of the summary."""
@@ -155,6 +210,8 @@ class RunSummary:
             "accuracy_after": self.accuracy_after,
             "final_loss": self.final_loss,
             "grad_sd_ratio": self.grad_sd_ratio,
+            "first_layer_decades_median": self.first_layer_decades_median,
+            "first_layer_decades_latest": self.first_layer_decades_latest,
             "epochs": self.epochs,
             "steps": self.steps,
             "stopped": self.stopped,
@@ -166,3 +223,9 @@ class RunSummary:
             out["diverged_step"] = self.diverged_step
             out["diverged_layer"] = self.diverged_layer
         return out
+
+
+#: Any record a run source emits.
+Record = RunStart | EpochRecord | StepBlock | EpochEnd | RunSummary
+#: Where a run source hands its records.
+Emit = Callable[[Record], None]

@@ -1,15 +1,14 @@
-"""The JSON form of a run, written atomically, and read back."""
+"""The JSON form of a run, written safely (see vgtui.output_path), and read back."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from vgtui.config import RunConfig
 from vgtui.history import HistoryView
+from vgtui.output_path import OutputPathError, check_output_file, write_output
 from vgtui.records import STAT_INDEX, RunSummary
 
 #: The statistics each epoch's layers carry in the JSON, means over the epoch's steps.
@@ -22,14 +21,22 @@ def _number(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def run_to_dict(config: RunConfig, view: HistoryView, summary: RunSummary) -> dict[str, object]:
+def run_to_dict(
+    config: RunConfig | None, view: HistoryView, summary: RunSummary
+) -> dict[str, object]:
     """Return the run as the JSON-ready dict that ``--json`` writes.
+
+    ``config`` is None for a model other than the built-in network; its
+    layer names then come from the view's start record.
 
     Epochs come from the history, so a run of more epochs than the history
     keeps rows holds epoch means over groups of epochs; ``epoch_stride`` says
     how many (1 for every ordinary run).
     """
-    names = view.start.layer_names if view.start else config.layer_names
+    if view.start is not None:
+        names = view.start.layer_names
+    else:
+        names = config.layer_names if config is not None else ()
     epochs = []
     for i, epoch in enumerate(view.epoch_x):
         layers = []
@@ -52,7 +59,7 @@ def run_to_dict(config: RunConfig, view: HistoryView, summary: RunSummary) -> di
         stride = int(view.epoch_x[1] - view.epoch_x[0])
     summary_dict = {k: _json_safe(v) for k, v in summary.to_dict().items()}
     return {
-        "config": config.to_dict(),
+        "config": config.to_dict() if config is not None else None,
         "device": view.start.device if view.start else None,
         "summary": summary_dict,
         "epoch_stride": stride,
@@ -67,39 +74,28 @@ def _json_safe(value: object) -> object:
     return value
 
 
-def check_writable(path: Path) -> str | None:
+def check_writable(path: Path | str) -> str | None:
     """Return why ``path`` cannot be written as a JSON file, or None if it can.
 
-    The check creates and removes a temporary file beside ``path``, so it
-    answers for what the run will do at its end, whoever runs it.
+    The rules are :func:`vgtui.output_path.check_output_file`'s.
     """
-    parent = path.parent
-    if path.is_dir():
-        return f"{path} is a directory; give a file path"
-    if not parent.exists():
-        return f"directory {parent} does not exist"
-    if not parent.is_dir():
-        return f"{parent} is not a directory"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as err:
-        return f"cannot write in {parent}: {err.strerror or err}"
-    os.close(fd)
-    os.unlink(tmp)
+        check_output_file(path)
+    except OutputPathError as err:
+        return str(err)
     return None
 
 
-def write_json(path: Path, data: object) -> None:
-    """Write ``data`` as JSON to ``path`` atomically: a temporary file, then a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_json(path: Path | str, data: object) -> None:
+    """Write ``data`` as JSON to ``path`` by :func:`vgtui.output_path.write_output`'s rules.
+
+    A regular file (or none) is replaced atomically; a device or FIFO is written in place.
+
+    Raises:
+        OutputPathError: the path must not be written, or writing it failed.
+
+    """
+    write_output(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
 
 
 def read_json(path: Path) -> dict[str, object]:

@@ -1,15 +1,41 @@
-"""A run's summary, built from its records alone."""
+"""A run's summary and verdict, built from its records alone."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Protocol
 
-from vgtui.records import STAT_INDEX, EpochRecord, RunStart, RunSummary
+import numpy as np
+
+from vgtui.diagnosis import diagnose, first_layer_decades
+from vgtui.history import HistoryView
+from vgtui.records import STAT_INDEX, RunStart, RunSummary
+
+SD = STAT_INDEX["grad_sd"]
 
 
-def grad_sd_ratio(record: EpochRecord) -> float:
+class EndedEpoch(Protocol):
+    """What a summary needs of an epoch: an EpochRecord or a history's LatestEpoch."""
+
+    epoch: int
+    loss: float
+    accuracy: float
+    diverged_layer: int | None
+    diverged_step: int | None
+
+    def layer_means(self) -> np.ndarray:
+        """Per-layer statistics averaged over the epoch's steps."""
+        ...
+
+    def diverged_where(self, names: tuple[str, ...]) -> str | None:
+        """Where the epoch diverged, if it did."""
+        ...
+
+
+def grad_sd_ratio(epoch: EndedEpoch) -> float:
     """First hidden layer's gradient SD over the output layer's, each averaged over the epoch."""
-    sd = record.step_stats[:, :, STAT_INDEX["grad_sd"]].mean(axis=0)
+    sd = epoch.layer_means()[:, SD]
     if sd[-1] > 0:
         return float(sd[0] / sd[-1])
     return math.nan if sd[0] == 0 else math.inf
@@ -17,10 +43,10 @@ def grad_sd_ratio(record: EpochRecord) -> float:
 
 def summarize(
     start: RunStart,
-    last: EpochRecord | None,
+    last: EndedEpoch | None,
     steps: int,
     stopped: bool = False,
-    diverged: EpochRecord | None = None,
+    diverged: EndedEpoch | None = None,
 ) -> RunSummary:
     """Summarize a run from its start, its last complete epoch and how it ended.
 
@@ -44,3 +70,36 @@ def summarize(
         diverged_step=diverged.diverged_step if diverged else None,
         diverged_layer=layer,
     )
+
+
+def finalize(view: HistoryView, summary: RunSummary | None = None) -> RunSummary | None:
+    """The summary of an ended run, with its verdict and first-layer decades.
+
+    ``summary`` is what the run's source reported, if it reported one; a run
+    that was stopped, or whose source never summarized it, is summarized from
+    its records. None for a run that never started.
+    """
+    if view.start is None:
+        return None
+    if summary is None or summary.stopped:
+        summary = summary_of_view(view, stopped=True)
+    decades = first_layer_decades(view)
+    verdict, reason = diagnose(view)
+    ratio = 10**decades.latest if not math.isnan(decades.latest) else summary.grad_sd_ratio
+    return dataclasses.replace(
+        summary,
+        verdict=verdict,
+        verdict_reason=reason,
+        grad_sd_ratio=ratio,
+        first_layer_decades_median=decades.median,
+        first_layer_decades_latest=decades.latest,
+    )
+
+
+def summary_of_view(view: HistoryView, stopped: bool) -> RunSummary:
+    """Summarize a run from its history alone (a stopped run, or one read back)."""
+    assert view.start is not None
+    latest = view.latest
+    if latest is not None and latest.diverged_step is not None:
+        return summarize(view.start, None, view.steps_done, stopped, diverged=latest)
+    return summarize(view.start, latest, view.steps_done, stopped)

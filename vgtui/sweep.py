@@ -1,16 +1,8 @@
-"""Sweeps and comparisons: one network trained with each of a set of choices.
-
-Free of TensorFlow and Textual: the headless run and the app's comparison
-screen build their tables from here.
-"""
+"""Sweeps: one network trained with each of a set of choices, same data; each over some seeds."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-from vgtui.config import CHOICES, ConfigError, RunConfig, flag_name
-from vgtui.records import RunSummary
+from vgtui.config import CHOICES, INT_BOUNDS, ConfigError, RunConfig, flag_name
 
 #: What ``--sweep`` may vary, and the values it tries unless told otherwise.
 SWEEP_DEFAULTS: dict[str, tuple[str, ...]] = {
@@ -20,14 +12,26 @@ SWEEP_DEFAULTS: dict[str, tuple[str, ...]] = {
 
 
 def sweep_configs(
-    base: RunConfig, field: str, values: tuple[str, ...] | None = None
+    base: RunConfig,
+    field: str | None,
+    values: tuple[str, ...] | None = None,
+    seeds: tuple[int, ...] | None = None,
 ) -> list[RunConfig]:
-    """One config per value of ``field``, everything else (seed and data too) as ``base``.
+    """One config per value of ``field`` and seed, everything else as ``base``.
+
+    Without ``seeds``, every run has ``base``'s seed (and so its data and
+    initial weights); with them, each value is trained once with each seed,
+    seeds innermost. ``field`` None sweeps the seeds alone.
 
     Raises:
-        ConfigError: an unknown field, or a value not among the field's choices.
+        ConfigError: an unknown field, a value not among the field's choices,
+            or a value or seed given twice (it would train the same run twice).
 
     """
+    seed_list = tuple(seeds) if seeds else (base.seed,)
+    check_seeds(seed_list)
+    if field is None:
+        return [base.replace(seed=seed) for seed in seed_list]
     if field not in SWEEP_DEFAULTS:
         raise ConfigError(f"--sweep: unknown value {field!r}; choose one of activation, init")
     values = values or SWEEP_DEFAULTS[field]
@@ -38,68 +42,42 @@ def sweep_configs(
                 f"--sweep-values: {value!r} is not a choice of {flag_name(field)}; "
                 f"choose from {', '.join(allowed)}"
             )
-    return [base.replace(**{field: value}) for value in values]
+    repeated = sorted({v for v in values if values.count(v) > 1}, key=values.index)
+    if repeated:
+        raise ConfigError(
+            f"--sweep-values: {', '.join(repeated)} given more than once; give each value once"
+        )
+    return [base.replace(**{field: value, "seed": seed}) for value in values for seed in seed_list]
 
 
-@dataclass(frozen=True)
-class ComparisonRow:
-    """One kept run, as the comparison table shows it."""
-
-    config: RunConfig
-    summary: RunSummary | None
-    state: str
-
-    @property
-    def decades(self) -> float:
-        """log10 of the first hidden layer's gradient SD over the output layer's."""
-        ratio = self.summary.grad_sd_ratio if self.summary else math.nan
-        return math.log10(ratio) if ratio > 0 and math.isfinite(ratio) else math.nan
-
-    def cells(self) -> tuple[str, ...]:
-        """The row's cells, in COLUMNS order, as text."""
-        c, s = self.config, self.summary
-
-        def num(value: float | None, spec: str) -> str:
-            return "–" if value is None or not math.isfinite(value) else format(value, spec)
-
-        return (
-            c.activation,
-            c.init,
-            f"{c.depth}×{c.width}",
-            c.optimizer,
-            f"{c.lr:g}",
-            str(c.seed),
-            num(s.accuracy_before if s else None, ".3f"),
-            num(s.accuracy_after if s else None, ".3f"),
-            num(s.final_loss if s else None, ".4f"),
-            num(s.grad_sd_ratio if s else None, ".2e"),
-            num(self.decades, "+.1f"),
-            (s.verdict if s and s.verdict else "–"),
-            self.state,
+def check_seeds(seeds: tuple[int, ...]) -> None:
+    """Raise ConfigError for a seed out of range or given twice."""
+    low, high = INT_BOUNDS["seed"]
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int) or not low <= seed <= high:
+            raise ConfigError(
+                f"--seeds: {seed!r} is not a seed; allowed: whole numbers {low}..{high}"
+            )
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1}, key=seeds.index)
+    if repeated:
+        raise ConfigError(
+            f"--seeds: {', '.join(map(str, repeated))} given more than once; give each seed once"
         )
 
 
-COLUMNS: tuple[str, ...] = (
-    "activation",
-    "init",
-    "network",
-    "optimizer",
-    "lr",
-    "seed",
-    "acc before",
-    "acc after",
-    "final loss",
-    "SD first/out",
-    "decades",
-    "verdict",
-    "state",
-)
-
-
-def format_table(rows: list[ComparisonRow]) -> str:
-    """A plain-text table of the rows, columns aligned, for the terminal."""
-    cells = [COLUMNS, *(row.cells() for row in rows)]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(COLUMNS))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """Read ``1,2,3`` as seeds; raise ConfigError saying what is allowed."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise ConfigError("--seeds: give at least one seed, comma-separated (e.g. 1,2,3)")
+    seeds = []
+    for part in parts:
+        try:
+            seeds.append(int(part))
+        except ValueError:
+            low, high = INT_BOUNDS["seed"]
+            raise ConfigError(
+                f"--seeds: {part!r} is not a whole number; allowed: {low}..{high}"
+            ) from None
+    check_seeds(tuple(seeds))
+    return tuple(seeds)

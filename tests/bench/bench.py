@@ -1,8 +1,9 @@
 """Benchmark: the tutorial's eager loop against vgtui's engine, in one process.
 
 Run with ``python tests/bench/bench.py`` (add ``--app`` to also measure the
-engine's throughput while the live app draws). Prints ms/step for each, their
-ratio, the time to a new run's first step, the cost of the diagnostics, and
+engine's throughput while the live app draws; ``--log-only`` for just the run
+log's cost). Prints ms/step for each, their ratio, the time to a new run's
+first step, the cost of the diagnostics, the cost of writing a run log, and
 the memory a long run adds. Not part of the test suite: timings vary with the
 machine's load, so only ratios measured in one run are reported.
 """
@@ -15,6 +16,7 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,7 +29,8 @@ from sklearn.datasets import make_circles
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer, warm_up
 from vgtui.history import History
-from vgtui.records import EpochRecord
+from vgtui.records import EpochRecord, RunStart
+from vgtui.runlog import RunLogWriter, header_from_start
 
 
 def tutorial_eager_ms_per_step(epochs: int) -> float:
@@ -62,17 +65,60 @@ def tutorial_eager_ms_per_step(epochs: int) -> float:
     return (time.perf_counter() - start) / steps * 1000
 
 
-def engine_ms_per_step(config: RunConfig, diagnostics: bool = True) -> float:
-    """Time a whole engine run (every step recorded), ms/step, after its first epoch."""
+def engine_ms_per_step(
+    config: RunConfig, diagnostics: bool = True, logdir: Path | None = None
+) -> float:
+    """Time a whole engine run (every step recorded), ms/step, after its first epoch.
+
+    With ``logdir``, every record is also written to a run log there, as
+    ``--logdir`` does.
+    """
     trainer = Trainer(config, diagnostics=diagnostics)
     marks: list[float] = []
+    writers: list[RunLogWriter] = []
 
     def emit(record: object) -> None:
         if isinstance(record, EpochRecord):
             marks.append(time.perf_counter())
+        if logdir is not None:
+            if isinstance(record, RunStart):
+                writers.append(RunLogWriter.create(logdir, header_from_start(record)))
+            writers[0].write_record(record)
 
     trainer.run(emit, threading.Event())
+    for writer in writers:
+        writer.close()
     return (marks[-1] - marks[0]) / ((len(marks) - 1) * config.steps_per_epoch) * 1000
+
+
+def log_writer_cost(config: RunConfig, pairs: int) -> tuple[float, float, float]:
+    """Engine alone vs engine + run log: medians of alternating runs (ms/step) and bytes/step."""
+    alone, logged = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(pairs):
+            logdir = Path(tmp) / str(k)
+            alone.append(engine_ms_per_step(config))
+            logged.append(engine_ms_per_step(config, logdir=logdir))
+            (log,) = logdir.iterdir()
+            size = log.stat().st_size
+    steps = config.epochs * config.steps_per_epoch
+    return statistics.median(alone), statistics.median(logged), size / steps
+
+
+def log_write_us_per_step(config: RunConfig, repeats: int = 5) -> float:
+    """Microseconds a step that writing a finished run's records to a new log takes, median."""
+    records: list[object] = []
+    Trainer(config).run(records.append, threading.Event())
+    steps = sum(r.steps for r in records if isinstance(r, EpochRecord))
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(repeats):
+            t0 = time.perf_counter()
+            with RunLogWriter.create(Path(tmp) / str(k), header_from_start(records[0])) as w:
+                for record in records:
+                    w.write_record(record)
+            times.append(time.perf_counter() - t0)
+    return statistics.median(times) / steps * 1e6
 
 
 def first_step_seconds(config: RunConfig) -> float:
@@ -150,11 +196,23 @@ def main() -> int:
         "--long-steps", type=int, default=1_000_000, help="steps of the memory run; 0 skips it"
     )
     parser.add_argument("--app", action="store_true", help="also measure with the app open")
+    parser.add_argument(
+        "--log-only", action="store_true", help="only the cost of writing a run log"
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
     warm_up()
     print(f"engine warm-up after importing TensorFlow: {time.perf_counter() - t0:.2f} s")
     config = RunConfig(epochs=args.epochs)
+    pairs = 7
+    alone, logged, per_step = log_writer_cost(config, pairs)
+    print(
+        f"run log: engine alone {alone:.4f} ms/step, with the log written {logged:.4f} ms/step "
+        f"({(logged / alone - 1) * 100:+.1f}% time; medians of {pairs} alternating runs); "
+        f"{per_step:.1f} bytes a step; writing alone {log_write_us_per_step(config):.1f} µs a step"
+    )
+    if args.log_only:
+        return 0
     eager = tutorial_eager_ms_per_step(args.eager_epochs)
     print(f"tutorial eager loop:        {eager:.3f} ms/step")
     for act in ("sigmoid", "relu"):

@@ -76,15 +76,24 @@ def test_divergence_stops_the_run_and_names_the_step_and_layer():
     assert math.isfinite(summary.final_loss)
 
 
-def test_restarting_many_times_compiles_once_a_shape():
+def test_restarting_many_times_compiles_once_a_shape(monkeypatch):
     from vgtui.engine import trainer as trainer_module
 
-    config = RunConfig(epochs=1, activation="elu", depth=3, width=7)
-    networks = set()
-    for seed in range(5):
-        t = Trainer(config.replace(seed=seed))
-        networks.add(id(t.network))
-        t.run(lambda record: None, threading.Event())
-    assert len(networks) == 1
+    traces = []
+    real = trainer_module.CompiledNetwork._train_chunk
+
+    def counted(self, *args):
+        traces.append(1)  # Python runs the body only when TensorFlow traces it
+        return real(self, *args)
+
+    monkeypatch.setattr(trainer_module.CompiledNetwork, "_train_chunk", counted)
+    config = RunConfig(epochs=1, activation="elu", depth=3, width=7, samples=96)
     key = trainer_module.shape_key(config, True)
+    assert key not in trainer_module._POOL  # a shape no other test compiled
+    changes = [{"seed": s} for s in range(4)] + [{"lr": 0.01, "init": "he_uniform", "noise": 0.3}]
+    for change in changes:
+        records = []
+        Trainer(config.replace(**change)).run(records.append, threading.Event())
+        assert [type(r) for r in records] == [RunStart, EpochRecord, RunSummary]
+    assert len(traces) == 1
     assert len(trainer_module._POOL[key]) == 1  # given back after each run

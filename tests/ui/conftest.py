@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from vgtui.config import RunConfig
-from vgtui.records import EpochRecord, RunStart, RunSummary
-from vgtui.ui.replay import ReplayRun, load_stream
+from vgtui.records import Emit, Record, RunSummary
+from vgtui.sources import EventSource
+from vgtui.sources.replay import ReplaySource, load_stream
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-Record = RunStart | EpochRecord | RunSummary
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,7 @@ def streams() -> dict[tuple[str, str], list[Record]]:
 
 
 class FakeEngine:
-    """A run factory that notes every config it is given and how many runs overlap.
+    """A source factory that notes every config it is given and how many runs overlap.
 
     Each run replays ``records`` (with ``delay`` before each epoch), or, when
     there are none, waits for its stop event. ``fail`` makes the next run raise.
@@ -39,6 +39,7 @@ class FakeEngine:
         self.configs: list[RunConfig] = []
         self.fail: Exception | None = None
         self.running = 0
+        self.started = 0
         self.most_running = 0
         self.finished = 0
         self._lock = threading.Lock()
@@ -51,6 +52,7 @@ class FakeEngine:
     def enter(self) -> None:
         with self._lock:
             self.running += 1
+            self.started += 1
             self.most_running = max(self.most_running, self.running)
 
     def leave(self) -> None:
@@ -59,31 +61,33 @@ class FakeEngine:
             self.finished += 1
 
 
-class FakeRun:
+class FakeRun(EventSource):
     """One run of a FakeEngine."""
 
     def __init__(self, engine: FakeEngine, failure: Exception | None) -> None:
+        super().__init__()
         self.engine = engine
         self.failure = failure
+        self.closed = False
 
-    def run(
-        self,
-        emit: Callable[[Record], None],
-        stop: threading.Event,
-        pause: threading.Event | None = None,
-    ) -> RunSummary:
+    def start(self, emit: Emit) -> RunSummary:
         self.engine.enter()
         try:
             if self.failure is not None:
                 raise self.failure
             if not self.engine.records:
-                stop.wait()
+                self.stopped.wait()
                 summary = RunSummary(0.5, 0.5, 0.7, 1.0, 0, 0, stopped=True)
                 emit(summary)
                 return summary
-            return ReplayRun(self.engine.records, delay=self.engine.delay).run(emit, stop, pause)
+            replay = ReplaySource(self.engine.records, delay=self.engine.delay)
+            replay.stopped, replay.paused = self.stopped, self.paused
+            return replay.start(emit)
         finally:
             self.engine.leave()
+
+    def close(self) -> None:
+        self.closed = True
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import asyncio
 from pathlib import Path
 
 from vgtui.config import RunConfig
+from vgtui.sources.replay import load_stream, replay_factory
 from vgtui.ui.app import make_app
-from vgtui.ui.replay import load_stream, replay_factory
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -29,7 +29,7 @@ async def shoot(activation: str, name: str, keys: tuple[str, ...] = ()) -> Path:
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        app.redraw()
+        app.monitor.redraw()
         await pilot.pause()
         for key in keys:
             await pilot.press(key)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import math
 
+from rich.console import Console
 from textual.widgets import DataTable
 
 from vgtui.config import RunConfig
 from vgtui.records import RunSummary
+from vgtui.sources.replay import replay_factory
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 from vgtui.ui.app import make_app
-from vgtui.ui.compare_screen import SHOWN, CompareScreen
-from vgtui.ui.help_screen import KEYS
-from vgtui.ui.replay import replay_factory
-from vgtui.ui.widgets.loss_chart import LossChart
+from vgtui.ui.keys import key_rows, monitor_bindings, plain_keys
+from vgtui.ui.screens.compare import CompareScreen
 
 
 class ReplayEngine:
@@ -32,8 +33,14 @@ class ReplayEngine:
 
 def column(table: DataTable, name: str) -> list[str]:
     """The cells of the column headed ``name`` (sort marks aside), top to bottom."""
-    index = 2 + SHOWN.index(name)
+    keys = [str(c.key.value) for c in table.ordered_columns]
+    index = keys.index(name)
     return [str(table.get_row_at(row)[index]) for row in range(table.row_count)]
+
+
+def names(table: DataTable) -> list[str]:
+    """The activation of each row, from its run cell (glyph, number, activation/init)."""
+    return [cell.split()[2].split("/")[0] for cell in column(table, "run")]
 
 
 def recorded_summary(streams, activation: str) -> RunSummary:
@@ -44,71 +51,132 @@ async def test_ended_and_switched_runs_are_kept(streams, wait_until) -> None:
     engine = ReplayEngine(streams, slow="tanh")
     app = make_app(RunConfig(), engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: len(app.run_store) == 1)
-        sigmoid = app.run_store.runs[0]
+        await wait_until(pilot, lambda: len(app.controller.kept) == 1)
+        sigmoid = app.controller.kept.runs[0]
         assert (sigmoid.config.activation, sigmoid.state) == ("sigmoid", "done")
         assert sigmoid.summary.accuracy_after == recorded_summary(streams, "sigmoid").accuracy_after
         assert sigmoid.summary.verdict == "vanishing"
+        assert app.controller.previous is None  # the current run is no "before"
         await pilot.press("a")  # tanh
-        await wait_until(pilot, lambda: app.run_state.history.view().steps_done > 0)
-        tanh_history = app.run_state.history
+        await wait_until(pilot, lambda: app.controller.current.history.view().steps_done > 0)
         await pilot.press("a")  # relu; tanh is interrupted
-        await wait_until(pilot, lambda: len(app.run_store) == 3)
-        kept = [(r.config.activation, r.state) for r in app.run_store.runs]
+        await wait_until(pilot, lambda: len(app.controller.kept) == 3)
+        kept = [(r.config.activation, r.state) for r in app.controller.kept.runs]
         assert kept == [("sigmoid", "done"), ("tanh", "stopped"), ("relu", "done")]
-        tanh = app.run_store.runs[1]
+        tanh = app.controller.kept.runs[1]
         assert 0 < tanh.summary.epochs < 100
-        assert app.query_one(LossChart).previous is tanh_history
+        assert app.controller.previous is sigmoid  # relu is current; tanh was stopped
 
 
-async def test_compare_screen_sorts_removes_and_clears(streams, wait_until) -> None:
+async def three_runs(app, pilot, wait_until) -> None:
+    for n, key in enumerate(["", "a", "a"], start=1):
+        if key:
+            await pilot.press(key)
+        await wait_until(pilot, lambda n=n: len(app.controller.kept) == n)
+
+
+async def test_compare_screen_answers_with_the_baseline(streams, wait_until) -> None:
     app = make_app(RunConfig(), ReplayEngine(streams), show_timing=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        for n, key in enumerate(["", "a", "a"], start=1):
-            if key:
-                await pilot.press(key)
-            await wait_until(pilot, lambda n=n: len(app.run_store) == n)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await three_runs(app, pilot, wait_until)
         await pilot.press("c")
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         table = screen.query_one(DataTable)
-        assert column(table, "activation") == ["sigmoid", "tanh", "relu"]
-        expected = {
+        assert names(table) == ["sigmoid", "tanh", "relu"]
+        kept = app.controller.kept.runs
+        ratios = [run.first_layer_sd / kept[0].first_layer_sd for run in kept]
+        expected = ["base"] + [f"{r:.0f}× sigmoid" for r in ratios[1:]]
+        assert column(table, "vs base") == expected
+        assert ratios[2] > 10, "relu's first layer is not far ahead of sigmoid's"
+        expected_dec = {
             a: math.log10(recorded_summary(streams, a).grad_sd_ratio)
             for a in ("sigmoid", "tanh", "relu")
         }
-        assert [float(v) for v in column(table, "decades")] == [
-            round(expected[a], 1) for a in ("sigmoid", "tanh", "relu")
+        assert [float(v) for v in column(table, "dec last")] == [
+            round(expected_dec[a], 1) for a in ("sigmoid", "tanh", "relu")
         ]
-        for _ in range(SHOWN.index("decades") + 1):
+        # Sort by "vs base" with o, then reverse.
+        keys = [str(c.key.value) for c in table.ordered_columns]
+        for _ in range(keys.index("vs base") + 1):
             await pilot.press("o")
-        assert "decades ▲" in str(table.columns[table.ordered_columns[6].key].label)
-        by_decades = sorted(expected, key=expected.get)
-        assert column(table, "activation") == by_decades
+        assert screen.sort_column == "vs base"
+        by_ratio = [a for _, a in sorted(zip(ratios, ["sigmoid", "tanh", "relu"]))]
+        assert names(table) == by_ratio
         await pilot.press("O")
-        assert column(table, "activation") == by_decades[::-1]
-        assert [r.config.activation for r in screen.plotted()] == by_decades[::-1]
-        assert table.get_row_at(table.cursor_row)[2] == "sigmoid"  # the cursor follows its run
+        assert names(table) == by_ratio[::-1]
+        # Pin relu as the baseline.
+        table.move_cursor(row=names(table).index("relu"))
+        await pilot.press("b")
+        sigmoid_vs_relu = column(table, "vs base")[names(table).index("sigmoid")]
+        assert sigmoid_vs_relu == f"{1 / ratios[2]:.2g}× relu"
+        assert column(table, "vs base")[names(table).index("relu")] == "base"
+
+
+async def test_a_click_on_a_header_sorts_by_it(streams, wait_until) -> None:
+    app = make_app(RunConfig(), ReplayEngine(streams), show_timing=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await three_runs(app, pilot, wait_until)
+        await pilot.press("c")
+        table = app.screen.query_one(DataTable)
+        keys = [str(c.key.value) for c in table.ordered_columns]
+        x = 1 + sum(
+            c.get_render_width(table) for c in table.ordered_columns[: keys.index("1st SD")]
+        )
+        await pilot.click(DataTable, offset=(x + 2, 1))
+        assert app.screen.sort_column == "1st SD"
+        firsts = [float(v) for v in column(table, "1st SD")]
+        assert firsts == sorted(firsts)
+
+
+async def test_compare_filters_removes_undoes_and_clears(streams, wait_until) -> None:
+    app = make_app(RunConfig(), ReplayEngine(streams), show_timing=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await three_runs(app, pilot, wait_until)
+        await pilot.press("c")
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        await pilot.press("slash", "t", "a", "n", "h")
+        assert names(table) == ["tanh"]
+        await pilot.press("escape")  # clears the filter, stays on the screen
+        assert isinstance(app.screen, CompareScreen)
+        assert names(table) == ["sigmoid", "tanh", "relu"]
+        assert names(table)[table.cursor_row] == "tanh", "the cursor left its run"
+        await pilot.press("up")
         await pilot.press("space")  # hide sigmoid's curves
-        shown = [a for a in by_decades[::-1] if a != "sigmoid"]
-        assert [r.config.activation for r in screen.plotted()] == shown
-        await pilot.press("up", "up", "up")
-        assert table.cursor_row == 0
+        assert [r.config.activation for r in screen.plotted()] == ["tanh", "relu"]
         await pilot.press("d")  # remove the top row
-        assert column(table, "activation") == by_decades[::-1][1:]
-        assert by_decades[-1] not in [r.config.activation for r in app.run_store.runs]
+        assert names(table) == ["tanh", "relu"]
+        await pilot.press("u")
+        assert names(table) == ["sigmoid", "tanh", "relu"]
         await pilot.press("x")
-        assert len(app.run_store) == 2
         assert "again" in str(screen.query_one("#compare-note").content)
         await pilot.press("x")
-        assert len(app.run_store) == 0
-        assert table.row_count == 0
+        assert len(app.controller.kept) == 0 and table.row_count == 0
+        await pilot.press("u")
+        assert len(app.controller.kept) == 3
         await pilot.press("escape")
         assert not isinstance(app.screen, CompareScreen)
         await pilot.press("c")
         assert isinstance(app.screen, CompareScreen)
-        await pilot.press("c")
+        await pilot.press("q")  # q closes the screen, it does not quit
         assert not isinstance(app.screen, CompareScreen)
+        assert app.is_running
+
+
+async def test_identical_runs_share_a_row_with_a_count(streams, make_engine, wait_until) -> None:
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.controller.kept) == 1)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(app.controller.kept) == 2)
+        await pilot.press("c")
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert column(table, "n") == ["2"]
+        assert column(table, "seeds") == ["42 ×2"]
+        accuracy = recorded_summary(streams, "sigmoid").accuracy_after
+        assert column(table, "acc after") == [f"{accuracy:.3f}±0.000"]
 
 
 async def test_s_sweeps_activations_with_the_same_seed_and_data(streams, wait_until) -> None:
@@ -116,13 +184,15 @@ async def test_s_sweeps_activations_with_the_same_seed_and_data(streams, wait_un
     base = RunConfig(seed=7, samples=500, noise=0.2, depth=4)
     app = make_app(base, engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: len(app.run_store) == 1)
+        await wait_until(pilot, lambda: len(app.controller.kept) == 1)
         await pilot.press("s")
-        await wait_until(pilot, lambda: len(app.run_store) == 4 and not app.sweep.active)
+        await wait_until(
+            pilot, lambda: len(app.controller.kept) == 4 and not app.controller.sweep.active
+        )
         assert engine.configs[1:] == sweep_configs(base, "activation")
         assert [c.activation for c in engine.configs[1:]] == list(SWEEP_DEFAULTS["activation"])
         assert {(c.seed, c.samples, c.noise) for c in engine.configs} == {(7, 500, 0.2)}
-        kept = [(r.config.activation, r.state) for r in app.run_store.runs[1:]]
+        kept = [(r.config.activation, r.state) for r in app.controller.kept.runs[1:]]
         assert kept == [(a, "done") for a in SWEEP_DEFAULTS["activation"]]
         await pilot.pause(0.2)
         assert len(engine.configs) == 4  # the sweep starts nothing after its last run
@@ -132,9 +202,11 @@ async def test_S_sweeps_initializers(streams, make_engine, wait_until) -> None:
     engine = make_engine(streams[("sigmoid", "normal")])
     app = make_app(RunConfig(), engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: len(app.run_store) == 1)
+        await wait_until(pilot, lambda: len(app.controller.kept) == 1)
         await pilot.press("S")
-        await wait_until(pilot, lambda: len(app.run_store) == 4 and not app.sweep.active)
+        await wait_until(
+            pilot, lambda: len(app.controller.kept) == 4 and not app.controller.sweep.active
+        )
         assert [c.init for c in engine.configs[1:]] == list(SWEEP_DEFAULTS["init"])
         assert {c.activation for c in engine.configs} == {"sigmoid"}
         assert engine.most_running == 1
@@ -142,23 +214,23 @@ async def test_S_sweeps_initializers(streams, make_engine, wait_until) -> None:
 
 async def test_a_switch_key_cancels_a_sweep(streams, wait_until) -> None:
     engine = ReplayEngine(
-        {**streams, ("tanh", "glorot_uniform"): streams[("tanh", "normal")]}, delay=0.01
+        {**streams, ("sigmoid", "glorot_uniform"): streams[("sigmoid", "normal")]}, delay=0.01
     )
     app = make_app(RunConfig(), engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s")
-        await wait_until(pilot, lambda: app.run_state.config.activation == "tanh")
-        await wait_until(pilot, lambda: app.run_state.history.view().steps_done > 0)
-        await pilot.press("i")
-        assert not app.sweep.active
-        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
+        await wait_until(pilot, lambda: app.controller.current.config.activation == "tanh")
+        await wait_until(pilot, lambda: app.controller.current.history.view().steps_done > 0)
+        await pilot.press("i")  # cancels the sweep: back to sigmoid, then the next init
+        assert not app.controller.sweep.active
+        await wait_until(pilot, lambda: app.controller.current.history.view().state == "done")
         await pilot.pause(0.2)
         last = engine.configs[-1]
-        assert (last.activation, last.init) == ("tanh", "glorot_uniform")
+        assert (last.activation, last.init) == ("sigmoid", "glorot_uniform")
         assert "relu" not in [c.activation for c in engine.configs]
-        states = {(r.config.activation, r.config.init): r.state for r in app.run_store.runs}
+        states = {(r.config.activation, r.config.init): r.state for r in app.controller.kept.runs}
         assert states[("tanh", "normal")] == "stopped"
-        assert states[("tanh", "glorot_uniform")] == "done"
+        assert states[("sigmoid", "glorot_uniform")] == "done"
 
 
 async def test_help_names_the_comparison_keys(fake_engine) -> None:
@@ -167,21 +239,28 @@ async def test_help_names_the_comparison_keys(fake_engine) -> None:
         keys = {key for key, b in app.active_bindings.items() if b.binding.show}
         assert {"s", "c"} <= keys  # in the footer
         await pilot.press("question_mark")
-        assert app.screen.query_one("#help-keys").render() is not None
-        listed = {key.strip() for keys, _ in KEYS for key in keys.split("/")}
-        assert {"c", "s", "S"} <= listed
+        console = Console(width=78, file=io.StringIO())
+        console.print(app.screen.query_one("#help-keys").content)
+        shown = console.file.getvalue()
+        rows = key_rows(monitor_bindings())
+        listed = {key for alternatives, _ in rows for keys in alternatives for key in keys}
+        assert {"c", "s", "S", "a", "A", "?", "q"} <= listed
+        for alternatives, what in rows:  # every key, with the start of what it does
+            assert plain_keys(alternatives) in shown
+            assert what.split()[0] in shown
 
 
 def test_the_run_store_is_bounded_and_thins_what_it_keeps(streams) -> None:
     from vgtui.history import History
-    from vgtui.ui.run_store import KEPT_ROWS, MAX_KEPT_RUNS, RunStore
+    from vgtui.kept import KEPT_ROWS, MAX_KEPT_RUNS, KeptRun, KeptRuns
 
     history = History()
     for record in streams[("sigmoid", "normal")]:
         history.record(record)
-    store = RunStore()
+    store = KeptRuns()
     for _ in range(MAX_KEPT_RUNS + 5):
-        store.keep(RunConfig(), history.view())
+        view = history.view()
+        store.keep(KeptRun.from_view(store.next_number(), RunConfig(), view, view.summary))
     assert len(store) == MAX_KEPT_RUNS
     assert [run.number for run in store.runs][:2] == [6, 7]  # the oldest went first
     kept = store.runs[-1].view

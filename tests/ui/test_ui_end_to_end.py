@@ -16,11 +16,13 @@ async def test_real_engine_trains_two_epochs_on_screen(wait_until) -> None:
     app = make_app(config, show_timing=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(
-            pilot, lambda: app.run_state.history.view().state in ("done", "failed"), limit=240
+            pilot,
+            lambda: app.controller.current.history.view().state in ("done", "failed"),
+            limit=240,
         )
-        app.redraw()
+        app.monitor.redraw()
         await pilot.pause()
-        view = app.run_state.history.view()
+        view = app.controller.current.history.view()
         assert view.state == "done", view.error
         assert view.start is not None and view.start.config == config
         assert view.steps_done == config.total_steps

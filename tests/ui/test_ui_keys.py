@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vgtui.config import ACTIVATIONS, RunConfig, cycle
 from vgtui.ui.app import make_app
-from vgtui.ui.help_screen import HelpScreen
+from vgtui.ui.screens.help import HelpScreen
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import StatusLine
@@ -22,7 +22,7 @@ def header(app) -> str:
 async def test_keys_choose_the_next_runs_settings(fake_engine, wait_until) -> None:
     app = make_app(RunConfig(), fake_engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: len(fake_engine.configs) == 1)
+        await wait_until(pilot, lambda: fake_engine.started == 1)
         assert (fake_engine.configs[0].activation, fake_engine.configs[0].init) == (
             "sigmoid",
             "normal",
@@ -38,14 +38,14 @@ async def test_keys_choose_the_next_runs_settings(fake_engine, wait_until) -> No
         ]
         for n, (key, activation, init) in enumerate(expected, start=2):
             await pilot.press(key)
-            await wait_until(pilot, lambda n=n: len(fake_engine.configs) == n)
+            await wait_until(pilot, lambda n=n: fake_engine.started == n)
             used = fake_engine.configs[-1]
             assert (used.activation, used.init) == (activation, init), key
             await wait_until(pilot, lambda: fake_engine.running == 1)
-            app.redraw()
+            app.monitor.redraw()
             assert f"{activation} · {init}" in header(app)
+        await wait_until(pilot, lambda: fake_engine.finished == len(expected))
         assert fake_engine.most_running == 1
-        assert fake_engine.finished == len(expected)
 
 
 async def test_pause_stops_steps_and_resume_continues(streams, make_engine, wait_until) -> None:
@@ -54,7 +54,7 @@ async def test_pause_stops_steps_and_resume_continues(streams, make_engine, wait
     async with app.run_test(size=(80, 24)) as pilot:
 
         def steps() -> int:
-            return app.run_state.history.view().steps_done
+            return app.controller.current.history.view().steps_done
 
         await wait_until(pilot, lambda: steps() >= 64)
         await pilot.press("p")
@@ -64,7 +64,7 @@ async def test_pause_stops_steps_and_resume_continues(streams, make_engine, wait
         await pilot.pause(0.4)
         assert steps() == paused_at
         assert paused_at < 3200
-        assert app.run_state.history.view().state == "training"
+        assert app.controller.current.history.view().state == "training"
         await pilot.press("space")
         await wait_until(pilot, lambda: steps() > paused_at)
         await wait_until(pilot, lambda: "paused" not in status(app))
@@ -82,7 +82,7 @@ async def test_fifty_switches_leave_one_run(fake_engine, wait_until) -> None:
         await wait_until(pilot, lambda: fake_engine.configs[-1].activation == expected)
         await wait_until(pilot, lambda: fake_engine.running == 1)
         assert fake_engine.most_running == 1
-        assert app.run_state.config.activation == expected
+        assert app.controller.current.config.activation == expected
         assert len(app.workers) == 1
 
 
@@ -93,14 +93,14 @@ async def test_worker_failure_shows_failed_and_restart_works(
     engine.fail = RuntimeError("out of cheese")
     app = make_app(RunConfig(activation="relu"), engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.run_state.history.view().state == "failed")
-        app.redraw()
+        await wait_until(pilot, lambda: app.controller.current.history.view().state == "failed")
+        app.monitor.redraw()
         assert "failed" in status(app)
         assert "out of cheese" in status(app)
         assert any("out of cheese" in n.message for n in app._notifications)
         await pilot.press("r")
-        await wait_until(pilot, lambda: app.run_state.history.view().state == "done")
-        app.redraw()
+        await wait_until(pilot, lambda: app.controller.current.history.view().state == "done")
+        app.monitor.redraw()
         assert "done" in status(app)
         assert "epoch 100/100" in status(app)
 
@@ -109,7 +109,7 @@ async def test_l_toggles_log_and_linear(streams, make_engine, wait_until) -> Non
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
-        app.redraw()
+        app.monitor.redraw()
         title = str(app.query_one("#sd-title").content)
         assert "log" in title
         sd = app.query_one(LayerPanel).query(".grad-sd").first()
@@ -140,7 +140,7 @@ async def test_shrinking_shows_a_note_and_growing_recovers(
         for size in [(40, 12), (20, 5), (59, 30), (100, 15), (1, 1)]:
             await pilot.resize_terminal(*size)
             await pilot.pause()
-            app.redraw()
+            app.monitor.redraw()
             await pilot.pause()
             note = app.query_one(TooSmall)
             assert note.display and note.region.width > 0
@@ -148,7 +148,7 @@ async def test_shrinking_shows_a_note_and_growing_recovers(
             assert not app.query_one("#main").region.width
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        app.redraw()
+        app.monitor.redraw()
         await pilot.pause()
         assert not app.query_one(TooSmall).region.width
         assert app.query_one("#main").region.height > 10
@@ -159,9 +159,9 @@ async def test_q_quits_and_stops_the_run(fake_engine, wait_until) -> None:
     app = make_app(RunConfig(), fake_engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: fake_engine.running == 1)
-        run = app.run_state
+        run = app.controller.current
         await pilot.press("q")
-    assert run.stop.is_set()
+    assert run.source.stopped.is_set()
     assert app.return_code == 0
 
 
@@ -170,5 +170,5 @@ async def test_ctrl_c_quits(fake_engine, wait_until) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: fake_engine.running == 1)
         await pilot.press("ctrl+c")
-    assert app.run_state.stop.is_set()
+    assert app.controller.current.source.stopped.is_set()
     assert app.return_code == 0

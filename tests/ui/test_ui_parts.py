@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from vgtui.ui.pacer import Pacer
-from vgtui.ui.series import columns, log10_magnitude, log_bounds, sci, symmetric_bounds
+from vgtui.display.pacing import Pacer
+from vgtui.display.series import columns, log10_magnitude, log_bounds, sci, symmetric_bounds
 from vgtui.ui.widgets.scaled_sparkline import FixedScaleBars
 from vgtui.ui.widgets.status_line import Status, status_text
 

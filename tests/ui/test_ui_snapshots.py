@@ -14,14 +14,14 @@ async def finished(pilot) -> None:
     """Let the replay run to its end and draw it."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    pilot.app.redraw()
+    pilot.app.monitor.redraw()
     await pilot.pause()
 
 
 async def drawn(pilot) -> None:
     """Draw the state the app is in now."""
     await pilot.pause()
-    pilot.app.redraw()
+    pilot.app.monitor.redraw()
     await pilot.pause()
 
 
@@ -36,7 +36,7 @@ def test_loading(snap_compare, fake_engine, size) -> None:
 def test_sigmoid_run_at_end(snap_compare, streams, make_engine, size) -> None:
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     assert snap_compare(app, terminal_size=size, run_before=finished)
-    assert app.run_state.history.view().state == "done"
+    assert app.controller.current.history.view().state == "done"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -44,7 +44,7 @@ def test_relu_run_at_end(snap_compare, streams, make_engine, size) -> None:
     engine = make_engine(streams[("relu", "normal")])
     app = make_app(RunConfig(activation="relu"), engine, show_timing=False)
     assert snap_compare(app, terminal_size=size, run_before=finished)
-    assert app.run_state.history.view().state == "done"
+    assert app.controller.current.history.view().state == "done"
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -77,7 +77,7 @@ def test_diverged_run(snap_compare, diverged_stream, make_engine) -> None:
     )
     app = make_app(config, make_engine(diverged_stream), show_timing=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=finished)
-    assert app.run_state.history.view().summary.diverged_step == 3
+    assert app.controller.current.history.view().summary.diverged_step == 3
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -89,11 +89,55 @@ def test_weight_view(snap_compare, streams, make_engine, size) -> None:
 
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     assert snap_compare(app, terminal_size=size, run_before=weights_of_finished_run)
-    assert app.weight_view
+    assert app.monitor.weight_view
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_heatmap_at_depth_32(snap_compare, deep_stream, make_engine, size) -> None:
+    shown: list[bool] = []
+
+    async def finished_heatmap(pilot) -> None:
+        await finished(pilot)
+        shown.append(pilot.app.monitor.heatmap_shown())
+
     app = make_app(deep_stream[0].config, make_engine(deep_stream), show_timing=False)
-    assert snap_compare(app, terminal_size=size, run_before=finished)
-    assert app.heatmap_shown(), "33 layer rows fit?"
+    assert snap_compare(app, terminal_size=size, run_before=finished_heatmap)
+    assert shown == [True], "33 layer rows fit?"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_cursor_moved_back(snap_compare, streams, make_engine, size) -> None:
+    async def back_to_epoch_30(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("home")
+        for _ in range(29):
+            await pilot.press("right")
+        await drawn(pilot)
+
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=back_to_epoch_30)
+    assert app.monitor.options.cursor == 30
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_figure_view(snap_compare, streams, make_engine, size) -> None:
+    async def figure(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("g")
+        await drawn(pilot)
+
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=figure)
+
+
+def test_previous_run_beside_the_current(snap_compare, streams) -> None:
+    from vgtui.sources.replay import replay_factory
+
+    async def sigmoid_then_tanh(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("a")
+        await finished(pilot)
+        assert pilot.app.controller.previous.number == 1
+
+    app = make_app(RunConfig(), replay_factory(streams), show_timing=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=sigmoid_then_tanh)

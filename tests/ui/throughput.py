@@ -12,14 +12,12 @@ from __future__ import annotations
 import asyncio
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable
 
 from vgtui.config import RunConfig
-from vgtui.records import EpochRecord, RunStart, RunSummary
-
-Record = RunStart | EpochRecord | RunSummary
+from vgtui.records import EpochRecord, Record, RunSummary
+from vgtui.sources.engine import EngineSource
 
 
 class _Stamps:
@@ -42,44 +40,39 @@ class _Stamps:
         return (t1 - t0) / (s1 - s0) * 1000
 
 
-class _StampedTrainer:
-    """The real trainer, with its records time-stamped on the way out."""
+class _StampedSource(EngineSource):
+    """The real engine, with its records time-stamped on the way out."""
 
     def __init__(self, config: RunConfig, stamps: _Stamps) -> None:
-        from vgtui.engine.trainer import Trainer
-
-        self.trainer = Trainer(config)
+        super().__init__(config)
         self.stamps = stamps
 
-    def run(
-        self,
-        emit: Callable[[Record], None],
-        stop: threading.Event,
-        pause: threading.Event | None = None,
-    ) -> RunSummary:
-        return self.trainer.run(self.stamps.wrap(emit), stop, pause)
+    def start(self, emit: Callable[[Record], None]) -> RunSummary | None:
+        return super().start(self.stamps.wrap(emit))
 
 
 def engine_ms_per_step(config: RunConfig) -> float:
     """Train ``config`` with nothing drawn; return ms/step."""
     stamps = _Stamps()
-    _StampedTrainer(config, stamps).run(lambda record: None, threading.Event())
+    with _StampedSource(config, stamps) as source:
+        source.start(lambda record: None)
     return stamps.ms_per_step()
 
 
 def app_ms_per_step(config: RunConfig, size: tuple[int, int] = (160, 48)) -> float:
     """Train ``config`` inside the app at ``size``, redrawing as usual; return ms/step.
 
-    The thread switch interval is set as :func:`vgtui.ui.app.run_app` sets it.
+    The thread switch interval is set as :func:`vgtui.ui.session.run_app` sets it.
     """
-    from vgtui.ui.app import SWITCH_INTERVAL, make_app
+    from vgtui.ui.app import make_app
+    from vgtui.ui.session import SWITCH_INTERVAL
 
     stamps = _Stamps()
 
     async def main() -> None:
-        app = make_app(config, lambda c: _StampedTrainer(c, stamps))
+        app = make_app(config, lambda c: _StampedSource(c, stamps))
         async with app.run_test(size=size) as pilot:
-            while not app.run_state.ended.is_set():
+            while not app.controller.current.ended.is_set():
                 await pilot.pause(0.25)
 
     switch_interval = sys.getswitchinterval()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+import time
 
 import keras
 import numpy as np
@@ -19,14 +19,11 @@ import tensorflow as tf
 
 from vgtui.config import RunConfig
 from vgtui.engine.data import make_dataset
-from vgtui.engine.device import device_name
+from vgtui.engine.device import Placement, choose_device
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, first_bad_layer, health, layer_stats
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.records import Emit, EpochRecord, RunStart, RunSummary
 from vgtui.summary import summarize
-
-Record = RunStart | EpochRecord | RunSummary
-Emit = Callable[[Record], None]
 
 #: The most steps one compiled call takes; bounds how long a stop waits.
 MAX_CHUNK_STEPS = 256
@@ -44,9 +41,16 @@ def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
     return classes[config.optimizer](learning_rate=config.lr)
 
 
-def shape_key(config: RunConfig, diagnostics: bool) -> tuple[object, ...]:
-    """What fixes a compiled network's graph: runs that share it share the compilation."""
+def shape_key(
+    config: RunConfig, diagnostics: bool, device: str | None = None
+) -> tuple[object, ...]:
+    """What fixes a compiled network's graph: runs that share it share the compilation.
+
+    ``device`` is the TensorFlow device the network is placed on (by default,
+    the one :func:`~vgtui.engine.device.choose_device` picks for ``config``).
+    """
     return (
+        device or choose_device(config).device,
         config.depth,
         config.width,
         config.activation,
@@ -67,16 +71,20 @@ class CompiledNetwork:
     restart would grow memory without bound.
     """
 
-    def __init__(self, config: RunConfig, diagnostics: bool = True) -> None:
-        """Build the network for ``config``'s shape; compile on first use."""
+    def __init__(
+        self, config: RunConfig, diagnostics: bool = True, placement: Placement | None = None
+    ) -> None:
+        """Build the network for ``config``'s shape on its device; compile on first use."""
         self.config = config
         self.diagnostics = diagnostics
-        self.model = FlatMLP(config)
-        self.optimizer = make_optimizer(config)
-        self.optimizer.build([self.model.params])
-        self.x = tf.Variable(tf.zeros([config.samples, 2]), trainable=False)
-        self.y = tf.Variable(tf.zeros([config.samples, 1]), trainable=False)
-        self.seed = tf.Variable(0, dtype=tf.int32, trainable=False)
+        self.placement = placement or choose_device(config)
+        with tf.device(self.placement.device):
+            self.model = FlatMLP(config)
+            self.optimizer = make_optimizer(config)
+            self.optimizer.build([self.model.params])
+            self.x = tf.Variable(tf.zeros([config.samples, 2]), trainable=False)
+            self.y = tf.Variable(tf.zeros([config.samples, 1]), trainable=False)
+            self.seed = tf.Variable(0, dtype=tf.int32, trainable=False)
         self._chunk_fn = tf.function(self._train_chunk)
         self.load(config)
 
@@ -214,13 +222,14 @@ class CompiledNetwork:
         self, first_epoch: int, n_epochs: int, start: int, stop: int, evaluate: bool
     ) -> tuple[np.ndarray, ...]:
         """Run one compiled call (see :meth:`_train_chunk`); fetch its results as numpy."""
-        out = self._chunk_fn(
-            tf.constant(first_epoch, tf.int32),
-            tf.constant(n_epochs, tf.int32),
-            tf.constant(start, tf.int32),
-            tf.constant(stop, tf.int32),
-            tf.constant(evaluate),
-        )
+        with tf.device(self.placement.device):
+            out = self._chunk_fn(
+                tf.constant(first_epoch, tf.int32),
+                tf.constant(n_epochs, tf.int32),
+                tf.constant(start, tf.int32),
+                tf.constant(stop, tf.int32),
+                tf.constant(evaluate),
+            )
         return tuple(t.numpy() for t in out)
 
     def evaluate(self) -> tuple[float, float]:
@@ -234,12 +243,19 @@ _POOL_LOCK = threading.Lock()
 
 
 def _acquire(config: RunConfig, diagnostics: bool) -> CompiledNetwork:
-    """Lend a compiled network of ``config``'s shape, loaded for ``config``."""
+    """Lend a compiled network of ``config``'s shape and device, loaded for ``config``.
+
+    Raises:
+        ConfigError: ``config`` asks for a GPU and TensorFlow sees none.
+
+    """
+    placement = choose_device(config)
     with _POOL_LOCK:
-        free = _POOL.get(shape_key(config, diagnostics))
+        free = _POOL.get(shape_key(config, diagnostics, placement.device))
         network = free.pop() if free else None
     if network is None:
-        return CompiledNetwork(config, diagnostics)
+        return CompiledNetwork(config, diagnostics, placement)
+    network.placement = placement  # same device; the words may differ (auto or asked)
     network.load(config)
     return network
 
@@ -247,14 +263,16 @@ def _acquire(config: RunConfig, diagnostics: bool) -> CompiledNetwork:
 def _release(network: CompiledNetwork) -> None:
     """Take a lent network back for the next run of its shape."""
     with _POOL_LOCK:
-        _POOL.setdefault(shape_key(network.config, network.diagnostics), []).append(network)
+        key = shape_key(network.config, network.diagnostics, network.placement.device)
+        _POOL.setdefault(key, []).append(network)
 
 
 class Trainer:
     """Trains the network one RunConfig describes and records every step.
 
     A Trainer borrows a compiled network of its config's shape (compiling
-    one if none is free) and gives it back when its run ends or it is closed.
+    one if none is free) and gives it back when its run ends or it is closed
+    (explicitly, or by leaving its ``with`` block; never in a finalizer).
     """
 
     def __init__(self, config: RunConfig, diagnostics: bool = True) -> None:
@@ -267,7 +285,8 @@ class Trainer:
         """
         self.config = config
         self.diagnostics = diagnostics
-        self.network: CompiledNetwork | None = _acquire(config, diagnostics)
+        self.network: CompiledNetwork | None = None  # so that __del__ works if the next fails
+        self.network = _acquire(config, diagnostics)
 
     @property
     def model(self) -> FlatMLP:
@@ -300,7 +319,12 @@ class Trainer:
         if network is not None:
             _release(network)
 
-    def __del__(self) -> None:
+    def __enter__(self) -> Trainer:
+        """Return the trainer; leaving the block gives the compiled network back."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Give the compiled network back."""
         self.close()
 
     def run(
@@ -328,7 +352,8 @@ class Trainer:
         """Run the epochs on ``network``; see :meth:`run`."""
         cfg = self.config
         loss_before, acc_before = network.evaluate()
-        start = RunStart(cfg, device_name(), cfg.layer_names, acc_before, loss_before)
+        label = network.placement.label
+        start = RunStart(cfg, label, cfg.layer_names, acc_before, loss_before, started=time.time())
         emit(start)
         last: EpochRecord | None = None
         steps = 0
@@ -414,4 +439,5 @@ def warm_up() -> None:
     later ones; the app calls this while it shows "loading TensorFlow".
     """
     config = RunConfig(depth=1, width=1, samples=4, batch_size=4, epochs=1)
-    Trainer(config).run(lambda _: None, threading.Event())
+    with Trainer(config) as trainer:
+        trainer.run(lambda _: None, threading.Event())

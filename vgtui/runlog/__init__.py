@@ -24,6 +24,7 @@ from vgtui.runlog.reader import (
 )
 from vgtui.runlog.records import (
     RecordAssembler,
+    frame_record,
     iter_records,
     read_run,
     start_from_header,
@@ -47,6 +48,7 @@ __all__ = [
     "RunLogWriter",
     "StepsFrame",
     "SummaryFrame",
+    "frame_record",
     "header_from_start",
     "is_run_log",
     "iter_records",

@@ -7,8 +7,11 @@ payload; the first frame is the header. JSON payloads are UTF-8 as Python's
 ``json`` writes them (NaN and Infinity allowed). A step block's payload is a
 fixed struct (see ``STEPS_HEAD``), a column mask, then the columns that are
 not NaN throughout the block as float32, column after column, byte-shuffled
-(every value's first byte, then every second byte, ...) and deflated with
-zlib at level 1. Nothing here imports TensorFlow or Textual.
+(every value's first byte, then every second byte, ...): the two low bytes
+of the mantissa, which are close to random, stored as they are, the two
+high bytes (sign, exponent, top of the mantissa) deflated with zlib at
+level 1 (codec SHUFFLE_ZLIB_HIGH; RAW where that would not be smaller).
+Nothing here imports TensorFlow or Textual.
 """
 
 from __future__ import annotations
@@ -37,9 +40,16 @@ EVENT = 5
 
 #: epoch u32, first_step u64, time f64, steps u32, layers u16, stats u8, codec u8.
 STEPS_HEAD = struct.Struct("<IQdIHBB")
+#: Codecs of a step block's values: raw float32; byte planes all deflated (written by
+#: the first builds); byte planes with the low LOW_PLANES stored and the rest deflated.
 RAW = 0
 SHUFFLE_ZLIB = 1
+SHUFFLE_ZLIB_HIGH = 2
 ZLIB_LEVEL = 1
+#: Byte planes (of a float32's four, little-endian) that SHUFFLE_ZLIB_HIGH stores as they are.
+LOW_PLANES = 2
+#: Byte planes each shuffled codec stores without compression.
+STORED_PLANES = {SHUFFLE_ZLIB: 0, SHUFFLE_ZLIB_HIGH: LOW_PLANES}
 
 
 def prefix(version: int = FORMAT_VERSION) -> bytes:
@@ -62,9 +72,9 @@ def json_payload(data: object) -> bytes:
     return json.dumps(data, separators=(",", ":")).encode()
 
 
-def read_json(payload: bytes) -> dict[str, object]:
+def read_json(payload: bytes | memoryview) -> dict[str, object]:
     """The dict a JSON frame holds."""
-    value = json.loads(payload.decode())
+    value = json.loads(bytes(payload))
     if not isinstance(value, dict):
         raise ValueError("a JSON frame must hold an object")
     return value
@@ -118,39 +128,48 @@ def encode_steps(
     mask = np.packbits(keep, bitorder="little").tobytes()
     kept = columns[keep]
     raw = kept.tobytes()
-    shuffled = kept.view(np.uint8).reshape(-1, 4).T.tobytes()
-    packed = zlib.compress(shuffled, ZLIB_LEVEL)
-    codec, data = (SHUFFLE_ZLIB, packed) if len(packed) < len(raw) else (RAW, raw)
+    planes = kept.view(np.uint8).reshape(-1, 4).T
+    packed = planes[:LOW_PLANES].tobytes() + zlib.compress(
+        planes[LOW_PLANES:].tobytes(), ZLIB_LEVEL
+    )
+    codec, data = (SHUFFLE_ZLIB_HIGH, packed) if len(packed) < len(raw) else (RAW, raw)
     head = STEPS_HEAD.pack(epoch, first_step, time, n, layers, n_stats, codec)
     return head + mask + data
 
 
-def decode_steps(payload: bytes) -> StepsFrame:
+def decode_steps(payload: bytes | memoryview) -> StepsFrame:
     """Read a step block's payload back; raises ValueError if it does not add up."""
     epoch, first_step, time, n, layers, n_stats, codec = STEPS_HEAD.unpack_from(payload)
     n_columns = 2 + layers * n_stats
     mask_end = STEPS_HEAD.size + (n_columns + 7) // 8
-    bits = np.frombuffer(payload[STEPS_HEAD.size : mask_end], dtype=np.uint8)
-    keep = np.unpackbits(bits, count=n_columns, bitorder="little").astype(bool)
-    data = payload[mask_end:]
-    n_kept = int(keep.sum())
-    if codec == SHUFFLE_ZLIB:
-        planes = np.frombuffer(zlib.decompress(data), dtype=np.uint8)
-        if planes.size != 4 * n_kept * n:
+    bits = np.frombuffer(payload, np.uint8, mask_end - STEPS_HEAD.size, STEPS_HEAD.size)
+    keep = np.unpackbits(bits, count=n_columns, bitorder="little").view(bool)
+    n_kept = int(np.count_nonzero(keep))
+    size = n_kept * n
+    if codec in STORED_PLANES:
+        stored = STORED_PLANES[codec]
+        low_end = mask_end + stored * size
+        high = zlib.decompress(memoryview(payload)[low_end:], bufsize=(4 - stored) * size)
+        if low_end > len(payload) or len(high) != (4 - stored) * size:
             raise ValueError("step block holds the wrong number of values")
-        data = planes.reshape(4, -1).T.tobytes()
-    elif codec != RAW:
+        shuffled = np.empty((4, size), np.uint8)
+        low = np.frombuffer(payload, np.uint8, stored * size, mask_end)
+        shuffled[:stored] = low.reshape(stored, size)
+        shuffled[stored:] = np.frombuffer(high, np.uint8).reshape(4 - stored, size)
+        kept = shuffled.T.copy().view(np.float32)
+    elif codec == RAW:
+        if mask_end + 4 * size != len(payload):
+            raise ValueError("step block holds the wrong number of values")
+        kept = np.frombuffer(payload, np.float32, size, mask_end)
+    else:
         raise ValueError(f"unknown step block codec {codec}")
-    kept = np.frombuffer(data, dtype=np.float32)
-    if kept.size != n_kept * n:
-        raise ValueError("step block holds the wrong number of values")
     columns = np.full((n_columns, n), np.nan, dtype=np.float32)
     columns[keep] = kept.reshape(n_kept, n)
-    return StepsFrame(
+    return StepsFrame(  # views of the one (columns, steps) array
         epoch=epoch,
         first_step=first_step,
         time=time,
-        loss=columns[0].copy(),
-        accuracy=columns[1].copy(),
-        stats=np.ascontiguousarray(columns[2:].T).reshape(n, layers, n_stats),
+        loss=columns[0],
+        accuracy=columns[1],
+        stats=columns[2:].T.reshape(n, layers, n_stats),
     )

@@ -36,7 +36,6 @@ from vgtui.runlog.format import (
     SUMMARY,
     StepsFrame,
     decode_steps,
-    frame_crc,
     read_json,
 )
 
@@ -73,7 +72,7 @@ class EventFrame:
 Frame = StepsFrame | EpochEndFrame | SummaryFrame | EventFrame
 
 
-def _decode(kind: int, payload: bytes) -> Frame | None:
+def _decode(kind: int, payload: memoryview) -> Frame | None:
     """The frame a payload of ``kind`` holds; None for a kind this version does not know."""
     if kind == STEPS:
         return decode_steps(payload)
@@ -125,7 +124,7 @@ class RunLogReader:
         self.finished = False
         #: Byte offset of a complete frame whose checksum did not match, if one was met.
         self.damaged_at: int | None = None
-        head = self._next()
+        head = next(self._scan(1), None)
         if head is None:
             self._file.close()
             if self.damaged_at is not None:
@@ -134,7 +133,7 @@ class RunLogReader:
                 f"{self.path}: the run log's header is not complete "
                 "(its writer has just started, or stopped before writing it)"
             )
-        kind, payload = head
+        kind, payload, self._offset = head
         if kind != HEADER:
             self._file.close()
             raise NotARunLogError(f"{self.path}: the run log has no header")
@@ -149,25 +148,47 @@ class RunLogReader:
         """Bytes of the file read so far (the end of the last complete frame)."""
         return self._offset
 
-    def _next(self) -> tuple[int, bytes] | None:
-        """The next complete, intact frame's kind and payload, or None; advances past it."""
-        self._file.seek(self._offset)
-        head = self._file.read(FRAME_HEAD.size)
-        if len(head) < FRAME_HEAD.size:
-            return None
-        kind, length, crc = FRAME_HEAD.unpack(head)
-        if length > MAX_FRAME:
-            self.damaged_at = self._offset
-            return None
-        payload = self._file.read(length)
-        if len(payload) < length:
-            return None
-        if frame_crc(kind, payload) != crc:
-            self.damaged_at = self._offset
-            return None
-        self.damaged_at = None
-        self._offset += FRAME_HEAD.size + length
-        return kind, payload
+    def _scan(self, limit: int | None) -> Iterator[tuple[int, memoryview, int]]:
+        """Kind, payload and end offset of each complete, intact frame from the offset on.
+
+        Reads the file a chunk at a time; stops at a frame that is not all
+        there, or whose length or checksum is wrong (setting ``damaged_at``),
+        or once about ``limit`` bytes of frames have been yielded. Does not
+        move the offset: the caller does, past each frame it has understood.
+        """
+        chunk_at = self._offset
+        taken = 0
+        while limit is None or taken < limit:
+            self._file.seek(chunk_at)
+            buf = self._file.read(READ_CHUNK)
+            view = memoryview(buf)
+            at = 0
+            while at + FRAME_HEAD.size <= len(buf):
+                kind, length, crc = FRAME_HEAD.unpack_from(buf, at)
+                if length > MAX_FRAME:
+                    self.damaged_at = chunk_at + at
+                    return
+                end = at + FRAME_HEAD.size + length
+                if end > len(buf):
+                    if at > 0:
+                        break  # read on from this frame's start
+                    buf += self._file.read(end - len(buf))  # a frame longer than a chunk
+                    view = memoryview(buf)
+                    if end > len(buf):
+                        return  # not all there yet
+                payload = view[at + FRAME_HEAD.size : end]
+                if zlib.crc32(payload, zlib.crc32(view[at : at + 5])) != crc:
+                    self.damaged_at = chunk_at + at
+                    return
+                self.damaged_at = None
+                yield kind, payload, chunk_at + end
+                taken += end - at
+                at = end
+                if limit is not None and taken >= limit:
+                    return
+            if at == 0:
+                return  # no whole frame in what is there
+            chunk_at += at
 
     def read_new(self, max_bytes: int | None = None) -> list[Frame]:
         """The frames appended since the last call, up to a torn or incomplete tail.
@@ -176,19 +197,13 @@ class RunLogReader:
         again until it returns nothing to catch up on a long log.
         """
         frames: list[Frame] = []
-        start = self._offset
-        while max_bytes is None or self._offset - start < max_bytes:
-            before = self._offset
-            nxt = self._next()
-            if nxt is None:
-                break
-            kind, payload = nxt
+        for kind, payload, end in self._scan(max_bytes):
             try:
                 decoded = _decode(kind, payload)
             except (ValueError, KeyError, TypeError, struct.error, zlib.error):
-                self._offset = before  # intact but not understood: never misread it
-                self.damaged_at = before
+                self.damaged_at = self._offset  # intact but not understood: never misread it
                 break
+            self._offset = end
             if isinstance(decoded, SummaryFrame):
                 self.finished = True
             if decoded is not None:

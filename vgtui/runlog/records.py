@@ -52,6 +52,37 @@ def summary_from_frame(frame: SummaryFrame) -> RunSummary:
     return RunSummary(**{k: v for k, v in frame.summary.items() if k in known})  # type: ignore[arg-type]
 
 
+def frame_record(frame: Frame) -> object | None:
+    """The record a frame is, one to one, for a follower that feeds a History as it reads.
+
+    A StepsFrame is a StepBlock (arrays as float64, as the engine emits them),
+    an EpochEndFrame an EpochEnd, a SummaryFrame a RunSummary; an event is
+    None. Needs vgtui.records' StepBlock and EpochEnd (use RecordAssembler
+    for EpochRecords otherwise).
+    """
+    from vgtui import records
+
+    if isinstance(frame, StepsFrame):
+        return records.StepBlock(  # type: ignore[attr-defined]
+            epoch=frame.epoch,
+            first_step=frame.first_step,
+            step_loss=frame.loss.astype(np.float64),
+            step_accuracy=frame.accuracy.astype(np.float64),
+            step_stats=frame.stats.astype(np.float64),
+        )
+    if isinstance(frame, EpochEndFrame):
+        return records.EpochEnd(  # type: ignore[attr-defined]
+            epoch=frame.epoch,
+            loss=frame.loss,
+            accuracy=frame.accuracy,
+            diverged_layer=frame.diverged_layer,
+            diverged_step=frame.diverged_step,
+        )
+    if isinstance(frame, SummaryFrame):
+        return summary_from_frame(frame)
+    return None
+
+
 class RecordAssembler:
     """Turns frames into records: an epoch's step blocks and its end become one EpochRecord.
 

@@ -13,10 +13,18 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label
 
-from vgtui.diagnosis import decades_below_output
+from vgtui.diagnosis import layer_decades
+from vgtui.display.series import (
+    SessionScale,
+    columns,
+    log10_magnitude,
+    log_bounds,
+    signed_log,
+    symmetric_bounds,
+    zero_bounds,
+)
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
-from vgtui.ui.series import columns, log10_magnitude, log_bounds, symmetric_bounds, zero_bounds
 from vgtui.ui.widgets.layer_row import LayerRow
 
 MEAN = STAT_INDEX["grad_mean"]
@@ -25,6 +33,8 @@ WEIGHT_MEAN = STAT_INDEX["weight_mean"]
 WEIGHT_SD = STAT_INDEX["weight_sd"]
 SATURATION = STAT_INDEX["saturation"]
 DEAD = STAT_INDEX["dead"]
+#: Decades the means' signed-log scale reaches below the SDs' floor.
+MEAN_DECADES_BELOW = 2
 
 
 class LayerPanel(VerticalScroll, can_focus=False):
@@ -36,19 +46,26 @@ class LayerPanel(VerticalScroll, can_focus=False):
         self.layer_names = layer_names
         self.weights = False
         self.previous: np.ndarray | None = None
+        self.previous_label = ""
 
-    def set_previous(self, view: HistoryView | None) -> None:
-        """Keep the previous run's last-epoch statistics to show beside this run's, dimmed.
+    def set_previous(self, means: np.ndarray | None, label: str = "") -> None:
+        """Keep another run's last-epoch statistics, (layers, stats), to show dimmed.
 
-        A previous run with another number of layers is not shown.
+        ``label`` names that run in the column's title. A run with another
+        number of layers is not shown.
         """
-        previous = None
-        if view is not None and view.latest is not None:
-            means = view.latest.layer_means()
-            if len(means) == len(self.layer_names):
-                previous = means
-        self.previous = previous
-        self.set_class(previous is not None, "-with-previous")
+        if means is not None and len(means) != len(self.layer_names):
+            means = None
+        self.previous = means
+        self.previous_label = label if means is not None else ""
+        if means is not None:  # once shown, the column stays, so the rows never jump
+            self.add_class("-with-previous")
+        found = self.query("#previous-title")
+        if found:
+            title = found.first(Label)
+            text = label[:11] if means is not None else ""
+            if str(title.content) != (text or "before"):
+                title.update(text or "before", layout=False)
 
     def compose(self) -> ComposeResult:
         """Yield the title line, then the rows."""
@@ -58,13 +75,18 @@ class LayerPanel(VerticalScroll, can_focus=False):
             yield Label("", classes="value")
             yield Label("grad SD", id="sd-title", classes="title")
             yield Label("", classes="value")
-            yield Label("before", classes="previous-sd")
-            yield Label("vs out", id="health-title", classes="health")
+            yield Label("before", id="previous-title", classes="previous-sd")
+            yield Label("ep vs out", id="health-title", classes="health")
         for name in self.layer_names:
             yield LayerRow(name, classes="layer-row")
 
     def show(
-        self, view: HistoryView, total_steps: int, log_scale: bool, weights: bool = False
+        self,
+        view: HistoryView,
+        total_steps: int,
+        log_scale: bool,
+        weights: bool = False,
+        scale: SessionScale | None = None,
     ) -> bool:
         """Redraw every row from ``view``; the run is ``total_steps`` long.
 
@@ -76,6 +98,9 @@ class LayerPanel(VerticalScroll, can_focus=False):
             total_steps: the run's length, the width of the x axis.
             log_scale: draw the SD on a log10 scale.
             weights: draw the kernel's mean and SD instead of its gradient's.
+            scale: the session's log scale, widened to hold this run (log scale
+                only); None gives the run a scale of its own. The means use it
+                too, signed.
 
         """
         self.weights = weights
@@ -95,6 +120,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
                     None,
                     None,
                 )
+                row.show_health(np.nan, np.nan)  # nothing stale from the run before
             self._titles(None, None, log_scale)
             return width > 0
         mean_index, sd_index = (WEIGHT_MEAN, WEIGHT_SD) if weights else (MEAN, SD)
@@ -104,9 +130,20 @@ class LayerPanel(VerticalScroll, can_focus=False):
             sds = log10_magnitude(sds)
         mean_cols = [columns(view.step_x, means[:, i], total_steps, width) for i in range(layers)]
         sd_cols = [columns(view.step_x, sds[:, i], total_steps, width) for i in range(layers)]
-        mean_bounds = symmetric_bounds(np.concatenate(mean_cols))
         sd_all = np.concatenate(sd_cols)
-        sd_bounds = log_bounds(sd_all) if log_scale else zero_bounds(sd_all)
+        if not log_scale:
+            sd_bounds = zero_bounds(sd_all)
+        elif scale is not None:
+            sd_bounds = scale.widen(sd_all)
+        else:
+            sd_bounds = log_bounds(sd_all)
+        if log_scale:
+            # Means run a decade or two under the SDs: their floor sits lower.
+            floor = (sd_bounds[0] - MEAN_DECADES_BELOW, sd_bounds[1])
+            mean_cols = [signed_log(cols, floor) for cols in mean_cols]
+            mean_bounds = (-1.0, 1.0)
+        else:
+            mean_bounds = symmetric_bounds(np.concatenate(mean_cols))
         for i, row in enumerate(rows):
             row.show(
                 mean_cols[i],
@@ -116,25 +153,24 @@ class LayerPanel(VerticalScroll, can_focus=False):
                 None if latest is None else float(latest[i, mean_index]),
                 None if latest is None else float(latest[i, sd_index]),
             )
-        self._health(rows, latest)
+        self._health(rows, latest, layer_decades(view)[1])
         for i, row in enumerate(rows):
             row.show_previous(None if self.previous is None else float(self.previous[i, sd_index]))
-        self._titles(mean_bounds, sd_bounds, log_scale)
+        self._titles(None if log_scale else mean_bounds, sd_bounds, log_scale)
         return True
 
-    def _health(self, rows: list[LayerRow], latest: np.ndarray | None) -> None:
-        """Show each layer's decades from the output layer and its saturated or dead share."""
-        if latest is None:
+    def _health(self, rows: list[LayerRow], latest: np.ndarray | None, decades: np.ndarray) -> None:
+        """Show each layer's decades from the output layer (last epoch) and its sat/dead share."""
+        if latest is None or len(decades) != len(rows):
             for row in rows:
                 row.show_health(np.nan, np.nan)
             return
-        decades = decades_below_output(latest[None, :, SD])[0]
         saturation, dead = latest[:, SATURATION], latest[:, DEAD]
         fraction = np.where(np.isfinite(saturation), saturation, dead)
         kind = "sat" if np.isfinite(saturation).any() else "dead" if np.isfinite(dead).any() else ""
         for i, row in enumerate(rows):
             row.show_health(np.nan if i == len(rows) - 1 else decades[i], fraction[i])
-        title = f"vs out {kind}".rstrip()
+        title = f"ep vs out {kind}".rstrip()  # the last epoch's decades
         label = self.query_one("#health-title", Label)
         if str(label.content) != title:
             label.update(title, layout=False)
@@ -150,6 +186,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
         mean = f"{what} mean"
         if mean_bounds is not None:
             mean += f"  ±{mean_bounds[1]:.0e}"
+        elif log_scale and sd_bounds is not None:
+            mean += " (±log)"
         scale = "log" if log_scale else "linear"
         sd = f"{what} SD ({scale})"
         short = f"SD {scale}"

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
-from vgtui.ui.series import sci
+from vgtui.display.series import sci
 from vgtui.ui.widgets.scaled_sparkline import ScaledSparkline
 
 
@@ -26,7 +26,7 @@ class LayerRow(Horizontal):
         yield Label(self.layer_name, classes="layer-name")
         yield ScaledSparkline([], classes="grad-mean")
         yield Label("—", classes="value grad-mean-value")
-        yield ScaledSparkline([], classes="grad-sd")
+        yield ScaledSparkline([], classes="grad-sd", sequential=True)
         yield Label("—", classes="value grad-sd-value")
         yield Label("", classes="previous-sd")
         yield Label("", classes="health")
@@ -90,5 +90,7 @@ class LayerRow(Horizontal):
 def health_text(decades: float, fraction: float) -> str:
     """Return e.g. ``-1.6d  12%``: decades from the output layer's SD, then the fraction."""
     left = f"{decades:+.1f}d" if math.isfinite(decades) else ""
+    if decades == -math.inf:
+        left = "zero"  # the gradient vanished entirely
     right = f"{fraction:4.0%}" if math.isfinite(fraction) else ""
-    return f"{left:>5} {right:>4}".rstrip()
+    return f"{left:>8} {right:>4}".rstrip()

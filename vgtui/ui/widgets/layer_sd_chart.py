@@ -1,4 +1,4 @@
-"""Each kept run's final gradient SD by layer, on a log scale, one line a run."""
+"""Each run's final gradient SD by layer, on a log scale, one line a run."""
 
 from __future__ import annotations
 
@@ -8,30 +8,33 @@ from collections.abc import Sequence
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from vgtui.ui.run_store import KeptRun
-from vgtui.ui.widgets.run_colors import run_color
+from vgtui.display.curves import Curve
 
 
 class LayerSdChart(PlotextPlot):
     """Gradient SD over the last epoch of each layer, input side on the left."""
 
-    def show(self, runs: Sequence[KeptRun]) -> None:
-        """Draw one line a run across its layers, log10 on the y axis."""
+    def show(self, curves: Sequence[Curve], glyphs: Sequence[str] | None = None) -> None:
+        """Draw one line a run: ``y`` holds its layers' SDs, input side first.
+
+        ``glyphs``, one a curve, mark each run's points (default ●).
+        """
         plt = self.plt
         plt.clear_figure()
         plt.title("final grad SD by layer (log)")
         plt.xlabel("layer")
         low, high, layers = math.inf, -math.inf, 0
-        for run in runs:
-            sd = run.final_grad_sd
+        for index, curve in enumerate(curves):
+            sd = np.asarray(curve.y, dtype=np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):
                 logs = np.log10(sd)
             keep = np.isfinite(logs)
             if not keep.any():
                 continue
             x = np.arange(1, len(sd) + 1)[keep]
-            plt.plot(x.tolist(), logs[keep].tolist(), marker="braille", color=run_color(run.number))
-            plt.scatter(x.tolist(), logs[keep].tolist(), marker="●", color=run_color(run.number))
+            plt.plot(x.tolist(), logs[keep].tolist(), marker="braille", color=curve.color)
+            glyph = glyphs[index] if glyphs else "●"
+            plt.scatter(x.tolist(), logs[keep].tolist(), marker=glyph, color=curve.color)
             low = min(low, float(logs[keep].min()))
             high = max(high, float(logs[keep].max()))
             layers = max(layers, len(sd))

@@ -5,18 +5,11 @@ from __future__ import annotations
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from vgtui.history import History
-from vgtui.ui.series import thin
+from vgtui.display.series import thin
 
 
 class LossChart(PlotextPlot):
-    """Loss (left axis) and accuracy (right axis, 0–1) on all the data, by epoch.
-
-    ``previous``, when set, is the history of the run before this one: its loss
-    is drawn dimmed behind the current run's.
-    """
-
-    previous: History | None = None
+    """Loss (left axis) and accuracy (right axis, 0–1) on all the data, by epoch."""
 
     def show(
         self,
@@ -24,8 +17,12 @@ class LossChart(PlotextPlot):
         loss: np.ndarray,
         accuracy: np.ndarray,
         epochs: int,
+        previous: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        """Plot the epochs recorded so far on an x axis as long as the run."""
+        """Plot the epochs recorded so far on an x axis as long as the run.
+
+        ``previous`` is another run's (epochs, loss), drawn dimmed behind.
+        """
         plt = self.plt
         plt.clear_figure()
         plt.xlim(0, max(epochs, 1))
@@ -34,11 +31,11 @@ class LossChart(PlotextPlot):
         plt.ylabel("⠤⠤ loss", yside="left")
         plt.ylabel("accuracy ••", yside="right")
         points = max(2 * self.size.width, 16)
-        top = self._show_previous(points)
+        top = self._show_previous(previous, points)
         finite = np.isfinite(loss)
         if finite.any():
             x, y = thin(epoch_x[finite], loss[finite], points)
-            plt.plot(x.tolist(), y.tolist(), marker="braille", color="red+")
+            plt.plot(x.tolist(), y.tolist(), marker="braille", color=self._color("red+"))
             top = max(top, float(np.max(y)))
             plt.ylim(0, top * 1.05 if top > 0 else 1.0, yside="left")
         elif top > 0:
@@ -52,19 +49,25 @@ class LossChart(PlotextPlot):
                 x.tolist(),
                 y.tolist(),
                 marker="dot",
-                color="cyan+",
+                color=self._color("cyan+"),
                 yside="right",
             )
         self.refresh()
 
-    def _show_previous(self, points: int) -> float:
+    def _color(self, color: str) -> str:
+        """The colour of a current series: white, the brightest grey, without colour."""
+        return "white" if self.app.no_color else color
+
+    def _show_previous(self, previous: tuple[np.ndarray, np.ndarray] | None, points: int) -> float:
         """Draw the previous run's loss, dimmed; return its highest point (0 if none)."""
-        if self.previous is None:
+        if previous is None:
             return 0.0
-        view = self.previous.view()
-        finite = np.isfinite(view.epoch_loss)
+        epoch_x, epoch_loss = previous
+        finite = np.isfinite(epoch_loss)
         if not finite.any():
             return 0.0
-        x, y = thin(view.epoch_x[finite], view.epoch_loss[finite], points)
-        self.plt.plot(x.tolist(), y.tolist(), marker="braille", color="gray")
+        x, y = thin(epoch_x[finite], epoch_loss[finite], points)
+        # Dimmed with colour; without, a sparse glyph tells it from the current run's braille.
+        marker = "·" if self.app.no_color else "braille"
+        self.plt.plot(x.tolist(), y.tolist(), marker=marker, color="gray")
         return float(np.max(y))

@@ -27,6 +27,11 @@ def header_text(config: RunConfig, device: str | None) -> Text:
 class RunHeader(Static):
     """One line naming the activation, initializer, network, optimizer, data and device."""
 
-    def show(self, config: RunConfig, device: str | None) -> None:
-        """Describe ``config`` on ``device``."""
+    _shown: tuple[RunConfig | None, str | None] | None = None
+
+    def show(self, config: RunConfig | None, device: str | None) -> None:
+        """Describe ``config`` on ``device``; unchanged text is not redrawn."""
+        if (config, device) == self._shown or config is None:
+            return
+        self._shown = (config, device)
         self.update(header_text(config, device), layout=False)

@@ -7,13 +7,15 @@ import math
 from collections.abc import Iterator, Sequence
 
 from rich.color import Color as RichColor
+from rich.color import blend_rgb
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import RenderResult as WidgetRenderResult
 from textual.reactive import reactive
-from textual.renderables._blend_colors import blend_colors
 from textual.widgets import Sparkline
+
+from vgtui.display.colors import viridis
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -33,12 +35,14 @@ class FixedScaleBars:
         height: int,
         min_color: RichColor,
         max_color: RichColor,
+        sequential: bool = False,
     ) -> None:
         """Keep what to draw; ``data`` has at most ``width`` values."""
         self.data = data
         self.bounds = bounds
         self.width = width
         self.height = max(1, height)
+        self.sequential = sequential
         self.min_color = min_color
         self.max_color = max_color
 
@@ -57,7 +61,10 @@ class FixedScaleBars:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """Yield the bars, top line first, one segment per run of equal cells."""
         levels = len(BARS) * self.height
-        palette = _palette(self.min_color, self.max_color, levels)
+        if self.sequential:
+            palette = _viridis_palette(levels)
+        else:
+            palette = _palette(self.min_color, self.max_color, levels)
         heights = [-1 if math.isnan(r) else min(levels - 1, int(r * levels)) for r in self.ratios()]
         for line in reversed(range(self.height)):
             low = line * len(BARS)
@@ -77,8 +84,18 @@ class FixedScaleBars:
 @functools.lru_cache(maxsize=64)
 def _palette(min_color: RichColor, max_color: RichColor, levels: int) -> tuple[Style, ...]:
     """One style per bar level, blended from ``min_color`` to ``max_color``."""
+    low, high = min_color.get_truecolor(), max_color.get_truecolor()
     return tuple(
-        Style.from_color(blend_colors(min_color, max_color, i / max(levels - 1, 1)))
+        Style.from_color(RichColor.from_triplet(blend_rgb(low, high, i / max(levels - 1, 1))))
+        for i in range(levels)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _viridis_palette(levels: int) -> tuple[Style, ...]:
+    """One style per bar level along viridis (from its second quarter: dark bars vanish)."""
+    return tuple(
+        Style(color=RichColor.from_rgb(*viridis(0.25 + 0.75 * i / max(levels - 1, 1))))
         for i in range(levels)
     )
 
@@ -97,11 +114,17 @@ def _runs(cells: list[tuple[str, int]], palette: tuple[Style, ...]) -> Iterator[
 class ScaledSparkline(Sparkline):
     """Textual's Sparkline, drawn against ``bounds`` instead of its data's own range.
 
-    ``data`` is one value a column (see :func:`bucket_means`); NaN leaves a
-    column blank.
+    ``data`` is one value a column; NaN leaves a column blank. A
+    ``sequential`` sparkline colours its bars along viridis (a magnitude: dark
+    is small); otherwise between its CSS min and max colours.
     """
 
     bounds: reactive[tuple[float, float]] = reactive((0.0, 1.0))
+
+    def __init__(self, *args: object, sequential: bool = False, **kwargs: object) -> None:
+        """Create the sparkline; see Textual's Sparkline for the arguments."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.sequential = sequential
 
     def render(self) -> WidgetRenderResult:
         """Draw the bars against the shared bounds."""
@@ -115,4 +138,5 @@ class ScaledSparkline(Sparkline):
             height=self.size.height,
             min_color=min_color.rich_color,
             max_color=max_color.rich_color,
+            sequential=self.sequential and not self.app.no_color,
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from vgtui.ui.clock import format_elapsed
+from vgtui.clock import format_elapsed
 
 #: Style of each state's label.
 STATE_STYLES: dict[str, str] = {
@@ -37,6 +37,8 @@ class Status:
     accuracy_before: float | None = None
     loss: float | None = None
     detail: str = ""
+    pace: str = ""
+    cursor: str = ""
 
 
 def status_fields(status: Status) -> list[tuple[int, str, str]]:
@@ -48,8 +50,9 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
     fields = [
         (0, f" {status.state} ", _state_style(status.state)),
         (1, f"epoch {status.epoch}/{status.epochs}", ""),
-        (3, f"step {status.step}/{status.steps}", ""),
     ]
+    if not status.cursor:  # the cursor names the step itself
+        fields.append((3, f"step {status.step}/{status.steps}", ""))
     if status.loss is not None and status.accuracy is not None:
         before = f"{status.accuracy_before:.3f}→" if status.accuracy_before is not None else ""
         fields.append((5, f"loss {status.loss:.3f}", ""))
@@ -58,6 +61,10 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
         fields.append((4, f"{status.rate:,.0f} steps/s", ""))
     if status.elapsed is not None:
         fields.append((2, format_elapsed(status.elapsed), ""))
+    if status.pace:
+        fields.append((4, f"pace {status.pace}", "dim"))
+    if status.cursor:
+        fields.insert(1, (0, status.cursor, "bold reverse"))
     if status.detail:
         fields.append((1, status.detail, "italic"))
     return fields

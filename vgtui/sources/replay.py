@@ -1,13 +1,12 @@
-"""Recorded runs: saving a stream of records to a file and replaying it as a run.
+"""Recorded runs: saving a stream of records to a file and replaying it as a run source.
 
-A replay stands in for the trainer wherever the app needs a run that does not
+A replay stands in for the engine wherever the app needs a run that does not
 depend on TensorFlow or on the clock: tests, snapshots, screenshots.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -15,10 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from vgtui.config import RunConfig
-from vgtui.records import EpochRecord, RunStart, RunSummary
-
-Record = RunStart | EpochRecord | RunSummary
-Emit = Callable[[Record], None]
+from vgtui.records import Emit, EpochRecord, Record, RunStart, RunSummary
+from vgtui.sources import EventSource
 
 
 def save_stream(path: Path | str, records: Sequence[Record]) -> None:
@@ -96,39 +93,36 @@ def load_stream(path: Path | str) -> list[Record]:
     return records
 
 
-class ReplayRun:
+class ReplaySource(EventSource):
     """Plays recorded records back through ``emit``, honouring stop and pause.
 
     Args:
         records: the stream to play (RunStart, EpochRecords, RunSummary).
         delay: seconds to wait before each EpochRecord (0: as fast as possible).
-        hold: wait for ``stop`` before emitting anything (a run that never starts).
+        hold: wait for a stop before emitting anything (a run that never starts).
 
     """
 
     def __init__(self, records: Sequence[Record], delay: float = 0.0, hold: bool = False) -> None:
         """Keep the stream to play."""
+        super().__init__()
         self.records = list(records)
         self.delay = delay
         self.hold = hold
 
-    def run(
-        self, emit: Emit, stop: threading.Event, pause: threading.Event | None = None
-    ) -> RunSummary:
-        """Emit the records in order; stop early when ``stop`` is set."""
+    def start(self, emit: Emit) -> RunSummary:
+        """Emit the records in order; stop early when asked to."""
         summary = next(r for r in self.records if isinstance(r, RunSummary))
         steps = 0
         if self.hold:
-            stop.wait()
+            self.stopped.wait()
         for record in self.records:
-            while pause is not None and pause.is_set() and not stop.is_set():
-                stop.wait(0.005)
-            if stop.is_set():
+            if not self.wait_while_paused(0.005):
                 stopped = RunSummary(**{**asdict(summary), "stopped": True, "steps": steps})
                 emit(stopped)
                 return stopped
             if isinstance(record, EpochRecord):
-                if self.delay and stop.wait(self.delay):
+                if self.delay and self.stopped.wait(self.delay):
                     continue
                 steps = record.last_step
             emit(record)
@@ -139,13 +133,13 @@ def replay_factory(
     streams: Mapping[tuple[str, str], Sequence[Record]],
     delay: float = 0.0,
     hold: bool = False,
-) -> Callable[[RunConfig], ReplayRun]:
-    """Return a run factory that replays the stream recorded for each (activation, init).
+) -> Callable[[RunConfig], ReplaySource]:
+    """Return a source factory that replays the stream recorded for each (activation, init).
 
-    A config with no recorded stream raises KeyError when its run is made.
+    A config with no recorded stream raises KeyError when its source is made.
     """
 
-    def factory(config: RunConfig) -> ReplayRun:
-        return ReplayRun(streams[(config.activation, config.init)], delay=delay, hold=hold)
+    def factory(config: RunConfig) -> ReplaySource:
+        return ReplaySource(streams[(config.activation, config.init)], delay=delay, hold=hold)
 
     return factory

@@ -1,0 +1,115 @@
+"""Who may import what, read from the source: no cycles, nothing imports upward.
+
+The layers, lowest first: the core (plain Python: config, records, history,
+the controller, run sources, ...), the engine (TensorFlow) and the Keras
+monitor, the UI (Textual), and the command line. A module imports only from
+its own layer or below; the core reaches the engine only inside a function
+(the run source that starts it), so importing the core never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "vgtui"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> list[tuple[str, bool]]:
+    """(imported vgtui module, at module level?) for each import in ``path``."""
+    tree = ast.parse(path.read_text())
+    top_level = {id(node) for node in tree.body}
+    typing_only = set()  # `if TYPE_CHECKING:` imports never run
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            typing_only |= {id(child) for child in ast.walk(node)}
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == "vgtui":
+                found.append((name, id(node) in top_level))
+    return found
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def resolve(name: str) -> str | None:
+    """The vgtui module an import names (``from a import b`` may name a function)."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def layer(module: str) -> int:
+    if module.startswith(("vgtui.cli", "vgtui.__main__")):
+        return 3
+    if module.startswith("vgtui.ui"):
+        return 2
+    if module.startswith(("vgtui.engine", "vgtui.keras")):
+        return 1
+    return 0
+
+
+def graph(module_level_only: bool) -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = {m: set() for m in MODULES}
+    for module, path in MODULES.items():
+        for name, at_top in imports(path):
+            target = resolve(name)
+            if target and target != module and (at_top or not module_level_only):
+                edges[module].add(target)
+    return edges
+
+
+def test_the_checker_sees_imports() -> None:
+    edges = graph(module_level_only=True)
+    assert "vgtui.records" in edges["vgtui.history"]
+    assert "vgtui.engine.trainer" in graph(module_level_only=False)["vgtui.sources.engine"]
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_nothing_imports_upward(module: str) -> None:
+    for name, at_top in imports(MODULES[module]):
+        target = resolve(name)
+        if target is None or target == "vgtui":
+            continue
+        allowed = layer(target) <= layer(module)
+        if layer(module) == 0 and layer(target) == 1 and not at_top:
+            allowed = True  # a run source starts the engine inside a function
+        if layer(module) == 2 and layer(target) == 1:
+            allowed = False  # the UI never imports the engine: the worker does, via a source
+        assert allowed, f"{module} imports {target}"
+
+
+def test_no_import_cycles() -> None:
+    edges = graph(module_level_only=True)
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in edges[node]:
+            if state.get(nxt) == 1:
+                cycle = [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [module])

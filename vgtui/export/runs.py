@@ -1,0 +1,147 @@
+"""The runs an export reads: paths given on the command line, each log read into a History."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vgtui.diagnosis import diagnose
+from vgtui.history import History, HistoryView
+from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.runlog import (
+    RecordAssembler,
+    RunLogError,
+    RunLogReader,
+    list_logs,
+    start_from_header,
+)
+from vgtui.summary import summarize
+
+
+class ExportError(ValueError):
+    """Bad input to an export; the message says what, in one line."""
+
+
+def resolve_logs(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The run logs the paths name (a directory: every log in it, oldest first).
+
+    Raises:
+        ExportError: a path is missing, not a log, from a newer vgtui, or an
+            empty directory.
+
+    """
+    logs: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = list_logs(path)
+            if not found:
+                raise ExportError(f"{path} holds no vgtui run logs")
+        elif not path.exists():
+            raise ExportError(f"{path}: no such file or directory")
+        else:
+            found = [path]
+        for log in found:
+            try:
+                RunLogReader(log).close()
+            except RunLogError as err:
+                raise ExportError(str(err)) from None
+            if log.resolve() not in {p.resolve() for p in logs}:
+                logs.append(log)
+    return logs
+
+
+@dataclass
+class LoadedRun:
+    """One log read whole: its start, a History of its records, its summary with a verdict.
+
+    Attributes:
+        path: the log.
+        start: the run's start record.
+        view: the History's view of every record read (series downsampled
+            past the History's capacity).
+        summary: the log's summary, or, when the log has none (its writer
+            stopped early, or is still running), one made from its epochs
+            with ``stopped`` set; with a verdict either way.
+        complete: whether the log holds its run's summary.
+        epoch_last_step: the global number of each epoch's last step.
+        info: the header's free-form ``info`` (a Keras model's description).
+        damaged_at: where a damaged frame stopped the reading, if one did.
+
+    """
+
+    path: Path
+    start: RunStart
+    view: HistoryView
+    summary: RunSummary
+    complete: bool
+    epoch_last_step: dict[int, int] = field(default_factory=dict)
+    info: dict[str, object] = field(default_factory=dict)
+    damaged_at: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The log's file name, as the CSV's ``run`` column gives it."""
+        return self.path.name
+
+    @property
+    def stem(self) -> str:
+        """The log's file name without its suffix."""
+        return self.path.stem
+
+    def title(self) -> str:
+        """What the run was, in one line: its config, or a model's title."""
+        if self.start.config is not None:
+            return self.start.config.describe()
+        return str(self.info.get("title") or self.stem)
+
+
+def load_run(path: Path) -> LoadedRun:
+    """Read the log at ``path`` into a History; see :class:`LoadedRun`."""
+    history = History()
+    summary: RunSummary | None = None
+    last_finite: EpochRecord | None = None
+    diverged: EpochRecord | None = None
+    steps = 0
+    last_steps: dict[int, int] = {}
+    try:
+        with RunLogReader(path) as reader:
+            start = start_from_header(reader.header, path)
+            history.record(start)
+            n_stats = len(reader.header.get("stat_names") or ())  # type: ignore[arg-type]
+            assembler = RecordAssembler(len(start.layer_names), n_stats)
+            while frames := reader.read_new(1 << 20):
+                for record in assembler.feed(frames):
+                    history.record(record)
+                    if isinstance(record, RunSummary):
+                        summary = record
+                        continue
+                    steps = record.last_step
+                    last_steps[record.epoch] = record.last_step
+                    if record.diverged_layer is None:
+                        last_finite = record
+                    else:
+                        diverged = record
+            info = reader.header.get("info")
+            damaged_at = reader.damaged_at
+    except RunLogError as err:
+        raise ExportError(str(err)) from None
+    view = history.view()
+    complete = summary is not None
+    if summary is None:
+        summary = summarize(start, last_finite, steps, stopped=diverged is None, diverged=diverged)
+    if not summary.verdict:
+        verdict, reason = diagnose(view)
+        summary = dataclasses.replace(summary, verdict=verdict, verdict_reason=reason)
+    info = dict(info) if isinstance(info, dict) else {}
+    return LoadedRun(path, start, view, summary, complete, last_steps, info, damaged_at)
+
+
+def damage_note(path: Path, offset: int | None) -> str | None:
+    """The note an export prints for a log with a damaged frame, None for an intact one."""
+    if offset is None:
+        return None
+    return f"note: {path} is damaged at byte {offset}: exported only what comes before it"

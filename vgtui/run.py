@@ -1,0 +1,80 @@
+"""One run as the program holds it: its config, source, history and clock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from vgtui.clock import RunClock
+from vgtui.config import RunConfig
+from vgtui.history import History
+from vgtui.pace import Pace
+from vgtui.records import EpochEnd, EpochRecord, Record, RunSummary
+from vgtui.sources import RunSource
+
+
+class Run:
+    """A run of one config: its source's thread writes the history, others read it.
+
+    Args:
+        config: the run's settings (None for a run that is not the built-in network).
+        source: where its records come from.
+        on_record: called after each record is stored, on the source's thread.
+        pace: holds each epoch back until its turn (None: never waits); only a
+            source that says it is ``paced`` (the engine, a replay) is held.
+
+    """
+
+    def __init__(
+        self,
+        config: RunConfig | None,
+        source: RunSource,
+        on_record: Callable[[Run, Record], None] | None = None,
+        pace: Pace | None = None,
+    ) -> None:
+        """Create a run that has not started."""
+        self.config = config
+        self.source = source
+        self.history = History()
+        self.clock = RunClock()
+        self.launched = False
+        self.ended = threading.Event()
+        self.summary: RunSummary | None = None
+        self.error: BaseException | None = None
+        self._on_record = on_record
+        self._paused = False
+        self._cancelled = threading.Event()
+        self.pace = pace if getattr(source, "paced", False) else None
+
+    def emit(self, record: Record) -> None:
+        """Store one record from the source; called on the source's thread.
+
+        An epoch's end waits for its turn at the run's pace, while the run is
+        paused, and not at all once it is cancelled.
+        """
+        if self.pace is not None and isinstance(record, EpochRecord | EpochEnd):
+            self.pace.wait_turn(self._cancelled, lambda: self._paused)
+        self.history.record(record)
+        if self._on_record is not None:
+            self._on_record(self, record)
+
+    @property
+    def paused(self) -> bool:
+        """Whether the run is held."""
+        return self._paused
+
+    def pause(self, paused: bool) -> None:
+        """Hold or release the run and its clock."""
+        self._paused = paused
+        self.source.pause(paused)
+        if paused:
+            self.clock.pause()
+        else:
+            self.clock.resume()
+
+    def cancel(self) -> None:
+        """Ask the source to stop at its next check, and release a pause."""
+        self._cancelled.set()
+        self._paused = False
+        self.source.stop()
+        self.clock.stop()

@@ -1,0 +1,52 @@
+"""Messages of a run's life, posted from the training worker to the app.
+
+Only these cross from the worker to the screen; the numbers themselves are
+read from the run's bounded history on a timer.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from vgtui.records import RunStart
+from vgtui.run import Run
+
+
+class RunStarted(Message):
+    """A run has built its network and is about to take its first step."""
+
+    def __init__(self, run: Run, start: RunStart) -> None:
+        """Name the run and its start record."""
+        super().__init__()
+        self.run = run
+        self.start = start
+
+
+class RunDiverged(Message):
+    """A run's loss or gradient stopped being finite; it stops there."""
+
+    def __init__(self, run: Run, step: int, where: str) -> None:
+        """Name the run, the step and the layer (or "loss")."""
+        super().__init__()
+        self.run = run
+        self.step = step
+        self.where = where
+
+
+class RunEnded(Message):
+    """A run's training thread has returned: done, stopped or diverged."""
+
+    def __init__(self, run: Run) -> None:
+        """Name the run."""
+        super().__init__()
+        self.run = run
+
+
+class RunFailed(Message):
+    """A run's training thread raised."""
+
+    def __init__(self, run: Run, error: BaseException) -> None:
+        """Name the run and what it raised."""
+        super().__init__()
+        self.run = run
+        self.error = error

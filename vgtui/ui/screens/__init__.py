@@ -1,0 +1,1 @@
+"""The app's screens: the live monitor, the comparison, the help."""

@@ -1,0 +1,62 @@
+"""Running the app in this terminal: signals, descriptor 2, the exit status."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+
+from vgtui.config import RunConfig
+from vgtui.pace import DEFAULT_PACE
+from vgtui.terminal import screen_to_ourselves
+from vgtui.ui.app import make_app
+
+#: Seconds the thread switch interval is set to while the app runs, so that the
+#: training thread gets the interpreter back soon after the screen has had it.
+SWITCH_INTERVAL = 0.001
+#: Seconds quitting waits for the training thread before leaving without it.
+EXIT_GRACE = 0.5
+
+
+def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
+    """Run the monitor in this terminal until the user quits; return the exit status.
+
+    SIGHUP and SIGTERM quit like ``q``. Log lines that libraries write to
+    descriptor 2 meanwhile are discarded.
+
+    Args:
+        config: the first run's settings.
+        exit_process: once the terminal is restored, end the process at once
+            with the exit status instead of returning, skipping TensorFlow's
+            interpreter teardown (about a second). Without it, a training
+            thread that cannot stop promptly (it may be importing TensorFlow)
+            still ends the process.
+
+    """
+    app = make_app(config, pace=DEFAULT_PACE)
+    loop = asyncio.new_event_loop()
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, app.exit, 128 + signum)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        with screen_to_ourselves():
+            app.run(loop=loop)
+    except BaseException:
+        app.controller.shutdown()
+        raise
+    finally:
+        sys.setswitchinterval(switch_interval)
+    status = app.return_code or 0
+    ended = app.controller.shutdown()
+    if exit_process or (ended is not None and not ended.wait(EXIT_GRACE)):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+    return status
