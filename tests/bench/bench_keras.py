@@ -10,6 +10,10 @@ epoch (where the train function is traced) is left out. Not part of the test
 suite: timings vary with the machine's load, so only ratios measured in one
 run are reported, and runs alternate so that load shifts hit all alike.
 
+With ``--interleaved STEPS`` it times single steps instead: the plain and
+the hooked train function of one model, called in turn on the same batches
+(medians of STEPS each), which a loaded machine disturbs far less.
+
 Models: the three examples on the digits (45 steps an epoch, so the monitor
 also reads at every epoch's end) and a 20-kernel MLP on 8000 random
 examples (250 steps an epoch).
@@ -30,6 +34,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from vgtui.keras import GradientMonitor
 
@@ -116,6 +121,60 @@ def measure(
     return {v: statistics.median(r) for v, r in rates.items()}
 
 
+def interleaved(
+    name: str,
+    build: Callable[[], keras.Model],
+    x: np.ndarray,
+    y: np.ndarray,
+    every: int,
+    steps: int,
+) -> float:
+    """Median ms a step of the plain train function and of the hooked one, called in turn.
+
+    Both functions train the same model on the same batches, one step each
+    in alternation, so a shift in the machine's load falls on both alike.
+    The hooked steps include the monitor's per-step callback and its reads
+    every ``every`` steps.
+    """
+    model = build()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(32, drop_remainder=True).repeat()
+    batches = iter(dataset)
+    model.make_train_function(force=True)
+    plain = model.train_function
+    plain(batches)["loss"].numpy()  # traced now, before the hook is in
+    monitor = GradientMonitor(every=every, emit=lambda record: None)
+    monitor.set_model(model)
+    monitor.set_params({"epochs": 1, "steps": steps})
+    monitor.on_train_begin()
+    hooked = model.train_function
+    monitor.on_epoch_begin(0)
+    hooked(batches)["loss"].numpy()  # traced with the hook
+    monitor.on_train_batch_end(0)
+    times: dict[str, list[float]] = {"plain": [], "hooked": []}
+    for step in range(steps):
+        order = (("plain", plain), ("hooked", hooked))
+        for label, function in order if step % 2 else order[::-1]:
+            start = time.perf_counter()
+            function(batches)["loss"].numpy()
+            if label == "hooked":
+                monitor.on_train_batch_end(step + 1)
+            times[label].append(time.perf_counter() - start)
+    records: list[object] = []
+    monitor.emit = records.append
+    monitor.on_epoch_end(0, {})
+    monitor.on_train_end()
+    assert monitor.summary is not None and monitor.summary.steps == steps + 1, "all were hooked"
+    plain_ms, hooked_ms = (1000 * statistics.median(times[k]) for k in ("plain", "hooked"))
+    change = plain_ms / hooked_ms - 1
+    kernels = sum(len(v.shape) >= 2 for v in model.trainable_variables)
+    print(
+        f"{name}: {kernels} kernels, interleaved steps: plain {plain_ms:.3f} ms, "
+        f"K={every} {hooked_ms:.3f} ms a step: {change:+.1%} steps/s",
+        flush=True,
+    )
+    return change
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure every model; print one line each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -129,12 +188,38 @@ def main(argv: list[str] | None = None) -> None:
         default=["digits_mlp", "digits_cnn", "digits_rnn", "mlp20"],
         help="which models",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="TensorFlow's intra- and inter-op threads (default: TensorFlow's choice); "
+        "1 makes the CPU-time figures steadier on a shared machine",
+    )
+    parser.add_argument(
+        "--interleaved",
+        type=int,
+        default=0,
+        metavar="STEPS",
+        help="instead of whole fits, time STEPS single steps of the plain and the hooked "
+        "train function in turn (steadier on a loaded machine)",
+    )
     args = parser.parse_args(argv)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     rounds, epochs = (2, 3) if args.quick else (5, 4)
-    print(f"keras {keras.__version__}, {os.cpu_count()} CPUs, {rounds} rounds of {epochs} epochs")
+    threads = args.threads or "default"
+    print(
+        f"keras {keras.__version__}, {os.cpu_count()} CPUs, TensorFlow threads {threads}, "
+        f"{rounds} rounds of {epochs} epochs, load average {os.getloadavg()[0]:.1f}"
+    )
     for name in args.models:
         build, x, y = _mlp20() if name == "mlp20" else _example(name)
-        measure(name, build, x, y, args.every, rounds, epochs)
+        if args.interleaved:
+            for every in args.every:
+                interleaved(name, build, x, y, every, args.interleaved)
+        else:
+            measure(name, build, x, y, args.every, rounds, epochs)
 
 
 if __name__ == "__main__":

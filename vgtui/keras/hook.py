@@ -8,18 +8,18 @@ in one loop, ``_distributed_tf_update_step(distribution, grads_and_vars,
 learning_rate)``, once per step with every (gradient, variable) pair, in the
 cross-replica context. The hook wraps that loop: before the updates it runs
 one function per device (``distribution.extended.update`` on the buffer)
-that reads every kernel and its gradient and writes one row per kernel into
-a ring buffer of ``capacity`` steps. Doing all kernels at once costs about a
-dozen device operations per distinct kernel shape instead of per kernel.
+that reads every kernel and its gradient and writes the step's row of a ring
+buffer of ``capacity`` steps. Kernels of one shape are stacked with their
+gradients and reduced together, so a step costs about nine device
+operations per distinct kernel shape and a dozen more, not a dozen per kernel.
 
-Each row carries a stamp, the step's number, so a read can tell a row
-written for that step from a stale one (a step a loss-scale optimizer
-skipped, or one overwritten because reads came too late). The device
-writes shifted sums only: with ``c`` a tensor's first element and
-``d = x - c``, ``(c, sum d, sum d²)`` for the gradient and for the kernel
-(kernels of one shape stacked with their gradients and reduced together);
-the host turns them into mean, SD and L2 norm in float64 when it reads
-(the shift keeps the variance free of cancellation however large the mean).
+A row holds, for every kernel, shifted sums only: with ``c`` a tensor's
+first element and ``d = x - c``, ``(c, sum d, sum d²)`` for the gradient and
+for the kernel; the host turns them into mean, SD and L2 norm in float64
+when it reads (the shift keeps the variance free of cancellation however
+large the mean). Then come the batch loss and a stamp, the step's number, so
+a read can tell a row written for that step from a stale one (a step a
+loss-scale optimizer skipped, or one overwritten because reads came too late).
 
 A step counter is incremented by the outermost optimizer's ``apply``, once
 per training step, whether or not the update was applied. For ``fit``, the
@@ -102,24 +102,27 @@ def moments(shift: np.ndarray, total: np.ndarray, total_sq: np.ndarray, size: np
 
 @dataclass(frozen=True)
 class BufferRead:
-    """The buffers as read at one moment.
+    """The buffer as read at one moment.
 
     Attributes:
         steps: training steps counted so far (calls of the optimizer's apply).
         raw: (capacity, kernels, len(RAW_COLUMNS)) shifted sums, row = step % capacity.
-        stamps: (capacity, kernels) stamp of each row: step % STAMP_MODULUS + 1.
+        stamps: (capacity,) stamp of each row: step % STAMP_MODULUS + 1 (0: never written).
+        loss: (capacity,) batch loss of each row (NaN where none was captured).
         sizes: (kernels,) number of elements of each kernel.
-        loss: (capacity,) batch loss, where one was captured.
-        loss_stamps: (capacity,) stamp of each loss row.
+        recorded: (kernels,) whether the traced step records the kernel (False for a
+            kernel that gets no gradient).
+        loss_recorded: whether the traced step records the batch loss.
 
     """
 
     steps: int
     raw: np.ndarray
     stamps: np.ndarray
-    sizes: np.ndarray
     loss: np.ndarray
-    loss_stamps: np.ndarray
+    sizes: np.ndarray
+    recorded: np.ndarray
+    loss_recorded: bool
 
     def rows(self, first: int, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Statistics and batch loss of 0-based steps first..last-1, and which were written.
@@ -127,24 +130,23 @@ class BufferRead:
         Returns:
             (steps, kernels, len(HOOK_STATS)) statistics, NaN where the step's
             row was not written (or was overwritten); (steps,) loss, NaN where
-            none was captured; (steps, kernels) True where a statistics row was
+            none was captured; (steps, kernels) True where statistics were
             written; (steps,) True where a loss was.
 
         """
         steps = np.arange(first, last)
-        capacity = len(self.raw)
-        index = steps % capacity
+        index = steps % len(self.raw)
         want = (steps % STAMP_MODULUS + 1).astype(np.float32)
-        written = self.stamps[index] == want[:, None]
+        row_written = self.stamps[index] == want
+        written = row_written[:, None] & self.recorded[None, :]
         raw = self.raw[index]
         with np.errstate(invalid="ignore", over="ignore"):
             g_mean, g_sd, g_norm = moments(raw[..., 0], raw[..., 1], raw[..., 2], self.sizes)
             w_mean, w_sd, _ = moments(raw[..., 3], raw[..., 4], raw[..., 5], self.sizes)
         stats = np.stack([g_mean, g_sd, g_norm, w_mean, w_sd], axis=-1)
         stats = np.where(written[:, :, None], stats, np.nan)
-        loss_written = self.loss_stamps[index] == want
-        loss = np.where(loss_written, self.loss[index], np.nan)
-        return stats, loss.astype(np.float64), written, loss_written
+        loss = np.where(row_written, self.loss[index], np.nan).astype(np.float64)
+        return stats, loss, written, row_written & self.loss_recorded
 
 
 class OptimizerHook:
@@ -210,21 +212,14 @@ class OptimizerHook:
         kernels = monitored_kernels(self.model)
         if not kernels:
             raise ValueError(NO_KERNEL)
-        n = len(kernels)
-        width = len(RAW_COLUMNS) + 1
+        width = len(kernels) * len(RAW_COLUMNS) + 2  # then the stamp and the loss
         only_first = tf.VariableAggregation.ONLY_FIRST_REPLICA
         with tf.init_scope(), self.model.distribute_strategy.scope():
-            self._stats = tf.Variable(
-                tf.zeros([self.capacity * n, width]),
+            self._rows = tf.Variable(
+                tf.zeros([self.capacity, width]),
                 trainable=False,
                 aggregation=only_first,
-                name="vgtui_stats",
-            )
-            self._loss = tf.Variable(
-                tf.zeros([self.capacity, 2]),
-                trainable=False,
-                aggregation=only_first,
-                name="vgtui_loss",
+                name="vgtui_rows",
             )
             self._counter = tf.Variable(
                 tf.constant(0, tf.int64),
@@ -234,7 +229,9 @@ class OptimizerHook:
             )
         self._index = {internals.variable_key(self.inner, v): i for i, v in enumerate(kernels)}
         self.names = kernel_names(self.model, kernels)
-        self._sizes = np.array([max(int(np.prod(v.shape)), 1) for v in kernels], dtype=np.float64)
+        self._sizes = np.array([int(np.prod(v.shape)) for v in kernels], dtype=np.float64)
+        self._recorded = np.ones(len(kernels), dtype=bool)
+        self._loss_recorded = False
         self.kernels = kernels
 
     @property
@@ -286,16 +283,15 @@ class OptimizerHook:
         """Fetch the buffers from the device (the first replica's copy); None before they exist."""
         if not self.ready:
             return None
-        n = len(self.kernels)
-        raw = self._stats.numpy().reshape(self.capacity, n, len(RAW_COLUMNS) + 1)
-        loss = self._loss.numpy()
+        rows = self._rows.numpy()
         return BufferRead(
             steps=int(self._counter.numpy()),
-            raw=raw[:, :, :-1],
-            stamps=raw[:, :, -1],
+            raw=rows[:, :-2].reshape(self.capacity, len(self.kernels), len(RAW_COLUMNS)),
+            stamps=rows[:, -2],
+            loss=rows[:, -1],
             sizes=self._sizes,
-            loss=loss[:, 0],
-            loss_stamps=loss[:, 1],
+            recorded=self._recorded.copy(),
+            loss_recorded=self._loss_recorded,
         )
 
     # The wrappers below run while TensorFlow traces the training step.
@@ -333,20 +329,25 @@ class OptimizerHook:
             distribution: tf.distribute.Strategy, grads_and_vars: object, learning_rate: object
         ) -> object:
             grads_and_vars = list(grads_and_vars)
-            picked = []
+            picked: dict[int, tuple[object, object]] = {}
             for gradient, variable in grads_and_vars:
                 index = self._index.get(internals.variable_key(self.inner, variable))
                 if index is not None and gradient is not None:
-                    picked.append((index, gradient, variable))
+                    picked[index] = (gradient, variable)
             if picked:
+                self._recorded = np.isin(np.arange(len(self.kernels)), list(picked))
+                order = sorted(picked)
                 loss = self._step_loss() if self.capture_loss else None
-                record = functools.partial(self._record, [i for i, _, _ in picked], loss)
-                grads = [g for _, g, _ in picked]
-                kernels = [v for _, _, v in picked]
+                self._loss_recorded = loss is not None
                 distribution.extended.update(
-                    self._stats,
-                    record,
-                    args=(grads, kernels, self._counter, self._loss),
+                    self._rows,
+                    functools.partial(self._record, order, loss is not None),
+                    args=(
+                        [picked[i][0] for i in order],
+                        [picked[i][1] for i in order],
+                        self._counter,
+                        loss if loss is not None else 0.0,
+                    ),
                     group=False,
                 )
             return update_loop(distribution, grads_and_vars, learning_rate)
@@ -356,24 +357,26 @@ class OptimizerHook:
     def _record(
         self,
         indices: list[int],
-        loss: tf.Tensor | None,
-        stats: tf.Variable,
+        has_loss: bool,
+        rows: tf.Variable,
         grads: list[object],
         kernels: list[tf.Variable],
         counter: tf.Variable,
-        loss_buffer: tf.Variable,
+        loss: object,
     ) -> None:
-        """On one device: write the shifted sums of every picked kernel and its gradient.
+        """On one device: write the step's row, every picked kernel's and gradient's sums.
 
         The arguments are that device's copies; the kernels are read here,
         before the updates that follow in the same step. Kernels of one
-        shape are reduced together, stacked with their gradients, so the
-        device runs a dozen operations per distinct shape, not per kernel.
+        shape are stacked with their gradients and reduced together.
         """
+        width = len(RAW_COLUMNS)
         groups: dict[tuple[int, ...], list[int]] = {}
         for position, kernel in enumerate(kernels):
             groups.setdefault(tuple(kernel.shape), []).append(position)
-        blocks, order = [], []
+        pieces = []
+        where: dict[int, list[int]] = {}  # kernel index -> its RAW_COLUMNS in the pieces
+        offset = 0
         for positions in groups.values():
             tensors = [_dense(grads[p]) for p in positions]
             tensors += [tf.convert_to_tensor(kernels[p]) for p in positions]
@@ -381,24 +384,38 @@ class OptimizerHook:
                 tensors = [tf.cast(t, tf.float32) for t in tensors]
             count = len(positions)
             stacked = tf.reshape(tf.cast(tf.stack(tensors), tf.float32), [2 * count, -1])
-            shift = stacked[:, 0]
-            deviation = stacked - shift[:, None]
-            sums = tf.stack(
-                [shift, tf.reduce_sum(deviation, 1), tf.reduce_sum(tf.square(deviation), 1)]
-            )  # (3, 2 count): gradients first, then kernels
-            block = tf.transpose(tf.reshape(sums, [3, 2, count]), [2, 1, 0])
-            blocks.append(tf.reshape(block, [count, len(RAW_COLUMNS)]))
-            order += [indices[p] for p in positions]
+            shift = stacked[:, :1]
+            deviation = stacked - shift
+            sums = tf.concat(
+                [
+                    shift,
+                    tf.reduce_sum(deviation, 1, keepdims=True),
+                    tf.reduce_sum(tf.square(deviation), 1, keepdims=True),
+                ],
+                1,
+            )  # (2 count, 3): the gradients' rows, then the kernels'
+            pieces.append(tf.reshape(sums, [-1]))
+            for j, p in enumerate(positions):
+                grad_at = offset + 3 * j
+                kernel_at = offset + 3 * (count + j)
+                where[indices[p]] = [*range(grad_at, grad_at + 3), *range(kernel_at, kernel_at + 3)]
+            offset += 6 * count
         step = tf.convert_to_tensor(counter)
         stamp = tf.cast(step % STAMP_MODULUS + 1, tf.float32)
-        row = tf.cast(step % self.capacity, tf.int32)
-        values = tf.concat(blocks, 0) if len(blocks) > 1 else blocks[0]
-        values = tf.concat([values, tf.fill([len(order), 1], stamp)], 1)
-        rows = row * len(self.kernels) + tf.constant(order, tf.int32)
-        stats.scatter_update(tf.IndexedSlices(values, rows))
-        if loss is not None:
-            loss_row = tf.stack([tf.cast(loss, tf.float32), stamp])[None]
-            loss_buffer.scatter_update(tf.IndexedSlices(loss_row, row[None]))
+        tail = [
+            tf.constant([np.nan], tf.float32),
+            stamp[None],
+            tf.reshape(tf.cast(loss, tf.float32), [1]) if has_loss else [np.nan],
+        ]
+        nan_at, stamp_at, loss_at = offset, offset + 1, offset + 2
+        order = []
+        for index in range(len(self.kernels)):
+            order += where.get(index, [nan_at] * width)
+        order += [stamp_at, loss_at]
+        row = tf.gather(tf.concat([*pieces, *tail], 0), order)
+        rows.scatter_update(
+            tf.IndexedSlices(row[None], tf.cast(step % self.capacity, tf.int32)[None])
+        )
 
     def _step_loss(self) -> tf.Tensor | None:
         """The batch loss of the step being traced: the replicas' captured losses, summed."""
