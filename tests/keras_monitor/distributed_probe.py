@@ -81,7 +81,9 @@ def save(path: Path, records: list, extra: dict | None = None) -> None:
 
 
 def mirrored(out: Path) -> None:
-    """fit under MirroredStrategy on two logical CPUs: plain, mixed precision, global_clipnorm."""
+    """fit under MirroredStrategy on two logical CPUs (plain, mixed precision,
+    global_clipnorm), then a custom loop under it.
+    """
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]
@@ -125,6 +127,22 @@ def mirrored(out: Path) -> None:
         np.savez(out / f"{name}_weights.npz", **flat)
         save(out / f"{name}.npz", records, {"optimizer": type(model.optimizer).__name__})
     keras.mixed_precision.set_global_policy("float32")
+
+    # a custom loop under the same strategy: strategy.run of a GradientTape step
+    with strategy.scope():
+        model = build_mlp()
+        optimizer = keras.optimizers.SGD(LR)
+    records = []
+    x, y = data()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)
+    batches = strategy.experimental_distribute_dataset(dataset)
+    train_step = custom_loop_step(model, optimizer, strategy)
+    with GradientMonitor(every=3, emit=records.append).attach(model, optimizer) as monitor:
+        for _ in range(EPOCHS):
+            for xb, yb in batches:
+                monitor.step(train_step(xb, yb))
+            monitor.end_epoch()
+    save(out / "custom.npz", records)
 
 
 def custom_loop_step(model, optimizer, strategy=None):

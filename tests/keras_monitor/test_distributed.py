@@ -143,6 +143,29 @@ def test_mirrored_fit_records_the_applied_all_reduced_gradient(probes, name):
     assert meta["summary"]["steps"] == steps
 
 
+def _one_device_custom_loop():
+    model = probe.build_mlp()
+    optimizer = keras.optimizers.SGD(probe.LR)
+    records = []
+    probe.run_custom_loop(
+        lambda: GradientMonitor(every=3, emit=records.append),
+        model,
+        optimizer,
+        probe.custom_loop_step(model, optimizer),
+    )
+    return steps_of(records)
+
+
+def test_mirrored_custom_loop_records_what_one_device_records(probes):
+    probes.wait("mirrored")
+    meta, stats, loss = _load(probes.out / "custom.npz")
+    one_stats, one_loss = _one_device_custom_loop()
+    assert meta["start"]["info"]["loop"] == "custom"
+    assert stats.shape == one_stats.shape == (8, 3, 7)
+    np.testing.assert_allclose(stats[:, :, :5], one_stats[:, :, :5], rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(loss, one_loss, rtol=1e-5)
+
+
 def test_multi_worker_custom_loop_chief_alone_records_what_one_process_records(probes):
     probes.wait("worker0", "worker1")
     meta, stats, loss = _load(probes.out / "worker0.npz")
@@ -154,16 +177,7 @@ def test_multi_worker_custom_loop_chief_alone_records_what_one_process_records(p
     assert meta["start"]["info"]["workers"] == 2
     assert "MultiWorkerMirroredStrategy" in meta["start"]["device"]
 
-    model = probe.build_mlp()
-    optimizer = keras.optimizers.SGD(probe.LR)
-    records = []
-    probe.run_custom_loop(
-        lambda: GradientMonitor(every=3, emit=records.append),
-        model,
-        optimizer,
-        probe.custom_loop_step(model, optimizer),
-    )
-    one_stats, one_loss = steps_of(records)
+    one_stats, one_loss = _one_device_custom_loop()
     assert stats.shape == one_stats.shape == (8, 3, 7)
     np.testing.assert_allclose(stats[:, :, :5], one_stats[:, :, :5], rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(loss, one_loss, rtol=1e-5)

@@ -46,7 +46,7 @@ from vgtui.keras import _keras_internals as internals
 
 #: Statistics a read yields per kernel and step, in this order.
 HOOK_STATS = ("grad_mean", "grad_sd", "grad_norm", "weight_mean", "weight_sd")
-#: What the device writes per kernel and step: shifted sums of gradient and kernel, and the stamp.
+#: What the device writes per kernel and step: shifted sums of the gradient and the kernel.
 RAW_COLUMNS = (
     "grad_shift",
     "grad_sum",

@@ -32,9 +32,9 @@ from typing import Any
 import keras
 import numpy as np
 
-from vgtui.keras.monitor import DEFAULT_EVERY, Emit, GradientMonitor
+from vgtui.keras.monitor import DEFAULT_EVERY, GradientMonitor
 from vgtui.model_path import ModelFileError, check_model_path
-from vgtui.records import RunSummary
+from vgtui.records import Emit, RunSummary
 
 __all__ = [
     "ModelData",

@@ -25,7 +25,7 @@ import math
 import time
 import types
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,18 @@ import numpy as np
 
 from vgtui.keras import _keras_internals as internals
 from vgtui.keras import describe
-from vgtui.keras.hook import OptimizerHook
-from vgtui.records import STAT_NAMES, EpochEnd, RunStart, RunSummary, StepBlock
+from vgtui.keras.hook import HOOK_STATS, OptimizerHook
+from vgtui.records import (
+    STAT_NAMES,
+    Emit,
+    EpochEnd,
+    Record,
+    RunStart,
+    RunSummary,
+    StepBlock,
+    diverged_where,
+)
 from vgtui.runlog import RunLogWriter, header_from_start
-
-Record = RunStart | StepBlock | EpochEnd | RunSummary
-Emit = Callable[[Record], None]
 
 #: Steps between two reads of the device buffers (measured: see tests/bench/bench_keras.py).
 DEFAULT_EVERY = 100
@@ -158,6 +164,8 @@ class GradientMonitor(keras.callbacks.Callback):
         """
         self._require_attached("step")
         self._host_steps += 1
+        if not self._chief:
+            return  # only the chief reads: a worker keeps nothing
         self._losses.append(loss)
         self._accuracies.append(accuracy)
         if self._host_steps - self._read_upto >= self.every:
@@ -379,7 +387,7 @@ class GradientMonitor(keras.callbacks.Callback):
         self._epoch_losses.extend(float(v) for v in loss[np.isfinite(loss)])
         if self._epoch_diverged is not None:
             return
-        hook_stats = stats[:, :, :5]
+        hook_stats = stats[:, :, : len(HOOK_STATS)]
         bad_kernel = written & ~np.isfinite(hook_stats).all(axis=2)
         bad_loss = loss_given & ~np.isfinite(loss)
         for i in range(len(loss)):
@@ -439,9 +447,7 @@ class GradientMonitor(keras.callbacks.Callback):
                     steps=steps,
                     stopped=stopped,
                     diverged_step=self._diverged[1] if self._diverged else None,
-                    diverged_layer=None
-                    if layer is None
-                    else ("loss" if layer < 0 else names[layer]),
+                    diverged_layer=diverged_where(layer, names),
                 )
                 self.summary = summary
                 self._send(summary)
@@ -451,10 +457,3 @@ class GradientMonitor(keras.callbacks.Callback):
                 self._run_log = None
             hook.remove()
             self._hook = None
-
-
-def _layer_name(names: tuple[str, ...], layer: int | None) -> str | None:
-    """The name of a diverged layer index: "loss" for -1, None for no divergence."""
-    if layer is None:
-        return None
-    return "loss" if layer < 0 else names[layer]
