@@ -143,6 +143,27 @@ def test_first_step_matches_a_manual_gradient_tape_and_later_steps_the_weight_ch
     assert len(stats) == 2 * N // BATCH
 
 
+def test_an_embeddings_sparse_gradient_is_recorded_as_the_dense_one_applied():
+    keras.utils.set_random_seed(13)
+    model = _compile(
+        keras.Sequential(
+            [
+                keras.Input((5,), dtype="int32"),
+                keras.layers.Embedding(12, 4, name="embedding"),
+                keras.layers.Flatten(),
+                keras.layers.Dense(3, activation="softmax", name="dense"),
+            ]
+        )
+    )
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 6, (N, 5)).astype("int32")  # rows 6..11 never looked up
+    y = rng.integers(0, 3, N)
+    records, log = _fit(model, x, y, epochs=1)
+    stats, _ = _steps(records)
+    assert records[0].layer_names == ("embedding/embeddings", "dense/kernel")
+    _check_against_weights(stats, log)
+
+
 def test_records_come_in_order_with_names_epochs_and_a_summary():
     keras.utils.set_random_seed(2)
     model = _compile(_lstm())
