@@ -76,9 +76,15 @@ def _user_traceback(error: BaseException, path: Path) -> str:
     return "".join(lines)
 
 
+#: The most characters of an exception's message a one-line error repeats (details have all).
+MESSAGE_CHARS = 200
+
+
 def _one_line(error: BaseException) -> str:
-    """``Type: message`` of an exception, on one line."""
+    """``Type: message`` of an exception, on one line, its message cut at MESSAGE_CHARS."""
     text = " ".join(str(error).split())
+    if len(text) > MESSAGE_CHARS:
+        text = text[: MESSAGE_CHARS - 1].rstrip() + "…"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
