@@ -148,17 +148,39 @@ def test_data_of_the_wrong_shape_is_named_before_training(tmp_path, new, expecte
     assert records == []
 
 
-def test_training_that_fails_is_named_and_leaves_the_optimizer_unhooked(tmp_path):
+def test_labels_the_model_cannot_take_are_named_before_training(tmp_path):
     source = _replace(GOOD, '(x[:, 0] > 0).astype("int64")', "np.full(48, 7)")  # 2 classes
+    model_file = load_model_file(_write(tmp_path, source))
+    error = _error(lambda: _train(model_file, lambda record: None))
+    assert str(error).startswith("model.py: evaluating the model raised InvalidArgumentError")
+    assert len(str(error)) < 300 and error.details.startswith("Traceback")
+
+
+def test_training_that_fails_is_named_and_leaves_the_optimizer_unhooked(tmp_path):
+    boom = """
+class Boom(keras.layers.Layer):
+    def call(self, x, training=None):
+        if training:
+            raise RuntimeError("no training here")
+        return x
+
+"""
+    source = _replace(GOOD, "def build_model(", boom + "def build_model(")
+    source = _replace(
+        source, "        keras.layers.Dense(2,", "        Boom(),\n        keras.layers.Dense(2,"
+    )
     model_file = load_model_file(_write(tmp_path, source))
     built = []
     original = model_file.module.build_model
     model_file.module.build_model = lambda **kw: built.append(original(**kw)) or built[-1]
-    error = _error(lambda: _train(model_file, lambda record: None))
-    assert str(error).startswith("model.py: training raised ")
-    assert len(str(error)) < 300 and error.details.startswith("Traceback")
+    records = []
+    error = _error(lambda: _train(model_file, records.append, logdir=tmp_path / "runs"))
+    assert str(error).startswith("model.py: training raised RuntimeError: ")
+    assert "no training here" in str(error) and "\x1b" not in str(error)
+    assert 'raise RuntimeError("no training here")' in error.details
     (model,) = built
-    assert not {"apply", "update_step"} & set(vars(model.optimizer))
+    assert not {"apply", "_distributed_tf_update_step"} & set(vars(model.optimizer))
+    assert not [r for r in records if isinstance(r, RunSummary)]
 
 
 def test_training_a_model_file_emits_a_whole_run(tmp_path):

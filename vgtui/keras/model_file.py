@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import math
+import re
 import sys
 import threading
 import traceback
@@ -78,11 +79,13 @@ def _user_traceback(error: BaseException, path: Path) -> str:
 
 #: The most characters of an exception's message a one-line error repeats (details have all).
 MESSAGE_CHARS = 200
+#: Terminal styling Keras puts into some messages (bold names).
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _one_line(error: BaseException) -> str:
     """``Type: message`` of an exception, on one line, its message cut at MESSAGE_CHARS."""
-    text = " ".join(str(error).split())
+    text = " ".join(_ANSI_STYLE.sub("", str(error)).split())
     if len(text) > MESSAGE_CHARS:
         text = text[: MESSAGE_CHARS - 1].rstrip() + "…"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
