@@ -32,6 +32,7 @@ from vgtui.ui.widgets.boundary_view import BoundaryView
 from vgtui.ui.widgets.gradient_figure import GradientFigure
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.layer_panel import LayerPanel
+from vgtui.ui.widgets.layer_row import LayerRow
 from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import Status, StatusLine
@@ -369,6 +370,11 @@ class MonitorScreen(LabActions, Screen[None]):
         }
         moves[key](animate=False)
 
+    def _row_width(self) -> int:
+        """Columns each layer row's sparklines have now (0 before they are laid out)."""
+        rows = self.query(LayerRow)
+        return rows.first(LayerRow).columns_wide if rows else 0
+
     def _scrolled(self) -> LayerPanel | GradientHeatmap:
         """Whichever of the rows and the heatmap is on screen."""
         if self.heatmap_shown():
@@ -414,6 +420,9 @@ class MonitorScreen(LabActions, Screen[None]):
             run.paused,
             self.controller.pace,
             previous.number if previous else None,
+            # A column that appears (the last run's SDs) narrows the sparklines
+            # after they were drawn: their width is part of what was drawn.
+            self._row_width(),
         )
         if (version, settings) == self._seen:
             if self.show_timing:
