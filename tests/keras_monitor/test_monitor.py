@@ -139,6 +139,7 @@ def test_first_step_matches_a_manual_gradient_tape_and_later_steps_the_weight_ch
     assert losses[0] == pytest.approx(float(loss), rel=1e-6)
     assert np.isnan(stats[:, :, STAT_INDEX["saturation"]]).all()
     assert np.isnan(stats[:, :, STAT_INDEX["dead"]]).all()
+    assert np.isnan(stats[:, :, STAT_INDEX["act_deriv_mean"]]).all()  # the engine's alone
     _check_against_weights(stats, log)
     assert len(stats) == 2 * N // BATCH
 

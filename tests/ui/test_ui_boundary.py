@@ -29,10 +29,12 @@ from vgtui.ui.widgets.loss_chart import LossChart
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
+EMPTY = BoundaryPicture(np.zeros((0, 0), int), np.zeros((0, 0), int), 0, [], plain=False)
+
+
 def picture(app) -> BoundaryPicture:
-    found = app.query_one(BoundaryMap)._picture
-    assert found is not None
-    return found
+    """What the map draws now (nothing before its first draw)."""
+    return app.query_one(BoundaryMap)._picture or EMPTY
 
 
 def legend_of(app) -> str:
@@ -66,7 +68,7 @@ async def test_before_the_first_epoch_the_data_set_alone(fake_engine, wait_until
         assert (points[radius > 1.5] == NO_DATA).all()
 
 
-async def test_the_boundary_of_a_finished_run_separates_its_data(make_engine) -> None:
+async def test_the_boundary_of_a_finished_run_separates_its_data(make_engine, wait_until) -> None:
     from vgtui.sources.replay import load_stream
 
     stream = load_stream(FIXTURES / "tanh_boundary.npz")
@@ -74,9 +76,7 @@ async def test_the_boundary_of_a_finished_run_separates_its_data(make_engine) ->
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("b")
-        await pilot.pause()
-        await app.workers.wait_for_complete()  # the data set
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: (picture(app).points >= 0).any())  # the data, made
         assert "epoch 100 " in legend_of(app)
         shown = picture(app)
         assert (shown.levels != NO_DATA).all()

@@ -23,16 +23,26 @@ def boundary_stream() -> list:
     return load_stream(FIXTURES / "tanh_boundary.npz")
 
 
+async def map_drawn(pilot, boundary: bool) -> None:
+    """Wait until the map shows the data (made in a worker), and the boundary if ``boundary``."""
+    shown = pilot.app.query_one(BoundaryMap)
+    for _ in range(1000):
+        picture = shown._picture
+        data = picture is not None and (picture.points >= 0).any()
+        if data and (not boundary or (picture.levels >= 0).any()):
+            break
+        await pilot.pause(0.02)
+    for _ in range(3):  # then let the rows and charts settle around it
+        pilot.app.monitor.redraw()
+        await pilot.pause()
+
+
 async def boundary_shown(pilot) -> None:
     """Let the run end, show the boundary, and let the data set be made."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.press("b")
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.3)
-    pilot.app.monitor.redraw()
-    await pilot.pause()
+    await map_drawn(pilot, boundary=True)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -51,13 +61,7 @@ def test_boundary_without_color(snap_compare, make_engine, boundary_stream, monk
 def test_the_data_alone_before_the_first_epoch(snap_compare, fake_engine):
     async def data_shown(pilot) -> None:
         await pilot.press("b")
-        shown = pilot.app.query_one(BoundaryMap)
-        for _ in range(500):  # the data set is made in a worker; the run itself never ends
-            picture = shown._picture
-            if picture is not None and picture.points.size and (picture.points >= 0).any():
-                break
-            await pilot.pause(0.02)
-        await pilot.pause()
+        await map_drawn(pilot, boundary=False)  # the run itself never ends
 
     app = make_app(RunConfig(), fake_engine, show_timing=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=data_shown)
