@@ -230,3 +230,20 @@ def test_the_legend_fits_the_width_and_says_what_is_shown() -> None:
                 assert ("epoch 37" in text) == (b is not None) or width < 9
     assert "".join(t for t, _ in legend(boundary, 80, True)).startswith("boundary after epoch 37")
     assert "".join(t for t, _ in legend(None, 80, False)).startswith("the data, before")
+
+
+def test_the_app_imports_no_scikit_learn_before_the_map_needs_the_data() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from vgtui.ui.app import make_app\n"
+        "make_app()\n"
+        "print(json.dumps('sklearn' in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) is False
