@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -73,11 +74,14 @@ def engine_ms_per_step(
     diagnostics: bool = True,
     logdir: Path | None = None,
     boundary: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> float:
     """Time a whole engine run (every step recorded), ms/step, after its first epoch.
 
     With ``logdir``, every record is also written to a run log there, as
     ``--logdir`` does; ``boundary`` False leaves out the decision boundary.
+    ``clock`` is wall time by default; ``time.process_time`` counts this
+    process's CPU time alone, which other work on a shared machine disturbs less.
     """
     trainer = Trainer(config, diagnostics=diagnostics, boundary=boundary)
     marks: list[float] = []
@@ -85,7 +89,7 @@ def engine_ms_per_step(
 
     def emit(record: object) -> None:
         if isinstance(record, EpochRecord):
-            marks.append(time.perf_counter())
+            marks.append(clock())
         if logdir is not None:
             if isinstance(record, RunStart):
                 writers.append(RunLogWriter.create(logdir, header_from_start(record)))
@@ -111,35 +115,78 @@ def log_writer_cost(config: RunConfig, pairs: int) -> tuple[float, float, float]
     return statistics.median(alone), statistics.median(logged), size / steps
 
 
-def boundary_cost(config: RunConfig, pairs: int) -> tuple[float, float]:
+def boundary_cost(
+    config: RunConfig, pairs: int, clock: Callable[[], float] = time.perf_counter
+) -> tuple[float, float]:
     """Engine without and with the decision boundary: medians of alternating runs (ms/step)."""
     engine_ms_per_step(config, boundary=False)  # compile both before timing
     engine_ms_per_step(config)
     without, with_boundary = [], []
     for _ in range(pairs):
-        without.append(engine_ms_per_step(config, boundary=False))
-        with_boundary.append(engine_ms_per_step(config))
+        without.append(engine_ms_per_step(config, boundary=False, clock=clock))
+        with_boundary.append(engine_ms_per_step(config, clock=clock))
     return statistics.median(without), statistics.median(with_boundary)
 
 
+def boundary_cost_per_call(config: RunConfig, pairs: int) -> tuple[float, float, float, float]:
+    """Without and with the boundary, one compiled call each in turn: wall and CPU medians, ms.
+
+    Each call trains as many epochs as a run's calls do. Alternating calls
+    rather than whole runs puts the two side by side within milliseconds, so
+    that other work on a shared machine weighs on both alike.
+    """
+    from vgtui.engine.trainer import CompiledNetwork, boundary_every
+
+    networks = (CompiledNetwork(config, boundary=False), CompiledNetwork(config))
+    spe = config.steps_per_epoch
+    n_epochs = max(1, networks[0].chunk_steps // spe)
+    every = boundary_every(config)
+    walls: tuple[list[float], list[float]] = ([], [])
+    cpus: tuple[list[float], list[float]] = ([], [])
+    for network in networks:
+        network.call_chunk(1, n_epochs, 0, spe, True, every, config.epochs)  # compile
+    for k in range(pairs):
+        for i, network in enumerate(networks):
+            epoch = 1 + k * n_epochs  # the epochs a run's calls take, in turn
+            wall, cpu = time.perf_counter(), time.process_time()
+            network.call_chunk(epoch, n_epochs, 0, spe, True, every, config.epochs)
+            walls[i].append(time.perf_counter() - wall)
+            cpus[i].append(time.process_time() - cpu)
+    return (
+        statistics.median(walls[0]) * 1000,
+        statistics.median(walls[1]) * 1000,
+        statistics.median(cpus[0]) * 1000,
+        statistics.median(cpus[1]) * 1000,
+    )
+
+
 def print_boundary_costs(configs: dict[str, RunConfig], pairs: int) -> None:
-    """Print the decision boundary's cost for each of ``configs``."""
+    """Print the decision boundary's cost for each of ``configs``, in wall and CPU time."""
     for name, config in configs.items():
-        without, with_boundary = boundary_cost(config, pairs)
+        for what, clock in (("wall", time.perf_counter), ("CPU", time.process_time)):
+            without, with_boundary = boundary_cost(config, pairs, clock)
+            print(
+                f"decision boundary, {name}: {without:.4f} ms/step without, "
+                f"{with_boundary:.4f} with ({(with_boundary / without - 1) * 100:+.1f}% "
+                f"{what} time; medians of {pairs} alternating runs)"
+            )
+        calls = 15 * pairs
+        wall0, wall1, cpu0, cpu1 = boundary_cost_per_call(config, calls)
         print(
-            f"decision boundary, {name}: {without:.4f} ms/step without, {with_boundary:.4f} "
-            f"with ({(with_boundary / without - 1) * 100:+.1f}% time; medians of {pairs} "
-            "alternating runs)"
+            f"decision boundary, {name}: a compiled call {wall0:.2f} ms without, {wall1:.2f} "
+            f"with ({(wall1 / wall0 - 1) * 100:+.1f}% wall time; CPU {cpu0:.2f} vs {cpu1:.2f}, "
+            f"{(cpu1 / cpu0 - 1) * 100:+.1f}%; medians of {calls} alternating calls)"
         )
 
 
 #: The networks whose boundary cost is measured: the tutorial's, and bigger or shorter ones.
 BOUNDARY_CONFIGS = {
     "tutorial (4x5, 32 steps an epoch)": RunConfig(),
-    "4x64": RunConfig(width=64),
-    "16x32": RunConfig(depth=16, width=32),
-    "4x5, one step an epoch (batch 1000)": RunConfig(batch_size=1000, epochs=1000),
-    "4x256, 200 samples in one batch": RunConfig(
+    "4x32": RunConfig(width=32),
+    "4x64 (every other epoch)": RunConfig(width=64),
+    "16x32 (every other epoch)": RunConfig(depth=16, width=32),
+    "4x5, one step an epoch (batch 1000; every 32nd)": RunConfig(batch_size=1000, epochs=1000),
+    "4x256, 200 samples in one batch (every 32nd)": RunConfig(
         width=256, samples=200, batch_size=200, epochs=300
     ),
 }
@@ -257,7 +304,7 @@ def main() -> int:
     warm_up()
     print(f"engine warm-up after importing TensorFlow: {time.perf_counter() - t0:.2f} s")
     if args.boundary_only:
-        print_boundary_costs(BOUNDARY_CONFIGS, pairs=7)
+        print_boundary_costs(BOUNDARY_CONFIGS, pairs=9)
         return 0
     config = RunConfig(epochs=args.epochs)
     pairs = 7

@@ -8,7 +8,14 @@ import pytest
 
 from tests.engine.test_gradients import ACTIVATIONS, _sigmoid
 from vgtui.config import RunConfig
-from vgtui.engine.trainer import BOUNDARY_GRID, BOUNDARY_MIN_STEPS, Trainer, boundary_every
+from vgtui.engine.trainer import (
+    BOUNDARY_GRID,
+    BOUNDARY_MIN_STEPS,
+    BOUNDARY_SMALL_MACS,
+    Trainer,
+    boundary_every,
+    multiply_adds,
+)
 from vgtui.records import EpochRecord
 
 
@@ -103,6 +110,14 @@ def test_short_epochs_share_a_boundary_every_few_epochs_and_the_last_has_one():
     assert boundary_every(config) == BOUNDARY_MIN_STEPS == 32
     assert boundary_every(RunConfig()) == 1  # the tutorial's 32 steps: every epoch
     assert boundary_every(RunConfig(batch_size=64)) == 2  # 16 steps: every other epoch
+    # A network whose arithmetic dominates: the grid's 2,304 rows held to half of
+    # the 4 × samples rows an epoch computes.
+    assert multiply_adds(RunConfig()) == 2 * 5 + 3 * 5 * 5 + 5 == 90
+    assert multiply_adds(RunConfig(width=64)) == 12_480 > BOUNDARY_SMALL_MACS
+    assert boundary_every(RunConfig(width=32)) == 1
+    assert boundary_every(RunConfig(width=64)) == 2  # 2304 / (0.5 * 4000) = 1.15
+    assert boundary_every(RunConfig(width=64, samples=400)) == 3  # 2304 / 800 = 2.88
+    assert boundary_every(RunConfig(width=64, samples=5000)) == 1
     records = []
     Trainer(config).run(records.append, threading.Event())
     with_boundary = [r.epoch for r in records if isinstance(r, EpochRecord) and r.boundary]

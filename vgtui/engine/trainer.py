@@ -34,14 +34,35 @@ CHUNK_ENTRIES = 4_000_000
 BOUNDARY_GRID = 48
 #: The fewest training steps between two evaluations of the decision boundary: an
 #: epoch this long or longer has its own; shorter epochs share one every few epochs
-#: (and the run's last epoch always has one). Evaluating the grid costs about as much
-#: as a few steps of the tutorial's network; measured in tests/bench/bench.py.
+#: (and the run's last epoch always has one).
 BOUNDARY_MIN_STEPS = 32
+#: Multiply-adds an example past which a network's arithmetic, not the cost of each
+#: operation, sets the price of the grid (the tutorial's network does 90; 4 × 64, 12,480).
+BOUNDARY_SMALL_MACS = 4096
+#: For such a network, the grid's rows are at most this share of the rows an epoch
+#: computes (its examples four times: forward and backward, and the evaluation).
+BOUNDARY_ROW_SHARE = 0.5
+
+
+def multiply_adds(config: RunConfig) -> int:
+    """Multiply-adds of one example's forward pass through the network of ``config``."""
+    width = config.width
+    return 2 * width + (config.depth - 1) * width * width + width
 
 
 def boundary_every(config: RunConfig) -> int:
-    """Every how many epochs the decision boundary is evaluated: 1 unless epochs are short."""
-    return max(1, -(-BOUNDARY_MIN_STEPS // config.steps_per_epoch))
+    """Every how many epochs the decision boundary is evaluated: 1 unless that costs too much.
+
+    Epochs shorter than BOUNDARY_MIN_STEPS share one; so do the epochs of a
+    network past BOUNDARY_SMALL_MACS whose grid would exceed
+    BOUNDARY_ROW_SHARE of an epoch's rows. Measured in tests/bench/bench.py:
+    each keeps the boundary's cost within 10% of training without it.
+    """
+    by_steps = -(-BOUNDARY_MIN_STEPS // config.steps_per_epoch)
+    by_rows = 1
+    if multiply_adds(config) > BOUNDARY_SMALL_MACS:
+        by_rows = math.ceil(BOUNDARY_GRID**2 / (BOUNDARY_ROW_SHARE * 4 * config.samples))
+    return max(1, by_steps, by_rows)
 
 
 def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
@@ -109,7 +130,7 @@ class CompiledNetwork:
             self.x = tf.Variable(tf.zeros([config.samples, 2]), trainable=False)
             self.y = tf.Variable(tf.zeros([config.samples, 1]), trainable=False)
             self.seed = tf.Variable(0, dtype=tf.int32, trainable=False)
-            self.grid = tf.Variable(tf.zeros([BOUNDARY_GRID**2, 2]), trainable=False)
+            self.grid = tf.Variable(tf.zeros([2, BOUNDARY_GRID**2]), trainable=False)  # columns
         self._chunk_fn = tf.function(self._train_chunk)
         self.load(config)
 
@@ -120,7 +141,7 @@ class CompiledNetwork:
         self.x.assign(x)
         self.y.assign(y[:, None])
         self.extent = plane_extent(x)
-        self.grid.assign(grid_points(self.extent, BOUNDARY_GRID))
+        self.grid.assign(grid_points(self.extent, BOUNDARY_GRID).T)
         self.seed.assign(config.seed)
         self.model.reset(config)
         for variable in self.optimizer.variables:
@@ -159,11 +180,9 @@ class CompiledNetwork:
 
     def _evaluate_with_boundary(self) -> tuple[tf.Tensor, ...]:
         """Loss and accuracy on the whole data set, and the probabilities over the grid."""
-        # One pass over the data and the grid together: half the operations of two.
-        logits = self.model.logits(tf.concat([self.x, self.grid], axis=0))
-        n = self.config.samples
-        loss, accuracy = self._loss_and_accuracy(logits[:n], self.y)
-        return loss, accuracy, tf.sigmoid(logits[n:, 0])
+        loss, accuracy, _ = self._evaluate()
+        # The grid laid out as columns: about a third of the time of rows (see column_logits).
+        return loss, accuracy, tf.sigmoid(self.model.column_logits(self.grid))[0]
 
     def _not_evaluated(self) -> tuple[tf.Tensor, ...]:
         """What :meth:`_evaluate` returns for an epoch not evaluated: NaN throughout."""
