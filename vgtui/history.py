@@ -314,7 +314,11 @@ class History:
         self._start = start
         self._summary: RunSummary | None = None
         self._latest: LatestEpoch | None = None
-        self._boundaries: list[Boundary] = []  # by epoch, at most MAX_BOUNDARIES
+        # Every ``_boundary_stride``-th boundary, by epoch, at most MAX_BOUNDARIES; and the latest.
+        self._boundaries: list[Boundary] = []
+        self._boundary_stride = 1
+        self._boundary_count = 0
+        self._latest_boundary: Boundary | None = None
         self._error: str | None = None
         self._state = "loading" if start is None else "training"
         self._steps: DownsampledSeries | None = None
@@ -338,7 +342,7 @@ class History:
     def latest_boundary(self) -> Boundary | None:
         """The latest decision boundary recorded (None before the first, or if none is)."""
         with self._lock:
-            return self._boundaries[-1] if self._boundaries else None
+            return self._latest_boundary
 
     def boundary_at(self, epoch: int) -> Boundary | None:
         """The decision boundary as it stood when epoch ``epoch`` ended (the time cursor's).
@@ -347,8 +351,8 @@ class History:
         """
         with self._lock:
             found = None
-            for boundary in self._boundaries:
-                if boundary.epoch > epoch:
+            for boundary in [*self._boundaries, self._latest_boundary]:
+                if boundary is None or boundary.epoch > epoch:
                     break
                 found = boundary
             return found
@@ -394,13 +398,19 @@ class History:
             self._version += 1
 
     def _keep_boundary(self, boundary: Boundary) -> None:
-        """Keep an epoch's boundary; when MAX_BOUNDARIES are kept, every other older one goes.
+        """Keep an epoch's boundary: the latest always, and every stride-th one.
 
-        The caller holds the lock. The latest is always kept.
+        When MAX_BOUNDARIES are kept, every other one goes and the stride
+        doubles, so the whole run stays covered, evenly, at a coarser grain.
+        The caller holds the lock.
         """
-        self._boundaries.append(boundary)
-        if len(self._boundaries) > MAX_BOUNDARIES:
-            self._boundaries = [*self._boundaries[:-1:2], self._boundaries[-1]]
+        self._latest_boundary = boundary
+        if self._boundary_count % self._boundary_stride == 0:
+            self._boundaries.append(boundary)
+            if len(self._boundaries) > MAX_BOUNDARIES:
+                self._boundaries = self._boundaries[::2]
+                self._boundary_stride *= 2
+        self._boundary_count += 1
 
     def end_epoch(self, end: EpochEnd) -> None:
         """Close the epoch under way with its loss and accuracy on the whole data."""

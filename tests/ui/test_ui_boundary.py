@@ -147,6 +147,11 @@ async def test_each_epochs_boundary_is_drawn_as_it_comes(wait_until) -> None:
             levels = picture(app).levels
             expected = round(epoch / 7 * (LEVELS - 1))  # the epoch's own probability
             assert (levels == expected).all(), epoch
+        # The time cursor: the boundary as it stood at the cursor's epoch, End back to live.
+        for key, epoch in (("left", 5), ("left", 4), ("home", 1), ("end", 6)):
+            await pilot.press(key)
+            await wait_until(pilot, lambda e=epoch: f"epoch {e}" in legend_of(app))
+            assert (picture(app).levels == round(epoch / 7 * (LEVELS - 1))).all(), key
         # A restart shows the new run's data alone at once: nothing stale.
         await pilot.press("r")
         await wait_until(pilot, lambda: len(sources) == 2 and "the data" in legend_of(app))
