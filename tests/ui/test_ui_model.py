@@ -44,7 +44,7 @@ class DeepModel(EventSource):
 
         from vgtui.records import STAT_INDEX, STAT_NAMES, EpochEnd, RunStart, RunSummary, StepBlock
 
-        names = tuple(f"block_{i // 2}/conv_{i % 2}/kernel" for i in range(51)) + ("head/kernel",)
+        names = (*(f"block_{i // 2}/conv_{i % 2}/kernel" for i in range(51)), "head/kernel")
         emit(RunStart(None, "CPU", names, 0.1, 2.3, info={"title": "resnet-ish · sigmoid"}))
         steps = 20
         for epoch in range(1, 4):
