@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from vgtui.argparsing import EXIT_USAGE
 from vgtui.comparison import ComparisonRow, format_table
 from vgtui.config import RunConfig
 from vgtui.controller import RunController
 from vgtui.history import LatestEpoch
+from vgtui.model_path import ModelFileError
 from vgtui.records import STAT_INDEX, EpochEnd, EpochRecord, Record, RunStart, RunSummary
 from vgtui.run import Run
 from vgtui.runfile import run_to_dict, write_json
@@ -25,14 +27,24 @@ EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
 
 
+#: The most layers an epoch's line names; a deeper model's line names the first and last.
+LINE_LAYERS = 8
+
+
 def format_epoch(record: EpochRecord | LatestEpoch, names: tuple[str, ...], epochs: int) -> str:
-    """One line for an epoch: loss, accuracy and each layer's mean gradient SD."""
+    """One line for an epoch: loss, accuracy and each layer's mean gradient SD.
+
+    ``epochs`` 0 means the run's length is not known (a user's model).
+    """
     sds = record.layer_means()[:, STAT_INDEX["grad_sd"]]
-    layers = "  ".join(f"{n} {sd:.2e}" for n, sd in zip(names, sds, strict=True))
+    pairs = [f"{n} {sd:.2e}" for n, sd in zip(names, sds, strict=True)]
+    if len(pairs) > LINE_LAYERS:
+        pairs = [*pairs[:2], f"… {len(pairs) - 4} more …", *pairs[-2:]]
     width = len(str(epochs))
+    of = f"/{epochs}" if epochs else ""
     return (
-        f"epoch {record.epoch:>{width}}/{epochs}  loss {record.loss:.4f}  "
-        f"acc {record.accuracy:.3f}  grad SD  {layers}"
+        f"epoch {record.epoch:>{width}}{of}  loss {record.loss:.4f}  "
+        f"acc {record.accuracy:.3f}  grad SD  {'  '.join(pairs)}"
     )
 
 
@@ -84,10 +96,17 @@ class EpochPrinter:
             if run.log is not None:
                 print(f"run log {run.log.path}", file=self.out, flush=True)
         elif isinstance(record, EpochRecord | EpochEnd):
-            latest = run.history.view().latest
-            if latest is not None and run.config is not None:
-                line = format_epoch(latest, run.config.layer_names, run.config.epochs)
+            view = run.history.view()
+            latest = view.latest
+            if latest is not None:
+                epochs = run.config.epochs if run.config is not None else 0
+                line = format_epoch(latest, view.layer_names, epochs)
                 print(line, file=self.out, flush=True)
+
+
+def describe_choice(config: RunConfig) -> str:
+    """What a run of a user's model is asked to use: its activation and initializer."""
+    return f"activation {config.activation}, init {config.init}, seed {config.seed}"
 
 
 def run_headless(
@@ -99,26 +118,29 @@ def run_headless(
     source_factory: SourceFactory = engine_source,
     seeds: tuple[int, ...] | None = None,
     logdir: Path | None = None,
+    title: str | None = None,
 ) -> int:
     """Train ``config`` (or each config of a sweep), print, write JSON; return the exit status.
 
     A sweep prints a comparison table at its end, and its JSON holds
     ``{"sweep": FIELD, "runs": [run, ...]}``, each run as a single run's JSON.
-    With ``logdir``, each run writes its run log there.
+    With ``logdir``, each run writes its run log there. ``title`` names what
+    is trained when it is not the built-in network.
     """
     out = out or sys.stdout
     controller = RunController(config, source_factory, EpochPrinter(out), logdir=logdir)
     if sweep or seeds:
         controller.start_sweep(sweep, sweep_values, seeds)
     total = controller.sweep.total
-    print(f"vgtui headless: {config.describe()}; loading TensorFlow…", file=out, flush=True)
+    what = title or config.describe()
+    print(f"vgtui headless: {what}; loading TensorFlow…", file=out, flush=True)
     runs, rows = [], []
     status = 0
     while (run := controller.claim()) is not None:
-        assert run.config is not None
         if sweep or seeds:
             number = controller.sweep.position
-            print(f"\nrun {number}/{total}: {run.config.describe()}", file=out, flush=True)
+            what = run.config.describe() if run.config else describe_choice(controller.config)
+            print(f"\nrun {number}/{total}: {what}", file=out, flush=True)
         interrupted = False
         failure: Exception | None = None
         try:
@@ -130,6 +152,12 @@ def run_headless(
         ended = controller.finish(run)
         if ended.log_problem is not None:
             print(f"note: {ended.log_problem}", file=out, flush=True)
+        if isinstance(failure, ModelFileError):  # the user's model file: bad input
+            print(f"vgtui: error: --model: {failure}", file=sys.stderr)
+            if failure.details:
+                print(failure.details.rstrip(), file=sys.stderr)
+            status = EXIT_USAGE
+            break
         if failure is not None:
             print(f"run failed: {type(failure).__name__}: {failure}", file=sys.stderr)
             status = EXIT_FAILED
@@ -143,12 +171,14 @@ def run_headless(
         diverged = ended.summary.diverged_step is not None
         run_status = EXIT_INTERRUPTED if interrupted else EXIT_DIVERGED if diverged else 0
         runs.append(run_to_dict(run.config, ended.view, ended.summary))
+        name = ended.kept.name if ended.kept else ""
         kept = ended.kept
         rows.append(
             ComparisonRow(
                 run.config,
                 ended.summary,
                 "diverged" if diverged else "stopped" if interrupted else "done",
+                name=name,
                 first_sd=kept.first_layer_sd if kept else math.nan,
                 number=kept.number if kept else 0,
             )

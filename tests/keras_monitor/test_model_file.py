@@ -193,7 +193,7 @@ def test_training_a_model_file_emits_a_whole_run(tmp_path):
     start = records[0]
     assert isinstance(start, RunStart)
     assert start.layer_names == ("dense/kernel", "dense_1/kernel")  # each run a fresh session
-    assert start.info["title"] == "model relu, he_normal"
+    assert start.info["title"] == "model · relu · he_normal"
     assert start.info["batch_size"] == 8
     assert start.info["model"]["layers"][0]["activation"] == "relu"
     assert 0.0 <= start.accuracy_before <= 1.0 and math.isfinite(start.loss_before)

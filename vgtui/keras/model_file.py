@@ -352,7 +352,7 @@ def train_model_file(
     data = model_file.data()
     model = model_file.build(activation, keras_initializer(init))
     check_fits(model_file.path.name, model, data)
-    what = f"{model_file.name} {activation or 'its activation'}, {init or 'its initializer'}"
+    what = f"{model_file.name} · {activation or 'its own activation'} · {init or 'its own init'}"
     try:
         before = model.evaluate(
             data.x, data.y, batch_size=max(batch_size, 256), verbose=0, return_dict=True

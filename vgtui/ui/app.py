@@ -25,14 +25,12 @@ from vgtui.sources.engine import engine_source
 from vgtui.ui.commands import SettingsCommands
 from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
 from vgtui.ui.screens.compare import CompareScreen
+from vgtui.ui.screens.error import ErrorScreen
 from vgtui.ui.screens.help import HelpScreen
-from vgtui.ui.screens.monitor import MIN_HEIGHT, MIN_WIDTH, TALL_HEIGHT, MonitorScreen
+from vgtui.ui.screens.monitor import MonitorScreen
 from vgtui.ui.viewing import start_viewing
 from vgtui.view.session import ViewSession
 from vgtui.view.target import ViewTarget
-
-#: From this width, the layer rows also show the previous run's gradient SD.
-WIDE_WIDTH = 120
 
 
 class VgtuiApp(App[int]):
@@ -54,26 +52,9 @@ class VgtuiApp(App[int]):
     TITLE = "vgtui"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {SettingsCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-narrow"),
-        (MIN_WIDTH, "-normal"),
-        (WIDE_WIDTH, "-wide"),
-    ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-short"),
-        (MIN_HEIGHT, "-normal"),
-        (TALL_HEIGHT, "-tall"),
-    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+c", "quit", "quit", show=False, priority=True, tooltip="quit, from any screen"
-        ),
-        Binding(
-            "ctrl+p",
-            "command_palette",
-            "commands",
-            show=False,
-            tooltip="command palette: every setting as a command (type e.g. 'depth 6')",
         ),
     ]
 
@@ -91,6 +72,7 @@ class VgtuiApp(App[int]):
         factory = source_factory or engine_source
         self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
+        self.last_error: tuple[str, str] | None = None
         self.view_session = ViewSession(self.controller, view) if view is not None else None
 
     def get_default_screen(self) -> Screen[None]:
@@ -165,8 +147,17 @@ class VgtuiApp(App[int]):
         if message.run is self.controller.current:
             error = message.error
             text = f"{type(error).__name__}: {error}"
-            self.notify(text, title="Training failed", severity="error", timeout=8)
+            self.last_error = (text, getattr(error, "details", ""))
+            more = " (L shows the traceback)" if self.last_error[1] else ""
+            self.notify(text + more, title="Training failed", severity="error", timeout=10)
         self._run_ended(RunEnded(message.run))
+
+    def action_show_error(self) -> None:
+        """Show the last error in full."""
+        if self.last_error is None:
+            self.notify("No error so far.", title="errors")
+        elif not isinstance(self.screen, ErrorScreen):
+            self.push_screen(ErrorScreen(*self.last_error))
 
     @on(RunEnded)
     def _run_ended(self, message: RunEnded) -> None:

@@ -74,6 +74,13 @@ LAB_BINDINGS: list[BindingType] = [
         tooltip="add a hidden layer, and restart",
         group=DEPTH_GROUP,
     ),
+    Binding(
+        "ctrl+p",
+        "app.command_palette",
+        "commands",
+        show=False,
+        tooltip="command palette: every setting as a command (type e.g. 'depth 6')",
+    ),
 ]
 
 

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 
 #: The smallest terminal the layout is drawn in; below it a note is shown.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+#: From this width, the layer rows also show the last finished run's gradient SD.
+WIDE_WIDTH = 120
 #: From this height on, layer rows are two lines tall.
 TALL_HEIGHT = 40
 #: Redraw checks a second.
@@ -71,6 +73,16 @@ class MonitorScreen(LabActions, Screen[None]):
     """The current run, drawn from its history; the keys that change runs and views."""
 
     AUTO_FOCUS = None
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (MIN_WIDTH, "-normal"),
+        (WIDE_WIDTH, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-short"),
+        (MIN_HEIGHT, "-normal"),
+        (TALL_HEIGHT, "-tall"),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         # In order of importance: a narrow footer shows the first ones.
         Binding(
@@ -130,6 +142,13 @@ class MonitorScreen(LabActions, Screen[None]):
             tooltip="compare the kept runs (every run is kept when it ends or is switched)",
         ),
         Binding("r", "restart", "restart", tooltip="restart with the same settings"),
+        Binding(
+            "L",
+            "app.show_error",
+            "error",
+            show=False,
+            tooltip="the last error in full (a model file's traceback)",
+        ),
         Binding("p,space", "pause", "pause", tooltip="pause / resume training"),
         Binding(
             "left",
