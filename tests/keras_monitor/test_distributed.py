@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from vgtui.keras import GradientMonitor
+from vgtui.records import STAT_NAMES
 from vgtui.runlog import read_run
 
 from . import distributed_probe as probe
@@ -124,7 +125,7 @@ def test_mirrored_fit_records_the_applied_all_reduced_gradient(probes, name):
 
     assert meta["start"]["info"]["devices"] == ["CPU:0", "CPU:1"]
     assert meta["start"]["device"].startswith("MirroredStrategy: 2 replicas")
-    assert stats.shape == (steps, 3, 7)
+    assert stats.shape == (steps, 3, len(STAT_NAMES))
     # recorded == applied: (w_before - w_after) / lr at every step, every kernel
     check_against_weights(stats, values, probe.LR, rtol=2e-3 if name == "mixed" else 2e-4)
     if name == "plain":
@@ -161,7 +162,7 @@ def test_mirrored_custom_loop_records_what_one_device_records(probes):
     meta, stats, loss = _load(probes.out / "custom.npz")
     one_stats, one_loss = _one_device_custom_loop()
     assert meta["start"]["info"]["loop"] == "custom"
-    assert stats.shape == one_stats.shape == (8, 3, 7)
+    assert stats.shape == one_stats.shape == (8, 3, len(STAT_NAMES))
     np.testing.assert_allclose(stats[:, :, :5], one_stats[:, :, :5], rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(loss, one_loss, rtol=1e-5)
 
@@ -178,7 +179,7 @@ def test_multi_worker_custom_loop_chief_alone_records_what_one_process_records(p
     assert "MultiWorkerMirroredStrategy" in meta["start"]["device"]
 
     one_stats, one_loss = _one_device_custom_loop()
-    assert stats.shape == one_stats.shape == (8, 3, 7)
+    assert stats.shape == one_stats.shape == (8, 3, len(STAT_NAMES))
     np.testing.assert_allclose(stats[:, :, :5], one_stats[:, :, :5], rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(loss, one_loss, rtol=1e-5)
 

@@ -74,10 +74,9 @@ async def test_the_boundary_of_a_finished_run_separates_its_data(make_engine, wa
     stream = load_stream(FIXTURES / "tanh_boundary.npz")
     app = make_app(stream[0].config, make_engine(stream), show_timing=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
         await pilot.press("b")
         await wait_until(pilot, lambda: (picture(app).points >= 0).any())  # the data, made
-        assert "epoch 100 " in legend_of(app)
+        await wait_until(pilot, lambda: "epoch 100 " in legend_of(app))  # the run, to its end
         shown = picture(app)
         assert (shown.levels != NO_DATA).all()
         size = len(shown.levels)
@@ -234,7 +233,9 @@ def test_the_legend_fits_the_width_and_says_what_is_shown() -> None:
                 assert len(text) <= width
                 assert ("epoch 37" in text) == (b is not None) or width < 9
     assert "".join(t for t, _ in legend(boundary, 80, True)).startswith("boundary after epoch 37")
-    assert "".join(t for t, _ in legend(None, 80, False)).startswith("the data, before")
+    assert "".join(t for t, _ in legend(None, 80, False)).startswith("the data, no boundary yet")
+    viewed = legend(None, 80, True, missing="a run log holds no boundary")
+    assert "".join(t for t, _ in viewed).startswith("the data, a run log holds no boundary")
 
 
 def test_the_app_imports_no_scikit_learn_before_the_map_needs_the_data() -> None:

@@ -170,16 +170,20 @@ def _swatch(color: Color) -> tuple[str, Style]:
     return ("■", Style(color=color))
 
 
-def legend(boundary: Boundary | None, width: int, plain: bool, note: str = "") -> Legend:
+def legend(
+    boundary: Boundary | None, width: int, plain: bool, note: str = "", missing: str = ""
+) -> Legend:
     """The line under the picture, the longest form that fits ``width``.
 
-    What it shows (the data alone before the first epoch, else the boundary
-    after which epoch), the points' classes, and the probability's scale.
+    What it shows (the data alone while there is no boundary, and why:
+    ``missing``, by default "no boundary yet"; else the boundary after which
+    epoch), the points' classes, and the probability's scale. ``note``
+    replaces it all.
     """
     if note:
         return [(note[:width], None)]
     if boundary is None:
-        what, short = "the data, before the first epoch", "the data"
+        what, short = f"the data, {missing or 'no boundary yet'}", "the data"
     else:
         what = f"boundary after epoch {boundary.epoch}" if boundary.epoch else "boundary"
         short = f"epoch {boundary.epoch}" if boundary.epoch else "boundary"
@@ -234,16 +238,20 @@ class BoundaryMap(Widget):
         points: tuple[np.ndarray, np.ndarray] | None,
         extent: Extent | None,
         note: str = "",
+        missing: str = "",
     ) -> None:
-        """Draw ``boundary`` and ``points`` over ``extent``; ``note`` replaces the legend."""
+        """Draw ``boundary`` and ``points`` over ``extent``; ``note`` replaces the legend.
+
+        ``missing`` says why there is no boundary, where there is none (see :func:`legend`).
+        """
         width, height = self.size.width, self.size.height
-        key = (id(boundary), id(points), extent, note, width, height, self.plain)
+        key = (id(boundary), id(points), extent, note, missing, width, height, self.plain)
         if key == self._shown:
             return
         self._shown = key
         pixels = min(width, 2 * (height - 1))
         pixels -= pixels % 2
-        line = legend(boundary, width, self.plain, note)
+        line = legend(boundary, width, self.plain, note, missing)
         if pixels <= 0 or extent is None:
             self._picture = BoundaryPicture(
                 np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64), 0, line, self.plain

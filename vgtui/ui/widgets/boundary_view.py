@@ -107,7 +107,8 @@ class BoundaryView(BoundaryMap):
         extent = boundary.extent if boundary is not None else points[2] if points else None
         note = "" if points is not None else "drawing the data…"
         data = (points[0], points[1]) if points is not None else None
-        self.show(boundary, data, extent, note)
+        missing = "a run log holds no boundary" if run.viewed else ""
+        self.show(boundary, data, extent, note, missing)
 
     def _load(self, config: RunConfig, key: DataKey) -> None:
         """Make the data set of ``config`` in a worker thread, once at a time."""
