@@ -21,6 +21,7 @@ from vgtui.config import (
 from vgtui.gpu_check import check_device
 from vgtui.output_path import OutputPathError, check_output_file
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
+from vgtui.terminal_check import terminal_problem
 
 DEFAULTS = RunConfig()
 
@@ -165,6 +166,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except OutputPathError as err:
             parser.error(f"--json: {err}")
         args.json = Path(args.json)
+    if not args.headless and (problem := terminal_problem()):
+        parser.error(problem)  # before Textual is imported, and before TensorFlow is asked
     try:
         check_device(config)  # last: it asks a child process, a few seconds
     except ConfigError as err:
