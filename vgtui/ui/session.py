@@ -8,6 +8,8 @@ import os
 import signal
 import sys
 
+from textual.app import App
+
 from vgtui.config import RunConfig
 from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
@@ -22,8 +24,9 @@ EXIT_GRACE = 0.5
 def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
     """Run the monitor in this terminal until the user quits; return the exit status.
 
-    SIGHUP and SIGTERM quit like ``q``. Log lines that libraries write to
-    descriptor 2 meanwhile are discarded.
+    SIGHUP and SIGTERM quit like ``q``, with the exit status 128 + the
+    signal's number (129, 143), as a shell reports a process they ended.
+    Log lines that libraries write to descriptor 2 meanwhile are discarded.
 
     Args:
         config: the first run's settings.
@@ -38,7 +41,7 @@ def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, app.exit, 128 + signum)
+            loop.add_signal_handler(signum, _exit_on_signal, app, signum)
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
@@ -59,3 +62,8 @@ def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
         loop.run_until_complete(loop.shutdown_default_executor())
     loop.close()
     return status
+
+
+def _exit_on_signal(app: App[int], signum: int) -> None:
+    """Quit ``app`` as ``q`` does, with the exit status of a process ended by ``signum``."""
+    app.exit(return_code=128 + signum)
