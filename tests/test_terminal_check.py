@@ -8,9 +8,9 @@ import os
 import subprocess
 import sys
 
-import pexpect
 import pytest
 
+from tests.pseudo_terminal import PseudoTerminal, installed
 from vgtui.cli import parse_args
 from vgtui.terminal_check import (
     dumb_terminal,
@@ -171,16 +171,13 @@ def test_without_a_terminal_the_command_exits_at_once_before_textual():
     assert result.stderr.count("\n") == 1 and "--headless" in result.stderr
 
 
-def _in_a_terminal(env: dict[str, str]) -> tuple[int, str]:
+def _in_a_terminal(env: dict[str, str]) -> tuple[int | None, str]:
     """Run the installed command in a pseudo-terminal with ``env``; its status and output."""
     environ = {k: v for k, v in os.environ.items() if k not in ("TERM", "LC_ALL", "LC_CTYPE")}
     environ.update(env)
-    child = pexpect.spawn(
-        "vgtui", ["--epochs", "1"], env=environ, encoding="utf-8", timeout=60, dimensions=(24, 80)
-    )
-    child.expect(pexpect.EOF)
-    child.close()
-    return child.exitstatus, child.before
+    with PseudoTerminal([installed("vgtui"), "--epochs", "1"], environ) as term:
+        status = term.wait(60)
+        return status, bytes(term.output).decode()
 
 
 def test_term_dumb_in_a_real_terminal_gets_one_line():
