@@ -70,3 +70,18 @@ def test_scientific_notation() -> None:
     assert sci(3.21e-4) == "3.2e-04"
     assert sci(-3.21e-4, signed=True) == "-3.2e-04"
     assert sci(float("nan")) == "nan"
+
+
+def test_breakpoint_classes_are_chosen_as_textual_chooses_them() -> None:
+    from textual.screen import Screen
+
+    from vgtui.ui.app import VgtuiApp
+    from vgtui.ui.breakpoints import breakpoint_classes
+
+    screen = Screen()
+    for breakpoints in (VgtuiApp.HORIZONTAL_BREAKPOINTS, VgtuiApp.VERTICAL_BREAKPOINTS):
+        for size in range(0, 200):
+            classes = breakpoint_classes(size, breakpoints)
+            assert set(classes) == {name for _, name in breakpoints}
+            chosen = {name for name, on in classes.items() if on}
+            assert chosen == screen._get_breakpoint_classes(size, breakpoints)

@@ -21,9 +21,8 @@ from vgtui.records import EpochEnd, EpochRecord, Record, RunStart, diverged_wher
 from vgtui.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
+from vgtui.ui.breakpoints import breakpoint_classes
 from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
-from vgtui.ui.screens.compare import CompareScreen
-from vgtui.ui.screens.help import HelpScreen
 from vgtui.ui.screens.monitor import MIN_HEIGHT, MIN_WIDTH, TALL_HEIGHT, MonitorScreen
 
 #: From this width, the layer rows also show the previous run's gradient SD.
@@ -73,8 +72,18 @@ class VgtuiApp(App[int]):
         self.show_timing = show_timing
 
     def get_default_screen(self) -> Screen[None]:
-        """The live monitor is the screen under every other."""
-        return self.monitor
+        """The live monitor is the screen under every other.
+
+        It starts with the breakpoint classes of the terminal's size, which
+        Textual would otherwise add at the first resize, styling every widget
+        a second time before the first frame.
+        """
+        width, height = self.size
+        classes = {
+            **breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS),
+            **breakpoint_classes(height, self.VERTICAL_BREAKPOINTS),
+        }
+        return self.monitor.update_classes(classes, update=False)
 
     @cached_property
     def monitor(self) -> MonitorScreen:
@@ -154,13 +163,20 @@ class VgtuiApp(App[int]):
 
     # Screens -------------------------------------------------------------
 
+    # The help and comparison screens are imported when first opened: the first
+    # frame does not need them (nor the comparison's table and charts).
+
     def action_help(self) -> None:
         """Open the help screen."""
+        from vgtui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_compare(self) -> None:
         """Open the comparison screen of the kept runs."""
+        from vgtui.ui.screens.compare import CompareScreen
+
         if not isinstance(self.screen, CompareScreen):
             self.push_screen(CompareScreen(self.controller.kept))
 

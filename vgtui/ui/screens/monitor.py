@@ -327,8 +327,8 @@ class MonitorScreen(Screen[None]):
         state = view.state
         if state == "loading":
             state = "building" if self.engine_seen else "loading TensorFlow"
-        elif state == "training" and view.latest is None:
-            state = "compiling"
+        elif state == "training" and view.latest is None and view.steps_done == 0:
+            state = "compiling"  # steps of a long first epoch may come first: then "training"
         if run.paused and not view.ended:
             state = "paused"
         latest = view.latest
