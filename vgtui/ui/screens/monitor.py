@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from vgtui.controller import RunController
@@ -23,7 +24,6 @@ from vgtui.records import diverged_where
 from vgtui.run import Run
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.layer_panel import LayerPanel
-from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import Status, StatusLine
 from vgtui.ui.widgets.too_small import TooSmall
@@ -31,6 +31,7 @@ from vgtui.ui.widgets.verdict_badge import VerdictBadge
 
 if TYPE_CHECKING:
     from vgtui.ui.app import VgtuiApp
+    from vgtui.ui.widgets.loss_chart import LossChart
 
 #: The smallest terminal the layout is drawn in; below it a note is shown.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -149,6 +150,7 @@ class MonitorScreen(Screen[None]):
         self._status_pacer = Pacer(STATUS_HZ)
         self._note_pacer = Pacer(REFRESH_HZ)
         self._timer: Timer | None = None
+        self._chart: LossChart | None = None  # mounted after the first frame
         self._last_view: HistoryView = controller.current.history.view()
 
     @property
@@ -169,15 +171,29 @@ class MonitorScreen(Screen[None]):
         with Vertical(id="main"):
             yield LayerPanel(names, id="layers")
             yield GradientHeatmap(len(names), id="heatmap")
-            yield LossChart(id="chart")
+            yield Widget(id="chart")  # the loss chart's place; see _mount_chart
         yield StatusLine(id="status")
         yield TooSmall(id="too-small")
         yield Footer(id="footer", compact=True)
 
     def on_mount(self) -> None:
-        """Draw the first frame and start the redraw timer."""
+        """Draw the first frame and start the redraw timer; the chart comes after the frame."""
         self.redraw()
         self._timer = self.set_interval(1 / REFRESH_HZ, self.redraw)
+        self.call_after_refresh(self._mount_chart)
+
+    async def _mount_chart(self) -> None:
+        """Put the loss chart in its place.
+
+        Done after the first frame: plotext, which draws the chart, is the
+        largest import the screen has, and an empty chart says nothing yet.
+        """
+        from vgtui.ui.widgets.loss_chart import LossChart
+
+        await self.query_one("#chart").remove()
+        self._chart = LossChart(id="chart")
+        await self.query_one("#main", Vertical).mount(self._chart)
+        self.call_after_refresh(self.redraw)
 
     # Keys ----------------------------------------------------------------
 
@@ -272,13 +288,12 @@ class MonitorScreen(Screen[None]):
         total_steps = run.config.total_steps if run.config else max(view.steps_done, 1)
         epochs = run.config.epochs if run.config else max(len(view.epoch_x), 1)
         chart_key = (view.version, id(run), size, settings[-1])
-        if self._chart_pacer.due(chart_key, urgent):
+        chart = self._chart if self._chart is not None and self._chart.size.width else None
+        if chart is not None and self._chart_pacer.due(chart_key, urgent):
             before = None
             if previous is not None:
                 before = (previous.view.epoch_x, previous.view.epoch_loss)
-            self.query_one(LossChart).show(
-                view.epoch_x, view.epoch_loss, view.epoch_accuracy, epochs, before
-            )
+            chart.show(view.epoch_x, view.epoch_loss, view.epoch_accuracy, epochs, before)
         layers_key = (view.version, settings)
         if self._layers_pacer.due(layers_key, urgent):
             self._draw_layers(view, total_steps, heat)
