@@ -19,6 +19,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -106,17 +107,25 @@ def keep_server() -> None:
 
 
 def side_by_side(pairs: int = 7, epochs: int = 5) -> tuple[list[Timing], list[Timing]]:
-    """Alternate the trivial app and vgtui ``pairs`` times; their timings."""
+    """Run the trivial app and vgtui ``pairs`` times each, in turn; their timings.
+
+    Each pair runs in a shuffled order, so that neither is always the one
+    started on a machine just left quiet (or busy) by the other.
+    """
     me = str(Path(__file__).resolve())
     trivial, vgtui = [], []
+    order = random.Random(0)
     keep_server()
     try:
         for k in range(pairs):
-            trivial.append(time_command([sys.executable, me, "trivial"]))
-            with tempfile.TemporaryDirectory() as tmp:
-                marks = Path(tmp) / "marks"
-                argv = [sys.executable, me, "vgtui", str(marks), "--epochs", str(epochs)]
-                vgtui.append(time_command(argv, marks))
+            for which in order.sample(["trivial", "vgtui"], 2):  # neither always goes first
+                if which == "trivial":
+                    trivial.append(time_command([sys.executable, me, "trivial"]))
+                    continue
+                with tempfile.TemporaryDirectory() as tmp:
+                    marks = Path(tmp) / "marks"
+                    argv = [sys.executable, me, "vgtui", str(marks), "--epochs", str(epochs)]
+                    vgtui.append(time_command(argv, marks))
             print(
                 f"  pair {k + 1}: trivial {trivial[-1].first_frame:.3f} s, vgtui "
                 f"{vgtui[-1].first_frame:.3f} s (run starts {vgtui[-1].run_start:.2f} s, "
@@ -136,7 +145,7 @@ def report(pairs: int = 7) -> None:
     start = statistics.median(x.run_start or 0.0 for x in vgtui)
     records = statistics.median(x.first_records or 0.0 for x in vgtui)
     print(
-        f"first frame in tmux at 80x24 (five lines drawn), medians of {pairs} alternating runs: "
+        f"first frame in tmux at 80x24 (five lines drawn), medians of {pairs} runs each, in turn: "
         f"trivial Textual app {t:.3f} s, vgtui {v:.3f} s ({v / t:.2f}x); vgtui's first run "
         f"starts training {start:.2f} s after launch, first records {records:.2f} s"
     )

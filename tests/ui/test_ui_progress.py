@@ -1,4 +1,5 @@
-"""A long first epoch (a huge network, seconds a step): the status line counts its steps."""
+"""A huge network (seconds a step): the status line says what the source does before the
+run starts, then counts the steps of the first epoch."""
 
 from __future__ import annotations
 
@@ -46,3 +47,19 @@ async def test_steps_of_an_unfinished_first_epoch_are_counted(streams, wait_unti
         await wait_until(pilot, lambda: "step 20/3200" in status())
         assert "training" in status() and "compiling" not in status()
         assert "epoch 0/100" in status()
+
+
+class Building(EventSource):
+    """A source still building its network."""
+
+    def start(self, emit: Emit) -> RunSummary | None:
+        self.phase = "building"
+        self.stopped.wait()
+        return None
+
+
+async def test_the_status_line_shows_the_sources_phase(wait_until) -> None:
+    app = make_app(RunConfig(), lambda config: Building(), show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = app.query_one(StatusLine)
+        await wait_until(pilot, lambda: status.content.plain.startswith(" building "))

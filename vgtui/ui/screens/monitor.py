@@ -340,10 +340,9 @@ class MonitorScreen(Screen[None]):
     def _status(self, run: Run, view: HistoryView) -> Status:
         """Return what the status line says about ``run``."""
         state = view.state
-        if state == "loading":
-            state = "building" if self.engine_seen else "loading TensorFlow"
-        elif state == "training" and view.latest is None and view.steps_done == 0:
-            state = "compiling"  # steps of a long first epoch may come first: then "training"
+        if state == "loading":  # the source may say what it does before its first record
+            default = "building" if self.engine_seen else "loading TensorFlow"
+            state = getattr(run.source, "phase", None) or default
         if run.paused and not view.ended:
             state = "paused"
         latest = view.latest

@@ -1,5 +1,6 @@
-"""A network too large for one compiled call to take a whole epoch: its steps come as they
-are made (a StepBlock a call), so a step that takes seconds is seen at once."""
+"""What a run says before its first epoch ends: the engine source's phase before the first
+record, and, for a network too large for one compiled call to take a whole epoch, its steps
+as they are made (a StepBlock a call), so a step that takes seconds is seen at once."""
 
 import threading
 
@@ -7,6 +8,7 @@ from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer
 from vgtui.history import History
 from vgtui.records import EpochEnd, RunStart, RunSummary, StepBlock
+from vgtui.sources.engine import EngineSource
 
 #: Batches of one example: 1000 steps an epoch, four calls of at most 256 steps.
 SPLIT = RunConfig(activation="tanh", depth=1, width=3, samples=1000, batch_size=1, epochs=2)
@@ -48,3 +50,13 @@ def test_split_epochs_end_with_their_loss_and_accuracy():
     for record in records:
         history.record(record)
     assert list(history.view().epoch_x) == [1, 2]
+
+
+def test_the_engine_source_says_what_it_does_until_the_run_starts():
+    source = EngineSource(RunConfig(epochs=1))
+    assert source.phase is None
+    phases = []
+    with source:
+        source.start(lambda record: phases.append((type(record).__name__, source.phase)))
+    # Built and compiled (the loss before training evaluated) when the run starts.
+    assert phases[0] == ("RunStart", "compiling")
