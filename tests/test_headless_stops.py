@@ -91,6 +91,17 @@ def test_a_signal_before_the_first_record_stops_the_loading_at_once(tmp_path):
     assert not path.exists()  # nothing to write
 
 
+def test_a_signal_between_runs_stops_the_next_run_as_it_starts():
+    stops = []
+    with StopSignals() as signals:
+        os.kill(os.getpid(), signal.SIGTERM)  # no run trains: only noted
+        assert signals.received == signal.SIGTERM
+        with signals.training(lambda: stops.append("stop")):
+            pass
+    assert stops == ["stop"]
+    assert signals.exit_status == 143
+
+
 def test_an_ignored_sighup_stays_ignored_as_under_nohup():
     old = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
