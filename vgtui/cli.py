@@ -19,8 +19,8 @@ from vgtui.config import (
     format_bound,
 )
 from vgtui.gpu_check import check_device
-from vgtui.output_path import OutputPathError, check_output_file
-from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
+from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
+from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
 from vgtui.terminal_check import terminal_problem
 
 DEFAULTS = RunConfig()
@@ -63,6 +63,12 @@ def build_parser() -> OneLineParser:
             "Train a small MLP and watch each layer's gradients, live. Defaults re-create "
             "the tutorial's experiment: make_circles, 4 x Dense(5, sigmoid), N(0,1) weights, "
             "RMSprop, 100 epochs."
+        ),
+        epilog=(
+            "Also: `vgtui view PATH` opens the monitor on runs logged with --logdir (a log, "
+            "followed while it grows, or a directory of logs) or on a --json file; "
+            "`vgtui export PATH` writes logs as JSON, CSV, TensorBoard events or figures. "
+            "Each has its own --help."
         ),
     )
     parser.add_argument("--version", action="version", version=f"vgtui {__version__}")
@@ -126,11 +132,27 @@ def build_parser() -> OneLineParser:
         help="with --sweep: the values to try, comma-separated",
     )
     parser.add_argument(
+        "--seeds",
+        metavar="N,N,...",
+        help=(
+            "with --headless: train each run once with each of these seeds (a sweep's values "
+            "too), then print the comparison with each number's mean and spread over the seeds"
+        ),
+    )
+    parser.add_argument(
         "--json",
         metavar="PATH",
         help=(
             "with --headless: write the run as JSON to PATH (a file is replaced atomically; "
             "a device or FIFO is written in place)"
+        ),
+    )
+    parser.add_argument(
+        "--logdir",
+        metavar="DIR",
+        help=(
+            "write a run log of every run to DIR (made if missing), for `vgtui view` and "
+            "`vgtui export`"
         ),
     )
     return parser
@@ -158,6 +180,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except ConfigError as err:
             parser.error(str(err))
         args.sweep_values = values or None
+    if args.seeds is not None:
+        if not args.headless:
+            parser.error("--seeds: only with --headless (in the app, set seeds in the settings)")
+        try:
+            args.seeds = parse_seeds(args.seeds)
+        except ConfigError as err:
+            parser.error(str(err))
     if args.json is not None:
         if not args.headless:
             parser.error("--json: only with --headless")
@@ -168,6 +197,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         args.json = Path(args.json)
     if not args.headless and (problem := terminal_problem()):
         parser.error(problem)  # before Textual is imported, and before TensorFlow is asked
+    if args.logdir is not None:
+        try:
+            args.logdir = ensure_output_dir(args.logdir)
+        except OutputPathError as err:
+            parser.error(f"--logdir: {err}")
     try:
         check_device(config)  # last: it asks a child process, a few seconds
     except ConfigError as err:
@@ -182,14 +216,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vgtui.export.command import main as export_main
 
         return export_main(argv[1:])
+    if argv[:1] == ["view"]:
+        from vgtui.cli_view import main as view_main
+
+        return view_main(argv[1:])
     args, config = parse_args(argv)
     if args.headless:
         from vgtui.headless import run_headless
 
-        return run_headless(config, args.json, sweep=args.sweep, sweep_values=args.sweep_values)
+        return run_headless(
+            config,
+            args.json,
+            sweep=args.sweep,
+            sweep_values=args.sweep_values,
+            seeds=args.seeds,
+            logdir=args.logdir,
+        )
     from vgtui.ui.session import run_app
 
-    return run_app(config)
+    return run_app(config, logdir=args.logdir)
 
 
 if __name__ == "__main__":

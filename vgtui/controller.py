@@ -9,21 +9,30 @@ The rules it keeps:
   one thread with :meth:`RunController.train`, then calls
   :meth:`RunController.finish` on its own thread when that returns;
 - :meth:`RunController.finish` turns an ended run into its final summary and
-  verdict, keeps it, remembers the last finished run, and goes on with a sweep.
+  verdict, keeps it, remembers the last finished run, and goes on with a sweep;
+- with a ``logdir``, every run that starts writes its run log there: each
+  record as it comes, on the training thread, and the final summary (with
+  the verdict) in :meth:`RunController.finish`, which closes the log. A run
+  that is stopped or fails still ends its log with a summary; a process
+  killed outright leaves a log whose complete records all read back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from vgtui.config import CHOICES, RunConfig, cycle
-from vgtui.history import HistoryView
+from vgtui.history import History, HistoryView
 from vgtui.kept import KeptRun, KeptRuns
-from vgtui.records import Record, RunSummary
+from vgtui.pace import Pace
+from vgtui.records import Record, RunStart, RunSummary
 from vgtui.run import Run
-from vgtui.sources import SourceFactory
+from vgtui.runlog import RunLogWriter, header_from_start
+from vgtui.sources import RunSource, SourceFactory
 from vgtui.summary import finalize
 from vgtui.sweep import sweep_configs
 
@@ -87,6 +96,8 @@ class Ended:
         kept: the run as kept, None if it never started.
         sweep_done: the run was the last of a sweep.
         sweep_field: the field the sweep varied, when it was a sweep's run.
+        log_problem: why the run's log could not be ended with its summary, if
+            it could not (its complete records read back all the same).
 
     """
 
@@ -96,6 +107,7 @@ class Ended:
     kept: KeptRun | None
     sweep_done: bool = False
     sweep_field: str | None = None
+    log_problem: str | None = None
 
 
 class RunController:
@@ -105,6 +117,9 @@ class RunController:
         config: the first run's settings.
         source_factory: makes the source of a run of a config.
         on_record: called after each record any run stores, on the training thread.
+        pace: epochs a second a live run shows (None: as fast as it trains).
+        logdir: directory (made if missing) where every run trained writes its
+            run log; None writes none.
 
     """
 
@@ -113,20 +128,46 @@ class RunController:
         config: RunConfig,
         source_factory: SourceFactory,
         on_record: RecordListener | None = None,
+        pace: float | None = None,
+        *,
+        logdir: Path | None = None,
     ) -> None:
         """Make the first run; nothing trains until it is claimed."""
+        self.pace = pace
+        #: Seeds every sweep repeats each value over; empty: the current seed only.
+        self.sweep_seeds: tuple[int, ...] = ()
         self.config = config
         self.source_factory = source_factory
         self.on_record = on_record
+        self.logdir = logdir
         self.kept = KeptRuns()
-        self._finished: list[tuple[Run, KeptRun]] = []  # the last two that finished
+        self._finished: list[tuple[Run | None, KeptRun]] = []  # the last two that finished
         self.sweep = Sweep()
         self._lock = threading.Lock()
         self._training: Run | None = None
         self.current = self._new_run(config)
 
     def _new_run(self, config: RunConfig) -> Run:
-        return Run(config, self.source_factory(config), self.on_record)
+        return Run(config, self.source_factory(config), self._heard, Pace(self.pace))
+
+    def _heard(self, run: Run, record: Record) -> None:
+        """Log a record a run has stored, then tell the listener; on the training thread."""
+        if self.logdir is not None and not run.viewed:
+            if isinstance(record, RunStart):
+                run.log = RunLogWriter.create(self.logdir, header_from_start(record))
+            elif run.log is not None and not isinstance(record, RunSummary):
+                try:
+                    run.log.write_record(record)  # the summary, final, comes in finish()
+                except OSError as err:
+                    raise OSError(f"{run.log.path}: writing the run log failed: {err}") from err
+        if self.on_record is not None:
+            self.on_record(run, record)
+
+    def set_pace(self, rate: float | None) -> None:
+        """Show live runs' epochs at ``rate`` a second from now on, the current run's too."""
+        self.pace = rate
+        if self.current.pace is not None:
+            self.current.pace.set_rate(rate)
 
     # Which run -----------------------------------------------------------
 
@@ -171,11 +212,19 @@ class RunController:
         value = cycle(CHOICES[field], getattr(self.config, field), step)
         return self.restart(self.config.replace(**{field: value}))
 
-    def start_sweep(self, field: str, values: tuple[str, ...] | None = None) -> Run:
-        """Run the current settings once with each value of ``field``, one after another."""
+    def start_sweep(
+        self,
+        field: str | None,
+        values: tuple[str, ...] | None = None,
+        seeds: tuple[int, ...] | None = None,
+    ) -> Run:
+        """Run the current settings once with each value of ``field`` (and seed), in turn.
+
+        ``seeds`` default to the controller's ``sweep_seeds`` (none: the current seed).
+        """
         self.cancel_sweep()
-        configs = sweep_configs(self.config, field, values)
-        first = self.sweep.begin(field, configs, self.config)
+        configs = sweep_configs(self.config, field, values, seeds or self.sweep_seeds)
+        first = self.sweep.begin(field or "seed", configs, self.config)
         return self.restart(first, sweeping=True)
 
     def cancel_sweep(self) -> bool:
@@ -185,6 +234,20 @@ class RunController:
             return False
         self.config = before
         return True
+
+    def watch(self, source: RunSource, config: RunConfig | None) -> Run:
+        """Make a run read from ``source`` (a run log, a JSON file) the current run.
+
+        The run before it is cancelled, and a sweep under way ends. A viewed
+        run is never logged; ``config`` (None for another model) becomes the
+        settings that a restart would train.
+        """
+        self.cancel_sweep()
+        self.current.cancel()
+        if config is not None:
+            self.config = config
+        self.current = Run(config, source, self._heard, viewed=True)
+        return self.current
 
     def toggle_pause(self) -> bool:
         """Pause or resume the current run while it goes on; return whether it is now paused."""
@@ -240,12 +303,12 @@ class RunController:
             # was done, or interrupted): the history ends with the one made here.
             run.history.finish(summary, "stopped")
             view = run.history.view()
+        log_problem = None
+        if run.log is not None:
+            log_problem = _end_log(run.log, summary, view.error if view.state == "failed" else None)
         kept = None
-        if summary is not None:
-            kept = KeptRun.from_view(self.kept.next_number(), run.config, view, summary)
-            self.kept.keep(kept)
-            if kept.finished:
-                self._finished = [*self._finished[-1:], (run, kept)]
+        if summary is not None and run.keep_when_ended:
+            kept = self._keep(run, run.config, view, summary, self.kept.next_number())
         field = self.sweep.field
         sweep_done = False
         if run is self.current and self.sweep.active:
@@ -254,10 +317,82 @@ class RunController:
                 sweep_done = True
             else:
                 self.restart(following, sweeping=True)
-        return Ended(run, view, summary, kept, sweep_done, field)
+        return Ended(run, view, summary, kept, sweep_done, field, log_problem)
+
+    def keep_read(
+        self,
+        config: RunConfig | None,
+        history: History,
+        summary: RunSummary | None,
+        number: int | None = None,
+    ) -> KeptRun | None:
+        """Finalize and keep a run read whole elsewhere (a run log); safe from any thread.
+
+        ``number`` is the kept run's number, reserved earlier with
+        ``kept.next_number()`` so that runs read in the background keep the
+        order they were found in. None for a run that never started.
+        """
+        view = history.view()
+        summary = finalize(view, summary)
+        if summary is None:
+            return None
+        if not view.ended:
+            history.finish(summary, "stopped")
+            view = history.view()
+        number = self.kept.next_number() if number is None else number
+        return self._keep(None, config, view, summary, number)
+
+    def _keep(
+        self,
+        run: Run | None,
+        config: RunConfig | None,
+        view: HistoryView,
+        summary: RunSummary,
+        number: int,
+    ) -> KeptRun:
+        """Keep an ended run; a finished one may become the previous run."""
+        kept = KeptRun.from_view(number, config, view, summary)
+        self.kept.keep(kept)
+        if kept.finished:
+            with self._lock:
+                self._finished = [*self._finished[-1:], (run, kept)]
+        return kept
 
     def shutdown(self) -> threading.Event | None:
         """Stop the current run; return the event set when training has ended, if a run trains."""
         self.current.cancel()
         run = self._training
         return run.ended if run is not None else None
+
+    def stop_and_finish(self, timeout: float) -> bool:
+        """Stop the current run and finish it (ending its log) once its thread has returned.
+
+        For a driver that is going away (the app has quit). Waits at most
+        ``timeout`` seconds; returns whether no training thread is left.
+        """
+        ended = self.shutdown()
+        run = self._training
+        if ended is None or run is None:
+            return True
+        if not ended.wait(timeout):
+            return False
+        self.finish(run)
+        return True
+
+
+def _end_log(log: RunLogWriter, summary: RunSummary | None, error: str | None) -> str | None:
+    """Write a run log's last records (a failure, the final summary) and close it.
+
+    Returns why that failed, if it did (the disk is full): the log is then
+    closed as it stands, and its complete records still read back.
+    """
+    try:
+        if error is not None:
+            log.event("failed", error=error)
+        if summary is not None:
+            log.summary(dataclasses.asdict(summary))
+    except (OSError, ValueError) as err:
+        return f"{log.path}: the run log ends without its summary: {err}"
+    finally:
+        log.close()
+    return None

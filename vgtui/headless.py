@@ -23,6 +23,8 @@ from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
 from vgtui.stop_signals import StopSignals
 
+#: Exit status of a run that failed (the engine, or writing its run log, raised).
+EXIT_FAILED = 1
 #: Exit status of a run whose loss or gradients stopped being finite.
 EXIT_DIVERGED = 3
 #: Exit status of a run interrupted with Ctrl+C (SIGTERM and SIGHUP: 143, 129).
@@ -116,6 +118,8 @@ class EpochPrinter:
                 self.out,
                 f"device {record.device}; accuracy before training {record.accuracy_before:.3f}",
             )
+            if run.log is not None:
+                _say(self.out, f"run log {run.log.path}")
         elif isinstance(record, EpochRecord | EpochEnd):
             latest = run.history.view().latest
             if latest is not None and run.config is not None:
@@ -130,12 +134,15 @@ def run_headless(
     sweep: str | None = None,
     sweep_values: tuple[str, ...] | None = None,
     source_factory: SourceFactory = engine_source,
+    seeds: tuple[int, ...] | None = None,
+    logdir: Path | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Train ``config`` (or each config of a sweep), print, write JSON; return the exit status.
 
     A sweep prints a comparison table at its end, and its JSON holds
     ``{"sweep": FIELD, "runs": [run, ...]}``, each run as a single run's JSON.
+    With ``logdir``, each run writes its run log there.
 
     Ctrl+C, SIGTERM and SIGHUP stop the run at its next compiled call (see
     :mod:`vgtui.stop_signals`); the JSON keeps every complete epoch, with
@@ -147,9 +154,9 @@ def run_headless(
     err = err or sys.stderr
     signals = StopSignals()
     printer = EpochPrinter(out, on_start=signals.started)
-    controller = RunController(config, source_factory, on_record=printer)
-    if sweep:
-        controller.start_sweep(sweep, sweep_values)
+    controller = RunController(config, source_factory, printer, logdir=logdir)
+    if sweep or seeds:
+        controller.start_sweep(sweep, sweep_values, seeds)
     total = controller.sweep.total
     runs, rows = [], []
     status = 0
@@ -157,19 +164,28 @@ def run_headless(
         _say(out, f"vgtui headless: {config.describe()}; loading TensorFlow…")
         while (run := controller.claim()) is not None:
             assert run.config is not None
-            if sweep:
+            if sweep or seeds:
                 number = controller.sweep.position
                 _say(out, f"\nrun {number}/{total}: {run.config.describe()}")
             interrupted = False
+            failure: Exception | None = None
             try:
                 with signals.training(run.cancel):
                     controller.train(run)
-            except KeyboardInterrupt:  # a stop signal before the run's first record
+            except KeyboardInterrupt:  # Ctrl+C, or a stop signal before the run's first record
                 interrupted = True
+            except Exception as error:  # finish() still ends the run and its log
+                failure = error
             finally:
                 ended = controller.finish(run)
             interrupted = interrupted or signals.received is not None
             interrupted_status = signals.exit_status or EXIT_INTERRUPTED
+            if ended.log_problem is not None:
+                _say(out, f"note: {ended.log_problem}")
+            if failure is not None:
+                _say(err, f"run failed: {type(failure).__name__}: {failure}")
+                status = EXIT_FAILED
+                break
             if ended.summary is None:
                 _say(out, "interrupted before the first step")
                 status = max(status, interrupted_status)
@@ -179,16 +195,26 @@ def run_headless(
             diverged = ended.summary.diverged_step is not None
             run_status = interrupted_status if interrupted else EXIT_DIVERGED if diverged else 0
             runs.append(run_to_dict(run.config, ended.view, ended.summary))
-            state = "diverged" if diverged else "done"
-            rows.append(ComparisonRow(run.config, ended.summary, state))
+            kept = ended.kept
+            rows.append(
+                ComparisonRow(
+                    run.config,
+                    ended.summary,
+                    "diverged" if diverged else "stopped" if interrupted else "done",
+                    first_sd=kept.first_layer_sd if kept else math.nan,
+                    number=kept.number if kept else 0,
+                )
+            )
             status = max(status, run_status)
             if interrupted:
                 break
-        if sweep and rows:
+        if (sweep or seeds) and rows:
             _say(out, "\n" + format_table(rows))
         if json_path is not None and runs:
+            several = sweep or seeds
+            data = {"sweep": sweep or "seed", "runs": runs} if several else runs[0]
             try:
-                write_json(json_path, {"sweep": sweep, "runs": runs} if sweep else runs[0])
+                write_json(json_path, data)
             except OutputPathError as error:
                 _say(err, f"vgtui: error: --json: {error}")
                 return EXIT_NOT_WRITTEN

@@ -191,6 +191,7 @@ class HistoryView:
     epoch_loss: np.ndarray
     epoch_accuracy: np.ndarray
     epoch_stats: np.ndarray
+    epoch_last_step: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -202,6 +203,38 @@ class HistoryView:
         """Whether the run has ended, one way or another."""
         return self.state in ("done", "stopped", "failed")
 
+    def until_epoch(self, epoch: int) -> HistoryView:
+        """The run as it stood when epoch ``epoch`` ended: the rows up to it, no summary.
+
+        For the time cursor: every number, the verdict and the charts of the
+        returned view are those of that moment.
+        """
+        keep = self.epoch_x <= epoch
+        if not keep.any():
+            return dataclasses.replace(
+                self, latest=None, summary=None, steps_done=0, **_rows(self, 0, keep)
+            )
+        last = int(np.flatnonzero(keep)[-1])
+        last_step = int(self.epoch_last_step[last] + 0.5)
+        first_step = int(self.epoch_last_step[last - 1] + 0.5) + 1 if last else 1
+        latest = self.latest
+        if latest is None or int(self.epoch_x[last]) != latest.epoch:
+            latest = LatestEpoch(
+                epoch=int(self.epoch_x[last]),
+                first_step=first_step,
+                last_step=last_step,
+                loss=float(self.epoch_loss[last]),
+                accuracy=float(self.epoch_accuracy[last]),
+                means=self.epoch_stats[last],
+            )
+        return dataclasses.replace(
+            self,
+            latest=latest,
+            summary=None,
+            steps_done=last_step,
+            **_rows(self, last_step, keep),
+        )
+
     def thinned(self, max_rows: int) -> HistoryView:
         """A copy whose series hold at most ``max_rows`` rows, neighbours averaged.
 
@@ -210,7 +243,9 @@ class HistoryView:
         """
         step = _thin(self.step_x, (self.step_loss, self.step_accuracy, self.step_stats), max_rows)
         epoch = _thin(
-            self.epoch_x, (self.epoch_loss, self.epoch_accuracy, self.epoch_stats), max_rows
+            self.epoch_x,
+            (self.epoch_loss, self.epoch_accuracy, self.epoch_stats, self.epoch_last_step),
+            max_rows,
         )
         return dataclasses.replace(
             self,
@@ -222,7 +257,24 @@ class HistoryView:
             epoch_loss=epoch[1],
             epoch_accuracy=epoch[2],
             epoch_stats=epoch[3],
+            epoch_last_step=epoch[4],
         )
+
+
+def _rows(view: HistoryView, last_step: int, epochs: np.ndarray) -> dict[str, np.ndarray]:
+    """The view's series cut to steps up to ``last_step`` and the epochs ``epochs`` marks."""
+    steps = view.step_x <= last_step
+    return {
+        "step_x": view.step_x[steps],
+        "step_loss": view.step_loss[steps],
+        "step_accuracy": view.step_accuracy[steps],
+        "step_stats": view.step_stats[steps],
+        "epoch_x": view.epoch_x[epochs],
+        "epoch_loss": view.epoch_loss[epochs],
+        "epoch_accuracy": view.epoch_accuracy[epochs],
+        "epoch_stats": view.epoch_stats[epochs],
+        "epoch_last_step": view.epoch_last_step[epochs],
+    }
 
 
 def _thin(xs: np.ndarray, series: tuple[np.ndarray, ...], max_rows: int) -> tuple[np.ndarray, ...]:
@@ -270,6 +322,11 @@ class History:
         """A number that changes whenever the history does."""
         return self._version
 
+    @property
+    def start(self) -> RunStart | None:
+        """The run's start record, None before it has started."""
+        return self._start
+
     def clear(self) -> None:
         """Forget everything; the state returns to "loading"."""
         with self._lock:
@@ -295,7 +352,7 @@ class History:
         with self._lock:
             if self._steps is None or self._epochs is None:
                 self._steps = DownsampledSeries((2 + n_stats,), self.capacity)
-                self._epochs = DownsampledSeries((2 + n_stats,), self.capacity)
+                self._epochs = DownsampledSeries((3 + n_stats,), self.capacity)
             if block.steps == 0:
                 return
             self._steps.extend(step_rows, block.first_step)
@@ -314,7 +371,7 @@ class History:
                 return  # an epoch without steps: nothing to average
             means = self._epoch_sum[2:] / self._epoch_count
             layers = len(means) // len(STAT_NAMES)
-            row = np.concatenate([[end.loss, end.accuracy], means])[None]
+            row = np.concatenate([[end.loss, end.accuracy, self._steps_done], means])[None]
             self._epochs.extend(row, end.epoch)
             self._latest = LatestEpoch(
                 epoch=end.epoch,
@@ -369,10 +426,9 @@ class History:
         with self._lock:
             layers = len(self._start.layer_names) if self._start else 0
             width = 2 + layers * len(STAT_NAMES)
-            empty = np.zeros((0, width))
             steps, epochs = self._steps, self._epochs
-            s_rows = steps.rows() if steps else empty
-            e_rows = epochs.rows() if epochs else empty
+            s_rows = steps.rows() if steps else np.zeros((0, width))
+            e_rows = epochs.rows() if epochs else np.zeros((0, width + 1))
             no_x = np.zeros(0, dtype=np.int64)
             return HistoryView(
                 version=self._version,
@@ -389,5 +445,6 @@ class History:
                 epoch_x=epochs.xs() if epochs else no_x,
                 epoch_loss=e_rows[:, 0],
                 epoch_accuracy=e_rows[:, 1],
-                epoch_stats=e_rows[:, 2:].reshape(len(e_rows), layers, len(STAT_NAMES)),
+                epoch_last_step=e_rows[:, 2],
+                epoch_stats=e_rows[:, 3:].reshape(len(e_rows), layers, len(STAT_NAMES)),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from dataclasses import dataclass
@@ -110,9 +111,13 @@ class KeptRuns:
             return self._numbered
 
     def keep(self, run: KeptRun) -> None:
-        """Keep ``run``; at most MAX_KEPT_RUNS are kept, the newest."""
+        """Keep ``run`` in its place by number; at most MAX_KEPT_RUNS are kept, the newest.
+
+        Numbers are reserved in order (:meth:`next_number`), so runs kept out
+        of that order (logs read in the background) still sort by it.
+        """
         with self._lock:
-            self._runs.append(run)
+            bisect.insort(self._runs, run, key=lambda kept: kept.number)
             del self._runs[:-MAX_KEPT_RUNS]
             self.version += 1
 

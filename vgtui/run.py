@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from vgtui.clock import RunClock
 from vgtui.config import RunConfig
 from vgtui.history import History
-from vgtui.records import Record, RunSummary
+from vgtui.pace import Pace
+from vgtui.records import EpochEnd, EpochRecord, Record, RunSummary
 from vgtui.sources import RunSource
+
+if TYPE_CHECKING:
+    from vgtui.runlog import RunLogWriter
 
 
 class Run:
@@ -19,6 +24,14 @@ class Run:
         config: the run's settings (None for a run that is not the built-in network).
         source: where its records come from.
         on_record: called after each record is stored, on the source's thread.
+        pace: holds each epoch back until its turn (None: never waits); only a
+            source that says it is ``paced`` (the engine, a replay) is held.
+        viewed: the run is read (from a run log or a JSON file), not trained.
+
+    Attributes:
+        log: the run log being written for the run, if one is.
+        keep_when_ended: keep the run among the kept runs when it ends (a
+            viewed run whose log is still growing is read again instead).
 
     """
 
@@ -27,9 +40,15 @@ class Run:
         config: RunConfig | None,
         source: RunSource,
         on_record: Callable[[Run, Record], None] | None = None,
+        pace: Pace | None = None,
+        *,
+        viewed: bool = False,
     ) -> None:
         """Create a run that has not started."""
         self.config = config
+        self.viewed = viewed
+        self.log: RunLogWriter | None = None
+        self.keep_when_ended = True
         self.source = source
         self.history = History()
         self.clock = RunClock()
@@ -39,9 +58,17 @@ class Run:
         self.error: BaseException | None = None
         self._on_record = on_record
         self._paused = False
+        self._cancelled = threading.Event()
+        self.pace = pace if getattr(source, "paced", False) else None
 
     def emit(self, record: Record) -> None:
-        """Store one record from the source; called on the source's thread."""
+        """Store one record from the source; called on the source's thread.
+
+        An epoch's end waits for its turn at the run's pace, while the run is
+        paused, and not at all once it is cancelled.
+        """
+        if self.pace is not None and isinstance(record, EpochRecord | EpochEnd):
+            self.pace.wait_turn(self._cancelled, lambda: self._paused)
         self.history.record(record)
         if self._on_record is not None:
             self._on_record(self, record)
@@ -62,6 +89,7 @@ class Run:
 
     def cancel(self) -> None:
         """Ask the source to stop at its next check, and release a pause."""
+        self._cancelled.set()
         self._paused = False
         self.source.stop()
         self.clock.stop()

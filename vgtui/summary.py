@@ -77,10 +77,14 @@ def finalize(view: HistoryView, summary: RunSummary | None = None) -> RunSummary
 
     ``summary`` is what the run's source reported, if it reported one; a run
     that was stopped, or whose source never summarized it, is summarized from
-    its records. None for a run that never started.
+    its records. None for a run that never started. A summary that already
+    has its verdict (read back from a run log, where it was written final) is
+    returned as it is.
     """
     if view.start is None:
         return None
+    if summary is not None and summary.verdict:
+        return summary
     if summary is None or summary.stopped:
         summary = summary_of_view(view, stopped=True)
     decades = first_layer_decades(view)

@@ -1,8 +1,10 @@
 """Make the SVG screenshots in screenshots/ from the recorded runs.
 
-Run from the repository root: ``python tests/ui/make_screenshots.py``.
-It writes the end of a sigmoid run and of a relu run (normal initializer),
-and the help screen, at 120×40.
+Run from the repository root: ``python tests/ui/make_screenshots.py``. In one
+session, as a user would: relu, then sigmoid, then relu again, so both are
+drawn on the session's one scale with the other's values beside them; the
+figure view, the comparison (relu twice, sigmoid, tanh) and the help.
+``tests/ui/test_screenshots.py`` checks the committed files against these.
 """
 
 from __future__ import annotations
@@ -20,34 +22,60 @@ OUT = ROOT / "screenshots"
 SIZE = (120, 40)
 
 
-async def shoot(activation: str, name: str, keys: tuple[str, ...] = ()) -> Path:
-    """Replay the recorded run of ``activation`` to its end, press ``keys``, save an SVG."""
-    streams = {
-        (a, "normal"): load_stream(FIXTURES / f"{a}_normal.npz") for a in ("sigmoid", "relu")
-    }
-    app = make_app(RunConfig(activation=activation), replay_factory(streams), show_timing=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
+async def settle(pilot) -> None:
+    """Let the current run end and the screen catch up."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    for _ in range(200):
+        if app.controller.current.history.view().ended and app.controller.training is None:
+            break
+        await pilot.pause(0.02)
+    for _ in range(3):  # a column that appears reflows the rows: draw until it has settled
         await pilot.pause()
         app.monitor.redraw()
+    await pilot.pause()
+
+
+async def render_all() -> dict[str, str]:
+    """The screenshots, by file name, as SVG text."""
+    streams = {
+        (a, "normal"): load_stream(FIXTURES / f"{a}_normal.npz")
+        for a in ("sigmoid", "tanh", "relu")
+    }
+    shots: dict[str, str] = {}
+
+    async def switch(pilot, activation: str) -> None:
+        pilot.app.controller.change(activation=activation)  # as a, A would, in fewer steps
+        pilot.app.launch()
+        await settle(pilot)
+
+    app = make_app(RunConfig(activation="relu"), replay_factory(streams), show_timing=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await switch(pilot, "sigmoid")  # on the scale relu widened, relu's SDs beside
+        shots["sigmoid-normal.svg"] = app.export_screenshot(title="vgtui: sigmoid, after relu")
+        await switch(pilot, "relu")
+        shots["relu-normal.svg"] = app.export_screenshot(title="vgtui: relu, after sigmoid")
+        await pilot.press("g")
+        await settle(pilot)
+        shots["figure.svg"] = app.export_screenshot(title="vgtui: the figure view")
+        await pilot.press("g")
+        await switch(pilot, "tanh")
+        await pilot.press("c")
         await pilot.pause()
-        for key in keys:
-            await pilot.press(key)
+        shots["compare.svg"] = app.export_screenshot(title="vgtui: comparison")
+        await pilot.press("escape", "question_mark")
         await pilot.pause()
-        path = OUT / f"{name}.svg"
-        app.save_screenshot(filename=path.name, path=str(OUT))
-    return path
+        shots["help.svg"] = app.export_screenshot(title="vgtui: help")
+    return shots
 
 
 async def main() -> None:
     """Write every screenshot."""
     OUT.mkdir(exist_ok=True)
-    for activation, name, keys in [
-        ("sigmoid", "sigmoid-normal", ()),
-        ("relu", "relu-normal", ()),
-        ("sigmoid", "help", ("question_mark",)),
-    ]:
-        print(await shoot(activation, name, keys))
+    for name, svg in (await render_all()).items():
+        (OUT / name).write_text(svg)
+        print(OUT / name)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vgtui.ui.keys import compare_bindings, markdown_table, monitor_bindings
+from vgtui.ui.keys import compare_bindings, key_name, markdown_table, monitor_bindings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -26,5 +26,4 @@ def test_every_shown_key_is_in_the_table() -> None:
     table = readme_table("monitor")
     for binding in monitor_bindings():
         for key in binding.key.split(","):
-            shown = {"question_mark": "?"}.get(key, key)
-            assert f"`{shown}`" in table, key
+            assert f"`{key_name(key)}`" in table, key

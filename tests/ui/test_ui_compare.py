@@ -14,7 +14,7 @@ from vgtui.sources.replay import replay_factory
 from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 from vgtui.ui.app import make_app
 from vgtui.ui.keys import key_rows, monitor_bindings, plain_keys
-from vgtui.ui.screens.compare import SHOWN, CompareScreen
+from vgtui.ui.screens.compare import CompareScreen
 
 
 class ReplayEngine:
@@ -33,8 +33,14 @@ class ReplayEngine:
 
 def column(table: DataTable, name: str) -> list[str]:
     """The cells of the column headed ``name`` (sort marks aside), top to bottom."""
-    index = 2 + SHOWN.index(name)
+    keys = [str(c.key.value) for c in table.ordered_columns]
+    index = keys.index(name)
     return [str(table.get_row_at(row)[index]) for row in range(table.row_count)]
+
+
+def names(table: DataTable) -> list[str]:
+    """The activation of each row, from its run cell (glyph, number, activation/init)."""
+    return [cell.split()[2].split("/")[0] for cell in column(table, "run")]
 
 
 def recorded_summary(streams, activation: str) -> RunSummary:
@@ -62,55 +68,115 @@ async def test_ended_and_switched_runs_are_kept(streams, wait_until) -> None:
         assert app.controller.previous is sigmoid  # relu is current; tanh was stopped
 
 
-async def test_compare_screen_sorts_removes_and_clears(streams, wait_until) -> None:
+async def three_runs(app, pilot, wait_until) -> None:
+    for n, key in enumerate(["", "a", "a"], start=1):
+        if key:
+            await pilot.press(key)
+        await wait_until(pilot, lambda n=n: len(app.controller.kept) == n)
+
+
+async def test_compare_screen_answers_with_the_baseline(streams, wait_until) -> None:
     app = make_app(RunConfig(), ReplayEngine(streams), show_timing=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        for n, key in enumerate(["", "a", "a"], start=1):
-            if key:
-                await pilot.press(key)
-            await wait_until(pilot, lambda n=n: len(app.controller.kept) == n)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await three_runs(app, pilot, wait_until)
         await pilot.press("c")
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         table = screen.query_one(DataTable)
-        assert column(table, "activation") == ["sigmoid", "tanh", "relu"]
-        expected = {
+        assert names(table) == ["sigmoid", "tanh", "relu"]
+        kept = app.controller.kept.runs
+        ratios = [run.first_layer_sd / kept[0].first_layer_sd for run in kept]
+        expected = ["base"] + [f"{r:.0f}× sigmoid" for r in ratios[1:]]
+        assert column(table, "vs base") == expected
+        assert ratios[2] > 10, "relu's first layer is not far ahead of sigmoid's"
+        expected_dec = {
             a: math.log10(recorded_summary(streams, a).grad_sd_ratio)
             for a in ("sigmoid", "tanh", "relu")
         }
         assert [float(v) for v in column(table, "dec last")] == [
-            round(expected[a], 1) for a in ("sigmoid", "tanh", "relu")
+            round(expected_dec[a], 1) for a in ("sigmoid", "tanh", "relu")
         ]
-        for _ in range(SHOWN.index("dec last") + 1):
+        # Sort by "vs base" with o, then reverse.
+        keys = [str(c.key.value) for c in table.ordered_columns]
+        for _ in range(keys.index("vs base") + 1):
             await pilot.press("o")
-        index = 2 + SHOWN.index("dec last")
-        assert "dec last ▲" in str(table.columns[table.ordered_columns[index].key].label)
-        by_decades = sorted(expected, key=expected.get)
-        assert column(table, "activation") == by_decades
+        assert screen.sort_column == "vs base"
+        by_ratio = [a for _, a in sorted(zip(ratios, ["sigmoid", "tanh", "relu"]))]
+        assert names(table) == by_ratio
         await pilot.press("O")
-        assert column(table, "activation") == by_decades[::-1]
-        assert [r.config.activation for r in screen.plotted()] == by_decades[::-1]
-        assert table.get_row_at(table.cursor_row)[2] == "sigmoid"  # the cursor follows its run
+        assert names(table) == by_ratio[::-1]
+        # Pin relu as the baseline.
+        table.move_cursor(row=names(table).index("relu"))
+        await pilot.press("b")
+        sigmoid_vs_relu = column(table, "vs base")[names(table).index("sigmoid")]
+        assert sigmoid_vs_relu == f"{1 / ratios[2]:.2g}× relu"
+        assert column(table, "vs base")[names(table).index("relu")] == "base"
+
+
+async def test_a_click_on_a_header_sorts_by_it(streams, wait_until) -> None:
+    app = make_app(RunConfig(), ReplayEngine(streams), show_timing=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await three_runs(app, pilot, wait_until)
+        await pilot.press("c")
+        table = app.screen.query_one(DataTable)
+        keys = [str(c.key.value) for c in table.ordered_columns]
+        x = 1 + sum(
+            c.get_render_width(table) for c in table.ordered_columns[: keys.index("1st SD")]
+        )
+        await pilot.click(DataTable, offset=(x + 2, 1))
+        assert app.screen.sort_column == "1st SD"
+        firsts = [float(v) for v in column(table, "1st SD")]
+        assert firsts == sorted(firsts)
+
+
+async def test_compare_filters_removes_undoes_and_clears(streams, wait_until) -> None:
+    app = make_app(RunConfig(), ReplayEngine(streams), show_timing=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await three_runs(app, pilot, wait_until)
+        await pilot.press("c")
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        await pilot.press("slash", "t", "a", "n", "h")
+        assert names(table) == ["tanh"]
+        await pilot.press("escape")  # clears the filter, stays on the screen
+        assert isinstance(app.screen, CompareScreen)
+        assert names(table) == ["sigmoid", "tanh", "relu"]
+        assert names(table)[table.cursor_row] == "tanh", "the cursor left its run"
+        await pilot.press("up")
         await pilot.press("space")  # hide sigmoid's curves
-        shown = [a for a in by_decades[::-1] if a != "sigmoid"]
-        assert [r.config.activation for r in screen.plotted()] == shown
-        await pilot.press("up", "up", "up")
-        assert table.cursor_row == 0
+        assert [r.config.activation for r in screen.plotted()] == ["tanh", "relu"]
         await pilot.press("d")  # remove the top row
-        assert column(table, "activation") == by_decades[::-1][1:]
-        assert by_decades[-1] not in [r.config.activation for r in app.controller.kept.runs]
+        assert names(table) == ["tanh", "relu"]
+        await pilot.press("u")
+        assert names(table) == ["sigmoid", "tanh", "relu"]
         await pilot.press("x")
-        assert len(app.controller.kept) == 2
         assert "again" in str(screen.query_one("#compare-note").content)
         await pilot.press("x")
-        assert len(app.controller.kept) == 0
-        assert table.row_count == 0
+        assert len(app.controller.kept) == 0 and table.row_count == 0
+        await pilot.press("u")
+        assert len(app.controller.kept) == 3
         await pilot.press("escape")
         assert not isinstance(app.screen, CompareScreen)
         await pilot.press("c")
         assert isinstance(app.screen, CompareScreen)
-        await pilot.press("c")
+        await pilot.press("q")  # q closes the screen, it does not quit
         assert not isinstance(app.screen, CompareScreen)
+        assert app.is_running
+
+
+async def test_identical_runs_share_a_row_with_a_count(streams, make_engine, wait_until) -> None:
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.controller.kept) == 1)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(app.controller.kept) == 2)
+        await pilot.press("c")
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert column(table, "n") == ["2"]
+        assert column(table, "seeds") == ["42 ×2"]
+        accuracy = recorded_summary(streams, "sigmoid").accuracy_after
+        assert column(table, "acc after") == [f"{accuracy:.3f}±0.000"]
 
 
 async def test_s_sweeps_activations_with_the_same_seed_and_data(streams, wait_until) -> None:

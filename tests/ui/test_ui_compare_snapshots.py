@@ -32,3 +32,31 @@ async def three_runs_compared(pilot) -> None:
 def test_comparison_of_three_runs(snap_compare, streams, size) -> None:
     app = make_app(RunConfig(), replay_factory(streams), show_timing=False)
     assert snap_compare(app, terminal_size=size, run_before=three_runs_compared)
+
+
+async def baseline_and_duplicates(pilot) -> None:
+    """sigmoid twice, tanh, relu; the comparison with relu pinned as the baseline."""
+    app = pilot.app
+    for n, key in enumerate(["", "r", "a", "a"], start=1):
+        if key:
+            await pilot.press(key)
+        for _ in range(1000):
+            if len(app.controller.kept) == n:
+                break
+            await pilot.pause(0.01)
+    await pilot.press("c")
+    await pilot.pause()
+    await pilot.press("down", "down", "b")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_comparison_with_a_baseline_and_a_repeated_run(snap_compare, streams, size) -> None:
+    app = make_app(RunConfig(), replay_factory(streams), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=baseline_and_duplicates)
+
+
+def test_comparison_without_color(snap_compare, streams, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(RunConfig(), replay_factory(streams), show_timing=False)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=three_runs_compared)

@@ -28,7 +28,11 @@ async def test_sigmoid_run_reads_vanishing(streams, make_engine, wait_until) -> 
         await pilot.pause()
         app.monitor.redraw()
         assert badge(app).startswith(" VANISHING ")
-        assert "decades" in badge(app)
+        # 80 columns: the short form, which fits (the full reason is in the JSON and at 120).
+        assert "dense_1 3× below output · acc 0.62" in badge(app)
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert "0.5 decades (3x) below the output layer's (median over 3200 steps)" in badge(app)
 
 
 async def test_relu_run_reads_healthy(streams, make_engine, wait_until) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vgtui.config import RunConfig
+from vgtui.records import STAT_INDEX
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.run_header import RunHeader
@@ -27,7 +28,11 @@ async def test_real_engine_trains_two_epochs_on_screen(wait_until) -> None:
         assert view.start is not None and view.start.config == config
         assert view.steps_done == config.total_steps
         assert list(view.epoch_x) == [1, 2]
-        assert np.isfinite(view.step_stats).any()
+        gradients = view.step_stats[:, :, STAT_INDEX["grad_sd"]]
+        norms = view.step_stats[:, :, STAT_INDEX["grad_norm"]]
+        assert np.isfinite(gradients).all() and (gradients > 0).all(), "a layer got no gradient"
+        assert np.isfinite(norms).all() and (norms > 0).all()
+        assert np.isfinite(view.step_stats[:, :, STAT_INDEX["grad_mean"]]).all()
         status = app.query_one(StatusLine).content.plain
         assert "done" in status and "epoch 2/2" in status
         assert f"step {config.total_steps}/{config.total_steps}" in status

@@ -11,10 +11,11 @@ SIZES = [(80, 24), (120, 40)]
 
 
 async def finished(pilot) -> None:
-    """Let the replay run to its end and draw it."""
+    """Let the replay run to its end and draw it, until a column that appeared has settled."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    pilot.app.monitor.redraw()
+    for _ in range(3):
+        await pilot.pause()
+        pilot.app.monitor.redraw()
     await pilot.pause()
 
 
@@ -103,3 +104,41 @@ def test_heatmap_at_depth_32(snap_compare, deep_stream, make_engine, size) -> No
     app = make_app(deep_stream[0].config, make_engine(deep_stream), show_timing=False)
     assert snap_compare(app, terminal_size=size, run_before=finished_heatmap)
     assert shown == [True], "33 layer rows fit?"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_cursor_moved_back(snap_compare, streams, make_engine, size) -> None:
+    async def back_to_epoch_30(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("home")
+        for _ in range(29):
+            await pilot.press("right")
+        await drawn(pilot)
+
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=back_to_epoch_30)
+    assert app.monitor.options.cursor == 30
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_figure_view(snap_compare, streams, make_engine, size) -> None:
+    async def figure(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("g")
+        await drawn(pilot)
+
+    app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
+    assert snap_compare(app, terminal_size=size, run_before=figure)
+
+
+def test_previous_run_beside_the_current(snap_compare, streams) -> None:
+    from vgtui.sources.replay import replay_factory
+
+    async def sigmoid_then_tanh(pilot) -> None:
+        await finished(pilot)
+        await pilot.press("a")
+        await finished(pilot)
+        assert pilot.app.controller.previous.number == 1
+
+    app = make_app(RunConfig(), replay_factory(streams), show_timing=False)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=sigmoid_then_tanh)

@@ -92,3 +92,46 @@ def thin(x: np.ndarray, y: np.ndarray, points: int) -> tuple[np.ndarray, np.ndar
     xs = np.array([x[a:b].mean() for a, b in spans])
     ys = np.array([y[a:b].mean() for a, b in spans])
     return xs, ys
+
+
+#: The most decades a session-wide scale spans; smaller values sit on its floor.
+SESSION_DECADES = 10
+
+
+class SessionScale:
+    """A log10 scale that widens to hold every run shown and never narrows.
+
+    So the same value draws the same height in every run of the session.
+    """
+
+    def __init__(self) -> None:
+        """Start with no bounds; the first run sets them."""
+        self.bounds: tuple[float, float] | None = None
+
+    def widen(self, logs: np.ndarray) -> tuple[float, float]:
+        """Widen to hold the finite log10 values ``logs``; return the bounds."""
+        finite = np.asarray(logs)[np.isfinite(logs)]
+        if len(finite) == 0:
+            return self.bounds or (-3.0, 0.0)
+        high = math.ceil(float(finite.max()))
+        low = min(math.floor(float(finite.min())), high - 1)
+        if self.bounds is not None:
+            low, high = min(low, self.bounds[0]), max(high, self.bounds[1])
+        low = max(low, high - SESSION_DECADES)
+        self.bounds = (low, high)
+        return self.bounds
+
+
+def signed_log(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """Map values to [-1, 1]: the sign, times how far |value| rises from 10**low to 10**high.
+
+    Means of a few 1e-4 against SDs of 1e-2 stay visible, and their sign too;
+    zero (and anything below 10**low) maps to 0, NaN stays NaN.
+    """
+    low, high = bounds
+    logs = log10_magnitude(values)
+    with np.errstate(invalid="ignore"):
+        height = np.clip((logs - low) / (high - low or 1.0), 0.0, 1.0)
+    out = np.sign(values) * height
+    out[np.isnan(values)] = np.nan
+    return out

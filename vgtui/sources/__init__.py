@@ -61,8 +61,12 @@ class EventSource:
     """The stop and pause events every source checks, and the context-manager protocol.
 
     Subclasses implement :meth:`start`, and :meth:`close` where they hold
-    something (a compiled network, an open file).
+    something (a compiled network, an open file). ``paced`` says whether the
+    app may hold its epochs back to show them one by one (a live run: yes; a
+    log being read: no, it has its own time).
     """
+
+    paced = True
 
     def __init__(self) -> None:
         """Create the events; nothing is stopped or paused."""

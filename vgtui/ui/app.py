@@ -7,7 +7,8 @@ worker when the first run starts, so the first frame is on screen meanwhile.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -21,9 +22,12 @@ from vgtui.records import EpochEnd, EpochRecord, Record, RunStart, diverged_wher
 from vgtui.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
-from vgtui.ui.breakpoints import breakpoint_classes
+from vgtui.ui.breakpoints import size_classes
 from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
 from vgtui.ui.screens.monitor import MIN_HEIGHT, MIN_WIDTH, TALL_HEIGHT, MonitorScreen
+from vgtui.ui.viewing import start_viewing
+from vgtui.view.session import ViewSession
+from vgtui.view.target import ViewTarget
 
 #: From this width, the layer rows also show the previous run's gradient SD.
 WIDE_WIDTH = 120
@@ -36,6 +40,9 @@ class VgtuiApp(App[int]):
         config: the first run's settings.
         source_factory: makes the source of a run; the built-in engine by default.
         show_timing: show steps per second and elapsed time (off for snapshots).
+        pace: epochs a second a live run shows (None: as fast as it trains).
+        logdir: where every run trained writes its run log (None: nowhere).
+        view: runs to show instead of training (``vgtui view``); ``r`` may retrain.
 
     """
 
@@ -66,24 +73,19 @@ class VgtuiApp(App[int]):
         source_factory: SourceFactory | None = None,
         *,
         show_timing: bool = True,
+        pace: float | None = None,
+        logdir: Path | None = None,
+        view: ViewTarget | None = None,
     ) -> None:
         super().__init__()
-        self.controller = RunController(config, source_factory or engine_source, self._heard)
+        factory = source_factory or engine_source
+        self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
+        self.view_session = ViewSession(self.controller, view) if view is not None else None
 
     def get_default_screen(self) -> Screen[None]:
-        """The live monitor is the screen under every other.
-
-        It starts with the breakpoint classes of the terminal's size, which
-        Textual would otherwise add at the first resize, styling every widget
-        a second time before the first frame.
-        """
-        width, height = self.size
-        classes = {
-            **breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS),
-            **breakpoint_classes(height, self.VERTICAL_BREAKPOINTS),
-        }
-        return self.monitor.update_classes(classes, update=False)
+        """The live monitor, under every other screen; styled once, for this terminal's size."""
+        return self.monitor.update_classes(size_classes(self), update=False)
 
     @cached_property
     def monitor(self) -> MonitorScreen:
@@ -91,12 +93,16 @@ class VgtuiApp(App[int]):
         return MonitorScreen(self.controller, show_timing=self.show_timing)
 
     def on_mount(self) -> None:
-        """Start the first run once the first frame is drawn."""
+        """Start the first run once the first frame is drawn (and, viewing, watch for more)."""
         self.call_after_refresh(self.launch)
+        if self.view_session is not None:
+            start_viewing(self, self.view_session)
 
     def on_unmount(self) -> None:
-        """Stop training when the app goes away."""
+        """Stop training (and viewing) when the app goes away."""
         self.controller.shutdown()
+        if self.view_session is not None:
+            self.view_session.close()
 
     # The worker bridge ----------------------------------------------------
 
@@ -156,6 +162,8 @@ class VgtuiApp(App[int]):
     def _run_ended(self, message: RunEnded) -> None:
         """Finalize and keep the run, go on with a sweep, and start the next run."""
         ended = self.controller.finish(message.run)
+        if ended.log_problem:
+            self.notify(ended.log_problem, title="run log", severity="error", timeout=8)
         if ended.sweep_done:
             self.notify("Sweep done: press c to compare.", title="sweep")
         self.launch()
@@ -163,18 +171,15 @@ class VgtuiApp(App[int]):
 
     # Screens -------------------------------------------------------------
 
-    # The help and comparison screens are imported when first opened: the first
-    # frame does not need them (nor the comparison's table and charts).
-
     def action_help(self) -> None:
-        """Open the help screen."""
+        """Open the help screen (imported now: the first frame does without it)."""
         from vgtui.ui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_compare(self) -> None:
-        """Open the comparison screen of the kept runs."""
+        """Open the comparison screen of the kept runs (imported now, as help is)."""
         from vgtui.ui.screens.compare import CompareScreen
 
         if not isinstance(self.screen, CompareScreen):
@@ -187,10 +192,7 @@ class VgtuiApp(App[int]):
 
 
 def make_app(
-    config: RunConfig | None = None,
-    source_factory: SourceFactory | None = None,
-    *,
-    show_timing: bool = True,
+    config: RunConfig | None = None, source_factory: SourceFactory | None = None, **options: Any
 ) -> VgtuiApp:
-    """Return the app for ``config`` (the tutorial's defaults when None)."""
-    return VgtuiApp(config or RunConfig(), source_factory, show_timing=show_timing)
+    """Return the app for ``config`` (the tutorial's defaults when None); options as VgtuiApp's."""
+    return VgtuiApp(config or RunConfig(), source_factory, **options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.app import App
+
 
 def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> dict[str, bool]:
     """Each breakpoint's class: True for the one ``size`` cells fall in, False for the others.
@@ -11,3 +13,16 @@ def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> dict[st
     """
     chosen = next((name for low, name in sorted(breakpoints, reverse=True) if size >= low), None)
     return {name: name == chosen for _, name in breakpoints}
+
+
+def size_classes(app: App[object]) -> dict[str, bool]:
+    """The breakpoint classes of ``app``'s screen at the terminal's size now.
+
+    Given to the first screen before it is mounted, they spare Textual's
+    restyling of every widget when it adds them at the first resize.
+    """
+    width, height = app.size
+    return {
+        **breakpoint_classes(width, app.HORIZONTAL_BREAKPOINTS or []),
+        **breakpoint_classes(height, app.VERTICAL_BREAKPOINTS or []),
+    }

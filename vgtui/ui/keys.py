@@ -2,17 +2,36 @@
 
 The bindings are the one source: the footer shows their descriptions, and the
 help screen and the README's key tables are made here from their tooltips.
-``python -m vgtui.ui.keys`` prints the README's tables.
+``python -m vgtui.ui.keys`` prints the README's tables; ``--update README.md``
+rewrites them there.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.binding import Binding, BindingType
 
 #: How a key name is written for people.
-KEY_NAMES = {"question_mark": "?", "escape": "escape", "space": "space", "slash": "/"}
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
+    "left_curly_bracket": "{",
+    "right_curly_bracket": "}",
+    "left": "←",
+    "right": "→",
+    "up": "↑",
+    "down": "↓",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+}
 
 
 def key_name(key: str) -> str:
@@ -70,8 +89,21 @@ def compare_bindings() -> list[BindingType]:
     return list(CompareScreen.BINDINGS)
 
 
+def update_readme(path: Path) -> None:
+    """Rewrite the key tables between ``<!-- keys: NAME -->`` and ``<!-- /keys -->`` in ``path``."""
+    text = path.read_text()
+    for name, bindings in (("monitor", monitor_bindings()), ("compare", compare_bindings())):
+        pattern = rf"(<!-- keys: {name} -->\n).*?(\n<!-- /keys -->)"
+        table = markdown_table(bindings)
+        text = re.sub(pattern, lambda m, t=table: m.group(1) + t + m.group(2), text, flags=re.S)
+    path.write_text(text)
+
+
 if __name__ == "__main__":
-    print("<!-- keys: monitor -->")
-    print(markdown_table(monitor_bindings()))
-    print("\n<!-- keys: compare -->")
-    print(markdown_table(compare_bindings()))
+    if sys.argv[1:2] == ["--update"]:
+        update_readme(Path(sys.argv[2]))
+    else:
+        print("<!-- keys: monitor -->")
+        print(markdown_table(monitor_bindings()))
+        print("\n<!-- keys: compare -->")
+        print(markdown_table(compare_bindings()))

@@ -7,12 +7,15 @@ import contextlib
 import os
 import signal
 import sys
+from pathlib import Path
 
 from textual.app import App
 
 from vgtui.config import RunConfig
+from vgtui.pace import DEFAULT_PACE
 from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
+from vgtui.view.target import ViewTarget
 
 #: Seconds the thread switch interval is set to while the app runs, so that the
 #: training thread gets the interpreter back soon after the screen has had it.
@@ -21,7 +24,13 @@ SWITCH_INTERVAL = 0.001
 EXIT_GRACE = 0.5
 
 
-def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
+def run_app(
+    config: RunConfig | None = None,
+    *,
+    logdir: Path | None = None,
+    view: ViewTarget | None = None,
+    exit_process: bool = True,
+) -> int:
     """Run the monitor in this terminal until the user quits; return the exit status.
 
     SIGHUP and SIGTERM quit like ``q``, with the exit status 128 + the
@@ -29,7 +38,9 @@ def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
     Log lines that libraries write to descriptor 2 meanwhile are discarded.
 
     Args:
-        config: the first run's settings.
+        config: the first run's settings (None: the tutorial's).
+        logdir: where every run trained writes its run log (None: nowhere).
+        view: runs to show instead of training (``vgtui view``).
         exit_process: once the terminal is restored, end the process at once
             with the exit status instead of returning, skipping TensorFlow's
             interpreter teardown (about a second). Without it, a training
@@ -37,7 +48,7 @@ def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
             still ends the process.
 
     """
-    app = make_app(config)
+    app = make_app(config, pace=DEFAULT_PACE, logdir=logdir, view=view)
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -53,8 +64,9 @@ def run_app(config: RunConfig, *, exit_process: bool = True) -> int:
     finally:
         sys.setswitchinterval(switch_interval)
     status = app.return_code or 0
-    ended = app.controller.shutdown()
-    if exit_process or (ended is not None and not ended.wait(EXIT_GRACE)):
+    # The run under way ends its log with a summary, unless its thread cannot stop soon.
+    stopped = app.controller.stop_and_finish(EXIT_GRACE)
+    if exit_process or not stopped:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(status)

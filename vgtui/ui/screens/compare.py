@@ -1,50 +1,51 @@
-"""The comparison screen: a sortable table of the kept runs and their charts overlaid."""
+"""The comparison screen: the kept runs as a sortable table, their curves overlaid.
+
+Runs of the same settings share a row (a count, or a mean ± spread over
+seeds); a baseline row (the first, or the one pinned with ``b``) anchors the
+``vs base`` column; every run has its own colour and glyph, named in the
+legend line above both charts.
+"""
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import numpy as np
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
-from vgtui.comparison import COLUMNS, ComparisonRow
-from vgtui.display.colors import run_color
+from vgtui.comparison import (
+    Cell,
+    ComparisonRow,
+    Group,
+    cells,
+    columns,
+    differing_settings,
+    group_rows,
+    sort_key,
+)
+from vgtui.display.colors import run_color, run_glyph
 from vgtui.display.curves import Curve
-from vgtui.kept import KeptRun, KeptRuns, sort_key
+from vgtui.kept import KeptRun, KeptRuns
 from vgtui.ui.widgets.layer_sd_chart import LayerSdChart
 from vgtui.ui.widgets.overlaid_loss_chart import OverlaidLossChart
 
-#: The table's columns after "plot" and "1st SD", in order: what a comparison
-#: is read for first, so that it fits 80 columns; the rest scroll.
-SHOWN: tuple[str, ...] = (
-    "activation",
-    "init",
-    "acc after",
-    "verdict",
-    "dec median",
-    "dec last",
-    "acc before",
-    "SD first/out",
-    "final loss",
-    "state",
-    "network",
-    "optimizer",
-    "lr",
-    "seed",
-)
-ORDER = tuple(COLUMNS.index(name) for name in SHOWN)
 #: Redraw checks a second, so that runs of a sweep appear as they end.
 REFRESH_HZ = 4
+#: Columns always shown, whatever the width: the ones the comparison is for.
+ESSENTIAL = ("run", "n", "acc after", "vs base", "verdict")
 
 
 def row_of(run: KeptRun) -> ComparisonRow:
     """A kept run as a row of the comparison table."""
-    return ComparisonRow(run.config, run.summary, run.state, run.name)
+    return ComparisonRow(
+        run.config, run.summary, run.state, run.name, run.first_layer_sd, run.number
+    )
 
 
 def len_in_epochs(run: KeptRun) -> int:
@@ -54,11 +55,28 @@ def len_in_epochs(run: KeptRun) -> int:
     return int(run.view.epoch_x[-1]) if len(run.view.epoch_x) else 1
 
 
+def rgb(color: tuple[int, int, int]) -> str:
+    """A Rich colour of an RGB triple."""
+    return f"rgb({color[0]},{color[1]},{color[2]})"
+
+
+def fitting(headers: list[str], widths: dict[str, int], room: int) -> list[str]:
+    """The headers that fit in ``room`` cells, essential ones first, in table order."""
+    chosen: list[str] = []
+    used = 0
+    for header in sorted(headers, key=lambda h: (h not in ESSENTIAL, headers.index(h))):
+        need = widths[header] + 2
+        if used + need <= room or header in ESSENTIAL:
+            chosen.append(header)
+            used += need
+    return [h for h in headers if h in chosen]
+
+
 class CompareScreen(Screen[None]):
-    """Kept runs side by side: one table row each; loss curves and layer SDs overlaid.
+    """Kept runs side by side: a row per setting, loss curves and layer SDs overlaid.
 
     Args:
-        store: the kept runs; the screen removes and clears runs in it.
+        store: the kept runs; the screen removes, restores and clears runs in it.
 
     """
 
@@ -66,10 +84,13 @@ class CompareScreen(Screen[None]):
     AUTO_FOCUS = "#runs"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,c,q", "close", "close", tooltip="back to the live monitor"),
-        Binding("o", "sort", "sort column", tooltip="sort by the next column"),
+        Binding("o", "sort", "sort", tooltip="sort by the next column (or click its header)"),
         Binding("O", "reverse", "reverse", tooltip="reverse the order"),
-        Binding("space", "toggle", "plot on/off", tooltip="draw / hide the run's curves"),
-        Binding("d", "remove", "remove", tooltip="remove the run"),
+        Binding("b", "baseline", "baseline", tooltip="make the highlighted row the baseline"),
+        Binding("slash", "filter", "filter", tooltip="show only rows whose text matches"),
+        Binding("space", "toggle", "plot on/off", tooltip="draw / hide the row's curves"),
+        Binding("d", "remove", "remove", tooltip="remove the row's runs"),
+        Binding("u", "undo", "undo", tooltip="put back what was removed last"),
         Binding("x", "clear", "clear all", tooltip="clear every kept run (press twice)"),
         Binding("question_mark", "app.help", "help", tooltip="help"),
     ]
@@ -78,16 +99,22 @@ class CompareScreen(Screen[None]):
         """Show the runs of ``store``."""
         super().__init__()
         self.store = store
-        self.sort_column: int | None = None
+        self.sort_column: str | None = None
         self.sort_reverse = False
-        self.hidden: set[int] = set()
+        self.hidden: set[int] = set()  # run numbers whose curves are hidden
+        self.baseline_number: int | None = None
+        self.filter_text = ""
+        self.removed: list[list[KeptRun]] = []
         self._drawn: tuple[object, ...] | None = None
         self._clear_asked = False
+        self._shown_headers: list[str] = []
 
     def compose(self) -> ComposeResult:
-        """The table, the note line, then the two charts side by side."""
+        """The table, the filter box, the note, the legend, then the two charts."""
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Input(placeholder="filter rows (escape clears)", id="filter")
         yield Static("", id="compare-note")
+        yield Static("", id="legend")
         with Horizontal(id="compare-charts"):
             yield OverlaidLossChart(id="compare-loss")
             yield LayerSdChart(id="compare-sd")
@@ -96,97 +123,164 @@ class CompareScreen(Screen[None]):
     def on_mount(self) -> None:
         """Draw the runs and keep the screen up to date while a sweep goes on."""
         self.query_one("#runs", DataTable).border_title = "kept runs"
+        self.query_one("#filter", Input).display = False
         self.refresh_runs()
         self.set_interval(1 / REFRESH_HZ, self.refresh_runs)
 
-    # Drawing ---------------------------------------------------------------
+    # What is shown -----------------------------------------------------------
 
-    def ordered(self) -> list[KeptRun]:
-        """The kept runs in the table's order."""
-        runs = list(self.store.runs)
+    def groups(self) -> list[Group]:
+        """The kept runs grouped by their settings, in the table's order, filtered."""
+        runs = self.store.runs
+        rows = [row_of(run) for run in runs]
+        groups = group_rows(rows)
+        baseline = self.baseline(groups)
+        settings = differing_settings(rows)
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            groups = [
+                g
+                for g in groups
+                if needle in " ".join(c.text for c in cells(g, baseline, settings).values()).lower()
+            ]
         if self.sort_column is not None:
-            index = ORDER[self.sort_column]
-            runs.sort(
-                key=lambda run: sort_key(row_of(run).cells()[index]), reverse=self.sort_reverse
+            column = self.sort_column
+            groups.sort(
+                key=lambda g: sort_key(cells(g, baseline, settings).get(column, Cell("–"))),
+                reverse=self.sort_reverse,
             )
-        return runs
+        return groups
+
+    def baseline(self, groups: list[Group]) -> Group | None:
+        """The pinned group, or the first."""
+        for group in groups:
+            if self.baseline_number in group.numbers:
+                return group
+        return groups[0] if groups else None
 
     def plotted(self) -> list[KeptRun]:
         """The runs whose curves are drawn, in the table's order."""
-        return [run for run in self.ordered() if run.number not in self.hidden]
+        by_number = {run.number: run for run in self.store.runs}
+        return [
+            by_number[n]
+            for group in self.groups()
+            for n in group.numbers
+            if n not in self.hidden and n in by_number
+        ]
 
     def refresh_runs(self, force: bool = False) -> None:
-        """Rebuild the table and charts if the runs, their order or selection changed."""
+        """Rebuild the table and charts if the runs, their order or the selection changed."""
         key = (
             self.store.version,
             self.sort_column,
             self.sort_reverse,
             frozenset(self.hidden),
+            self.baseline_number,
+            self.filter_text,
             self._clear_asked,
+            self.size.width,
         )
         if key == self._drawn and not force:
             return
         self._drawn = key
         table = self.query_one("#runs", DataTable)
         current = self._highlighted()
+        runs = self.store.runs
+        rows = [row_of(run) for run in runs]
+        settings = differing_settings(rows)
+        groups = self.groups()
+        baseline = self.baseline(group_rows(rows))
+        headers = columns(settings, counts=any(len(g.rows) > 1 for g in groups))
+        found = [cells(g, baseline, settings) for g in groups]
+        widths = {h: max([len(h) + 2, *(len(f[h].text) for f in found)]) for h in headers}
+        labels = [len(self._run_label(g)) for g in groups]
+        widths["run"] = max(widths["run"], *labels) if labels else widths["run"]
+        shown = fitting(headers, widths, max(self.size.width - 4, 40))
+        self._shown_headers = shown
         table.clear(columns=True)
-        table.add_column("plot", key="plot")
-        table.add_column("1st SD", key="first-sd")
-        for i, name in enumerate(SHOWN):
+        for header in shown:
             mark = ""
-            if self.sort_column == i:
-                mark = " ▲" if not self.sort_reverse else " ▼"
-            table.add_column(name + mark, key=name)
-        runs = self.ordered()
-        for run in runs:
-            cells = row_of(run).cells()
-            plot = "·" if run.number in self.hidden else f"#{run.number}"
-            first = run.first_layer_sd
-            first_text = f"{first:.1e}" if math.isfinite(first) else "–"
-            table.add_row(plot, first_text, *(cells[i] for i in ORDER), key=str(run.number))
+            if self.sort_column == header:
+                mark = " ▼" if self.sort_reverse else " ▲"
+            table.add_column(header + mark, key=header)
+        for group, group_cells in zip(groups, found):
+            texts = [self._run_label(group) if h == "run" else group_cells[h].text for h in shown]
+            table.add_row(*texts, key=str(group.first.number))
         if current is not None:
-            for row, run in enumerate(runs):
-                if run.number == current:
-                    table.move_cursor(row=row)
-        self._note(runs)
+            for index, group in enumerate(groups):
+                if current in group.numbers:
+                    table.move_cursor(row=index)
+        self._note(groups, len(headers) - len(shown))
+        self._draw_charts()
+
+    def _run_label(self, group: Group) -> Text:
+        """The run cell: the group's glyph in its colour, its number and name."""
+        number = group.first.number
+        text = Text()
+        hidden = all(n in self.hidden for n in group.numbers)
+        glyph = "·" if hidden else run_glyph(number)
+        text.append(f"{glyph} ", style="" if hidden else rgb(run_color(number)))
+        text.append(f"#{number} {group.first.label}")
+        return text
+
+    def _draw_charts(self) -> None:
+        """The loss curves and each run's final gradient SD by layer, with one legend."""
         plotted = self.plotted()
+        no_color = self.app.no_color
         losses = [
-            Curve(run.label, run_color(run.number), run.view.epoch_x, run.view.epoch_loss)
+            Curve(run.label, rgb_tuple(run), run.view.epoch_x, run.view.epoch_loss)
             for run in plotted
         ]
         epochs = max((len_in_epochs(run) for run in plotted), default=1)
-        self.query_one(OverlaidLossChart).show(losses, epochs)
+        glyphs = [run_glyph(run.number) for run in plotted]
+        self.query_one(OverlaidLossChart).show(losses, epochs, glyphs if no_color else None)
         sds = [
-            Curve(run.label, run_color(run.number), np.arange(1, 1 + len(sd)), sd)
+            Curve(run.label, rgb_tuple(run), np.arange(1, 1 + len(sd)), sd)
             for run in plotted
             for sd in [run.final_grad_sd]
         ]
-        self.query_one(LayerSdChart).show(sds)
+        self.query_one(LayerSdChart).show(sds, glyphs)
+        legend = Text(no_wrap=False)
+        for run in plotted:
+            legend.append(f"{run_glyph(run.number)} ", style=rgb(run_color(run.number)))
+            legend.append(f"{run.label}  ")
+        self.query_one("#legend", Static).update(legend)
 
-    def _note(self, runs: list[KeptRun]) -> None:
+    def _note(self, groups: list[Group], hidden_columns: int) -> None:
         """Say what the screen shows, or what to do when it shows nothing."""
         note = self.query_one("#compare-note", Static)
         if self._clear_asked:
-            note.update(f"Press [b]x[/b] again to clear all {len(runs)} kept runs.")
-        elif not runs:
+            note.update(f"Press [b]x[/b] again to clear all {len(self.store)} kept runs.")
+            return
+        if not groups:
+            if self.filter_text:
+                note.update(f"No row matches “{self.filter_text}”; escape in the filter clears it.")
+                return
             note.update(
                 "No runs kept yet. A run is kept when it ends or is switched; "
                 "[b]s[/b] / [b]S[/b] sweep activations / initializers."
             )
-        else:
-            sort = "kept order" if self.sort_column is None else SHOWN[self.sort_column]
-            note.update(
-                f"{len(runs)} runs, by {sort}. 1st SD: first layer's median gradient SD; "
-                "dec: log10 of it over the output layer's, median over steps / last epoch."
-            )
+            return
+        sort = "kept order" if self.sort_column is None else self.sort_column
+        more = f" {hidden_columns} more columns on a wider terminal." if hidden_columns else ""
+        note.update(
+            f"{len(groups)} rows by {sort}. vs base: first layer's gradient SD ÷ the baseline's "
+            f"(b pins one); dec: log10 of first ÷ output SD, median / last epoch; ± over seeds."
+            f"{more}"
+        )
 
     def _highlighted(self) -> int | None:
-        """Number of the run under the table's cursor, None if the table is empty."""
+        """Number of the first run of the row under the cursor, None if the table is empty."""
         table = self.query_one("#runs", DataTable)
         if table.row_count == 0:
             return None
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         return int(row_key.value) if row_key.value is not None else None
+
+    def _highlighted_group(self) -> Group | None:
+        """The row under the cursor, as its group."""
+        number = self._highlighted()
+        return next((g for g in self.groups() if number in g.numbers), None)
 
     # Actions -----------------------------------------------------------------
 
@@ -195,14 +289,25 @@ class CompareScreen(Screen[None]):
         self.dismiss()
 
     def action_sort(self) -> None:
-        """Sort by the next column (kept order after the last)."""
+        """Sort by the next column shown (kept order after the last)."""
         self._withdraw_clear()
-        if self.sort_column is None:
-            self.sort_column = 0
-        elif self.sort_column + 1 < len(SHOWN):
-            self.sort_column += 1
+        shown = self._shown_headers
+        if self.sort_column is None or self.sort_column not in shown:
+            self.sort_column = shown[0] if shown else None
+        elif shown.index(self.sort_column) + 1 < len(shown):
+            self.sort_column = shown[shown.index(self.sort_column) + 1]
         else:
             self.sort_column = None
+        self.refresh_runs()
+
+    @on(DataTable.HeaderSelected)
+    def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
+        """Clicking a header sorts by it; clicking it again reverses."""
+        header = str(event.column_key.value)
+        if self.sort_column == header:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = header, False
         self.refresh_runs()
 
     def action_reverse(self) -> None:
@@ -211,29 +316,78 @@ class CompareScreen(Screen[None]):
         self.sort_reverse = not self.sort_reverse
         self.refresh_runs()
 
+    def action_baseline(self) -> None:
+        """Make the highlighted row the baseline of the ``vs base`` column."""
+        group = self._highlighted_group()
+        if group is not None:
+            self.baseline_number = group.first.number
+            self.refresh_runs()
+
+    def action_filter(self) -> None:
+        """Open the filter box."""
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        """Filter the rows as the text is typed."""
+        self.filter_text = event.value.strip()
+        self.refresh_runs()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        """Back to the table, the filter kept."""
+        self.query_one("#runs", DataTable).focus()
+
+    def on_key(self, event: object) -> None:
+        """Escape in the filter box clears the filter instead of closing the screen."""
+        box = self.query_one("#filter", Input)
+        if getattr(event, "key", "") == "escape" and box.has_focus:
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self.query_one("#runs", DataTable).focus()
+            self.refresh_runs()
+            event.stop()  # type: ignore[attr-defined]
+            event.prevent_default()  # type: ignore[attr-defined]
+
     def action_toggle(self) -> None:
-        """Draw or hide the highlighted run's curves."""
+        """Draw or hide the highlighted row's curves."""
         self._withdraw_clear()
-        number = self._highlighted()
-        if number is not None:
-            self.hidden ^= {number}
+        group = self._highlighted_group()
+        if group is not None:
+            numbers = set(group.numbers)
+            self.hidden = self.hidden - numbers if numbers <= self.hidden else self.hidden | numbers
             self.refresh_runs()
 
     def action_remove(self) -> None:
-        """Remove the highlighted run from the kept runs."""
+        """Remove the highlighted row's runs (u puts them back)."""
         self._withdraw_clear()
-        number = self._highlighted()
-        if number is not None:
-            self.hidden.discard(number)
-            self.store.remove(number)
-            self.refresh_runs()
+        group = self._highlighted_group()
+        if group is None:
+            return
+        removed = [run for n in group.numbers if (run := self.store.remove(n)) is not None]
+        if removed:
+            self.removed.append(removed)
+        self.refresh_runs()
+
+    def action_undo(self) -> None:
+        """Put back the runs removed last."""
+        if not self.removed:
+            self.notify("Nothing to undo.", title="compare")
+            return
+        for run in self.removed.pop():
+            self.store.restore(run)
+        self.refresh_runs()
 
     def action_clear(self) -> None:
-        """Ask to clear every kept run; a second ``x`` does it."""
+        """Ask to clear every kept run; a second ``x`` does it (u puts them back)."""
         if not self.store.runs:
             return
         if self._clear_asked:
             self._clear_asked = False
+            self.removed.append(self.store.runs)
             self.hidden.clear()
             self.store.clear()
             self.refresh_runs()
@@ -244,3 +398,8 @@ class CompareScreen(Screen[None]):
     def _withdraw_clear(self) -> None:
         """Another action withdraws a pending request to clear."""
         self._clear_asked = False
+
+
+def rgb_tuple(run: KeptRun) -> tuple[int, int, int]:
+    """A kept run's colour."""
+    return run_color(run.number)

@@ -1,161 +1,262 @@
-"""The gradient-flow heatmap: one row per layer, time along x, colour = log10 gradient SD.
+"""The gradient-flow heatmap: one line per layer, time along x, colour = log10 gradient SD.
 
-Two layers share each line of the terminal: the upper one is the foreground
-of a half block, the lower one its background; where even so the layers do not
-fit, neighbouring layers are averaged. The scale is fixed, so a
-vanishing network shows as a dark band spreading from the input side.
+The colour scale is the session's (the same value, the same colour, in every
+run), shifted by whole decades with ``{`` and ``}``; it is viridis, dark where
+the gradient vanishes. Values below the scale are marked ``·``, above ``+``.
+The layer names stay at the left, the scale above and the step axis below;
+the layer lines scroll when they do not fit.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 from rich.color import Color
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
 from textual.app import RenderResult as WidgetRenderResult
+from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
+from textual.widgets import Static
 
-from vgtui.display.series import columns, log10_magnitude
+from vgtui.display.colors import viridis
+from vgtui.display.series import SessionScale, columns, log10_magnitude
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
 
-#: The fixed colour scale, in decades of the gradient SD.
-LOW, HIGH = -8.0, 0.0
-#: Colour stops from LOW to HIGH: dark (vanishing) to bright.
-STOPS = ((0, 0, 0), (40, 20, 110), (150, 40, 120), (235, 110, 40), (250, 240, 120))
 LEVELS = 32
-#: Cells taken by the label in front of each line.
-LABEL = 4
-SD = STAT_INDEX["grad_sd"]
+#: Cells taken by the layer names in front of each line.
+LABEL = 9
+#: Level codes of cells outside the scale, and of cells with no data.
+BELOW, ABOVE, EMPTY = -2, -3, -1
+#: Glyphs of the levels on a screen without colour, sparse to dense.
+RAMP = " .:-=+*#%@"
 
 
 @functools.lru_cache(maxsize=LEVELS + 1)
 def level_color(level: int) -> Color:
     """Colour of one of LEVELS levels of the scale, from dark to bright."""
-    position = level / (LEVELS - 1) * (len(STOPS) - 1)
-    i = min(int(position), len(STOPS) - 2)
-    t = position - i
-    rgb = (round(a + (b - a) * t) for a, b in zip(STOPS[i], STOPS[i + 1], strict=True))
-    return Color.from_rgb(*rgb)
-
-
-def levels(values: np.ndarray) -> np.ndarray:
-    """Map log10 SDs onto 0..LEVELS-1 on the fixed scale; -1 where there is no data."""
-    out = np.full(values.shape, -1, dtype=np.int64)
-    finite = ~np.isnan(values)
-    clipped = np.clip(values[finite], LOW, HIGH)  # -inf (a zero SD) sits on the floor
-    out[finite] = np.round((clipped - LOW) / (HIGH - LOW) * (LEVELS - 1)).astype(np.int64)
-    return out
-
-
-class HeatmapLines:
-    """Rich renderable of a (layers, columns) grid of levels, two layers a line."""
-
-    def __init__(self, grid: np.ndarray, legend: bool = True) -> None:
-        """Keep the grid; ``legend`` adds the scale's line at the bottom."""
-        self.grid = grid
-        self.legend = legend
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        """Yield the lines: a label, then one half block a column."""
-        layers = len(self.grid)
-        for top in range(0, layers, 2):
-            label = "in" if top == 0 else ("out" if top + 2 >= layers else "")
-            yield Segment(f"{label:<{LABEL}}")
-            upper = self.grid[top]
-            lower = self.grid[top + 1] if top + 1 < layers else None
-            for col in range(len(upper)):
-                yield _cell(int(upper[col]), None if lower is None else int(lower[col]))
-            yield Segment.line()
-        if self.legend:
-            yield from legend_segments()
-
-
-def _cell(upper: int, lower: int | None) -> Segment:
-    """One cell: the upper layer's colour above, the lower layer's below."""
-    fg = level_color(upper) if upper >= 0 else None
-    bg = level_color(lower) if lower is not None and lower >= 0 else None
-    if fg is None and bg is None:
-        return Segment(" ")
-    if fg is None:
-        return Segment("▄", Style(color=bg))
-    return Segment("▀", Style(color=fg, bgcolor=bg))
-
-
-def legend_segments() -> list[Segment]:
-    """The scale: log10 grad SD from LOW (dark, vanishing) to HIGH."""
-    segments = [Segment(f"{'':<{LABEL}}log10 grad SD {LOW:+.0f} ")]
-    segments += [Segment("█", Style(color=level_color(level))) for level in range(0, LEVELS, 2)]
-    segments.append(Segment(f" {HIGH:+.0f}  dark = vanishing"))
-    return segments
+    return Color.from_rgb(*viridis(level / (LEVELS - 1)))
 
 
 def heatmap_grid(
-    view: HistoryView, total_steps: int, width: int, rows: int | None = None
+    view: HistoryView,
+    total_steps: int,
+    width: int,
+    bounds: tuple[float, float],
+    stat: str = "grad_sd",
 ) -> np.ndarray:
-    """Resample the view's gradient SDs to (layers, width) levels on the fixed scale.
+    """Resample the view's SDs to (layers, width) levels on ``bounds`` (decades).
 
-    Columns with no step of their own (a short run on a wide screen) repeat
-    the column before them. With ``rows`` fewer than the layers, neighbouring
-    layers are averaged (in decades) into ``rows`` rows.
+    Cells below the scale (a zero SD among them) are BELOW, above it ABOVE;
+    columns with no step of their own repeat the column before them; EMPTY
+    where the run has not been yet.
     """
-    if view.step_stats.ndim != 3 or width <= 0 or len(view.step_x) == 0:
-        return np.full((0, max(width, 0)), -1, dtype=np.int64)
-    sds = log10_magnitude(view.step_stats[:, :, SD])
-    grid = np.stack(
-        [columns(view.step_x, sds[:, i], total_steps, width) for i in range(sds.shape[1])]
-    )
-    last = int(np.flatnonzero(~np.isnan(grid).all(axis=0)).max(initial=-1))
-    filled = np.where(~np.isnan(grid).all(axis=0), np.arange(width), 0)
-    filled = np.maximum.accumulate(filled)
-    grid[:, : last + 1] = grid[:, filled[: last + 1]]
-    if rows is not None and 0 < rows < len(grid):
-        groups = np.array_split(np.arange(len(grid)), rows)
-        with np.errstate(invalid="ignore"):
-            grid = np.stack([np.clip(grid[g], LOW, HIGH).mean(axis=0) for g in groups])
-    return levels(grid)
+    layers = view.step_stats.shape[1] if view.step_stats.ndim == 3 else 0
+    if width <= 0 or len(view.step_x) == 0:
+        return np.full((layers, max(width, 0)), EMPTY, dtype=np.int64)
+    logs = log10_magnitude(view.step_stats[:, :, STAT_INDEX[stat]])
+    grid = np.stack([columns(view.step_x, logs[:, i], total_steps, width) for i in range(layers)])
+    filled = ~np.isnan(grid).all(axis=0)
+    last = int(np.flatnonzero(filled).max(initial=-1))
+    source = np.maximum.accumulate(np.where(filled, np.arange(width), 0))
+    grid[:, : last + 1] = grid[:, source[: last + 1]]
+    return levels(grid, bounds)
 
 
-class GradientHeatmap(Widget):
+def levels(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """Map decades onto 0..LEVELS-1 within ``bounds``; BELOW, ABOVE and EMPTY outside."""
+    low, high = bounds
+    out = np.full(values.shape, EMPTY, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        below = values < low  # -inf, a zero SD, is below any scale
+        above = values > high
+        inside = ~np.isnan(values) & ~below & ~above
+    out[inside] = np.round((values[inside] - low) / (high - low or 1.0) * (LEVELS - 1))
+    out[below] = BELOW
+    out[above] = ABOVE
+    return out
+
+
+def cell(level: int, no_color: bool) -> Segment:
+    """One cell of the map."""
+    if level == EMPTY:
+        return Segment(" ")
+    if level == BELOW:
+        return Segment("·", Style(color="grey50"))
+    if level == ABOVE:
+        return Segment("+", Style(color="white", bold=True))
+    if no_color:
+        return Segment(RAMP[min(len(RAMP) - 1, level * len(RAMP) // LEVELS)])
+    return Segment("█", Style(color=level_color(level)))
+
+
+class HeatmapRows:
+    """Rich renderable: one labelled line per layer."""
+
+    def __init__(self, grid: np.ndarray, names: tuple[str, ...], no_color: bool) -> None:
+        """Keep the grid of levels and the layer names."""
+        self.grid = grid
+        self.names = names
+        self.no_color = no_color
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Yield the lines: the layer's name, then one cell a column."""
+        for i, row in enumerate(self.grid):
+            name = self.names[i] if i < len(self.names) else ""
+            yield Segment(f"{name[: LABEL - 1]:<{LABEL}}")
+            for level in row:
+                yield cell(int(level), self.no_color)
+            yield Segment.line()
+
+
+class HeatmapBody(Widget):
+    """The layer lines themselves, as tall as there are layers."""
+
+    DEFAULT_CSS = """
+    HeatmapBody {
+        height: auto;
+    }
+    """
+
+    grid: np.ndarray = np.zeros((0, 0), dtype=np.int64)
+    names: tuple[str, ...] = ()
+
+    def get_content_height(self, container: object, viewport: object, width: int) -> int:
+        """One line a layer."""
+        return max(len(self.names), 1)
+
+    def render(self) -> WidgetRenderResult:
+        """Draw the grid."""
+        return HeatmapRows(self.grid, self.names, self.app.no_color)
+
+
+def legend_text(bounds: tuple[float, float], what: str, no_color: bool) -> list[Segment]:
+    """The scale line: its decades, the ramp, and the marks of values off the scale."""
+    low, high = bounds
+    segments = [Segment(f"{'':<{LABEL}}log10 {what} SD  1e{low:+.0f} ")]
+    segments += [cell(level, no_color) for level in range(0, LEVELS, 2)]
+    segments.append(Segment(f" 1e{high:+.0f}   "))
+    segments += [cell(BELOW, no_color), Segment(" below  "), cell(ABOVE, no_color)]
+    segments.append(Segment(" above   { } shift"))
+    return segments
+
+
+def axis_text(total_steps: int, width: int) -> str:
+    """The step axis under the map: 0 at the left, the run's length at the right."""
+    end = f"{total_steps}"
+    middle = f"{total_steps // 2}"
+    line = [" "] * max(width, 0)
+    for position, label in ((0, "0"), ((width - len(middle)) // 2, middle)):
+        line[position : position + len(label)] = label
+    line[max(0, width - len(end)) :] = end[:width]
+    return f"{'step':<{LABEL}}" + "".join(line)[:width]
+
+
+class GradientHeatmap(Vertical):
     """Gradient flow through every layer over the run, input side at the top."""
 
     DEFAULT_CSS = """
     GradientHeatmap {
         height: auto;
     }
+    GradientHeatmap > #heat-rows {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    GradientHeatmap > .heat-line {
+        height: 1;
+        color: $text-muted;
+    }
     """
 
     def __init__(self, layers: int, **kwargs: object) -> None:
-        """Create the heatmap for a network of ``layers`` Dense layers."""
+        """Create the heatmap for a network of ``layers`` layers."""
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.layer_count = layers
-        self._grid = np.full((layers, 0), -1, dtype=np.int64)
+        self._grid = np.full((layers, 0), EMPTY, dtype=np.int64)
+        self._shown: tuple[object, ...] | None = None
+        #: Lines the heatmap may take at most (the screen sets it); None: all it needs.
+        self.room: int | None = None
 
-    def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        """Two layers a line, and the legend."""
-        return math.ceil(self.layer_count / 2) + 1
+    def set_layers(self, layers: int) -> None:
+        """Draw a network of ``layers`` layers instead."""
+        if layers != self.layer_count:
+            self.layer_count = layers
+            self._grid = np.full((layers, 0), EMPTY, dtype=np.int64)
+            self._shown = None
+
+    def compose(self) -> ComposeResult:
+        """The scale line, the scrolling layer lines, the step axis."""
+        yield Static("", classes="heat-line", id="heat-legend")
+        with VerticalScroll(id="heat-rows", can_focus=False):
+            yield HeatmapBody()
+        yield Static("", classes="heat-line", id="heat-axis")
 
     @property
     def columns_wide(self) -> int:
-        """Columns of the plot itself, without the labels."""
-        return max(self.size.width - LABEL, 0)
+        """Columns of the map itself, without the names and the scroll bar."""
+        return max(self.size.width - LABEL - 1, 0)
 
-    def show(self, view: HistoryView, total_steps: int) -> None:
-        """Redraw from ``view``; the run is ``total_steps`` long."""
-        lines = self.size.height - 1  # the legend takes one
-        rows = 2 * lines if 0 < lines < math.ceil(self.layer_count / 2) else None
-        grid = heatmap_grid(view, total_steps, self.columns_wide, rows)
+    def scroll_up(self, *, animate: bool = False) -> None:  # type: ignore[override]
+        """Scroll the layer lines up."""
+        self.query_one("#heat-rows", VerticalScroll).scroll_up(animate=animate)
+
+    def scroll_down(self, *, animate: bool = False) -> None:  # type: ignore[override]
+        """Scroll the layer lines down."""
+        self.query_one("#heat-rows", VerticalScroll).scroll_down(animate=animate)
+
+    def scroll_page_up(self, *, animate: bool = False) -> None:  # type: ignore[override]
+        """Scroll the layer lines up a page."""
+        self.query_one("#heat-rows", VerticalScroll).scroll_page_up(animate=animate)
+
+    def scroll_page_down(self, *, animate: bool = False) -> None:  # type: ignore[override]
+        """Scroll the layer lines down a page."""
+        self.query_one("#heat-rows", VerticalScroll).scroll_page_down(animate=animate)
+
+    def show(
+        self,
+        view: HistoryView,
+        total_steps: int,
+        scale: SessionScale,
+        shift: int = 0,
+        what: str = "grad",
+    ) -> None:
+        """Redraw from ``view`` (a run ``total_steps`` long) on the session's ``scale``.
+
+        ``shift`` moves the scale down by whole decades (negative: up).
+        """
+        stat = f"{what}_sd"
+        if view.step_stats.ndim == 3 and len(view.step_x):
+            scale.widen(log10_magnitude(view.step_stats[:, :, STAT_INDEX[stat]]))
+        low, high = scale.bounds or (-8.0, 0.0)
+        bounds = (low - shift, high - shift)
+        grid = heatmap_grid(view, total_steps, self.columns_wide, bounds, stat)
+        names = view.layer_names or tuple(f"{i + 1}" for i in range(self.layer_count))
         if len(grid) == 0:
-            grid = np.full((rows or self.layer_count, self.columns_wide), -1, dtype=np.int64)
-        if grid.shape == self._grid.shape and np.array_equal(grid, self._grid):
-            return
+            grid = np.full((len(names), self.columns_wide), EMPTY, dtype=np.int64)
         self._grid = grid
-        self.refresh()
+        self.styles.height = len(names) + 2 if self.room is None else min(len(names) + 2, self.room)
+        key = (grid.tobytes(), grid.shape, names, bounds, what, total_steps, self.size)
+        if key == self._shown:
+            return
+        self._shown = key
+        no_color = self.app.no_color
+        body = self.query_one(HeatmapBody)
+        body.grid, body.names = grid, names
+        body.refresh(layout=True)
+        legend = legend_text(bounds, what, no_color)
+        self.query_one("#heat-legend", Static).update(_text(legend))
+        self.query_one("#heat-axis", Static).update(axis_text(total_steps, self.columns_wide))
 
-    def render(self) -> WidgetRenderResult:
-        """Draw the grid and its legend."""
-        return HeatmapLines(self._grid)
+
+def _text(segments: list[Segment]) -> Text:
+    """Segments as a Rich Text."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for segment in segments:
+        text.append(segment.text, style=segment.style)
+    return text

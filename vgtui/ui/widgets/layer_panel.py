@@ -14,7 +14,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label
 
 from vgtui.diagnosis import layer_decades
-from vgtui.display.series import columns, log10_magnitude, log_bounds, symmetric_bounds, zero_bounds
+from vgtui.display.series import (
+    SessionScale,
+    columns,
+    log10_magnitude,
+    log_bounds,
+    signed_log,
+    symmetric_bounds,
+    zero_bounds,
+)
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
 from vgtui.ui.widgets.layer_row import LayerRow
@@ -25,6 +33,8 @@ WEIGHT_MEAN = STAT_INDEX["weight_mean"]
 WEIGHT_SD = STAT_INDEX["weight_sd"]
 SATURATION = STAT_INDEX["saturation"]
 DEAD = STAT_INDEX["dead"]
+#: Decades the means' signed-log scale reaches below the SDs' floor.
+MEAN_DECADES_BELOW = 2
 
 
 class LayerPanel(VerticalScroll, can_focus=False):
@@ -38,6 +48,15 @@ class LayerPanel(VerticalScroll, can_focus=False):
         self.previous: np.ndarray | None = None
         self.previous_label = ""
 
+    def set_layers(self, names: tuple[str, ...]) -> None:
+        """Show a row for each of ``names`` instead (a run of another network)."""
+        if names == self.layer_names:
+            return
+        self.layer_names = names
+        self.set_previous(None)
+        self.query(LayerRow).remove()
+        self.mount_all([LayerRow(name, classes="layer-row") for name in names])
+
     def set_previous(self, means: np.ndarray | None, label: str = "") -> None:
         """Keep another run's last-epoch statistics, (layers, stats), to show dimmed.
 
@@ -48,7 +67,14 @@ class LayerPanel(VerticalScroll, can_focus=False):
             means = None
         self.previous = means
         self.previous_label = label if means is not None else ""
-        self.set_class(means is not None, "-with-previous")
+        if means is not None:  # once shown, the column stays, so the rows never jump
+            self.add_class("-with-previous")
+        found = self.query("#previous-title")
+        if found:
+            title = found.first(Label)
+            text = label[:11] if means is not None else ""
+            if str(title.content) != (text or "before"):
+                title.update(text or "before", layout=False)
 
     def compose(self) -> ComposeResult:
         """Yield the title line, then the rows."""
@@ -64,7 +90,12 @@ class LayerPanel(VerticalScroll, can_focus=False):
             yield LayerRow(name, classes="layer-row")
 
     def show(
-        self, view: HistoryView, total_steps: int, log_scale: bool, weights: bool = False
+        self,
+        view: HistoryView,
+        total_steps: int,
+        log_scale: bool,
+        weights: bool = False,
+        scale: SessionScale | None = None,
     ) -> bool:
         """Redraw every row from ``view``; the run is ``total_steps`` long.
 
@@ -76,6 +107,9 @@ class LayerPanel(VerticalScroll, can_focus=False):
             total_steps: the run's length, the width of the x axis.
             log_scale: draw the SD on a log10 scale.
             weights: draw the kernel's mean and SD instead of its gradient's.
+            scale: the session's log scale, widened to hold this run (log scale
+                only); None gives the run a scale of its own. The means use it
+                too, signed.
 
         """
         self.weights = weights
@@ -85,6 +119,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
         width = rows[0].columns_wide
         layers = view.step_stats.shape[1] if view.step_stats.ndim == 3 else 0
         latest = view.latest.layer_means() if view.latest is not None else None
+        if [row.layer_name for row in rows] != list(self.layer_names):
+            return False  # rows of another network are being replaced
         if layers != len(rows) or width <= 0:
             for row in rows:
                 row.show(
@@ -95,8 +131,9 @@ class LayerPanel(VerticalScroll, can_focus=False):
                     None,
                     None,
                 )
+                row.show_health(np.nan, np.nan)  # nothing stale from the run before
             self._titles(None, None, log_scale)
-            return width > 0
+            return width > 0 and layers == 0  # else the rows are not the run's yet
         mean_index, sd_index = (WEIGHT_MEAN, WEIGHT_SD) if weights else (MEAN, SD)
         means = view.step_stats[:, :, mean_index]
         sds = view.step_stats[:, :, sd_index]
@@ -104,9 +141,20 @@ class LayerPanel(VerticalScroll, can_focus=False):
             sds = log10_magnitude(sds)
         mean_cols = [columns(view.step_x, means[:, i], total_steps, width) for i in range(layers)]
         sd_cols = [columns(view.step_x, sds[:, i], total_steps, width) for i in range(layers)]
-        mean_bounds = symmetric_bounds(np.concatenate(mean_cols))
         sd_all = np.concatenate(sd_cols)
-        sd_bounds = log_bounds(sd_all) if log_scale else zero_bounds(sd_all)
+        if not log_scale:
+            sd_bounds = zero_bounds(sd_all)
+        elif scale is not None:
+            sd_bounds = scale.widen(sd_all)
+        else:
+            sd_bounds = log_bounds(sd_all)
+        if log_scale:
+            # Means run a decade or two under the SDs: their floor sits lower.
+            floor = (sd_bounds[0] - MEAN_DECADES_BELOW, sd_bounds[1])
+            mean_cols = [signed_log(cols, floor) for cols in mean_cols]
+            mean_bounds = (-1.0, 1.0)
+        else:
+            mean_bounds = symmetric_bounds(np.concatenate(mean_cols))
         for i, row in enumerate(rows):
             row.show(
                 mean_cols[i],
@@ -119,7 +167,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
         self._health(rows, latest, layer_decades(view)[1])
         for i, row in enumerate(rows):
             row.show_previous(None if self.previous is None else float(self.previous[i, sd_index]))
-        self._titles(mean_bounds, sd_bounds, log_scale)
+        self._titles(None if log_scale else mean_bounds, sd_bounds, log_scale)
         return True
 
     def _health(self, rows: list[LayerRow], latest: np.ndarray | None, decades: np.ndarray) -> None:
@@ -149,6 +197,8 @@ class LayerPanel(VerticalScroll, can_focus=False):
         mean = f"{what} mean"
         if mean_bounds is not None:
             mean += f"  ±{mean_bounds[1]:.0e}"
+        elif log_scale and sd_bounds is not None:
+            mean += " (±log)"
         scale = "log" if log_scale else "linear"
         sd = f"{what} SD ({scale})"
         short = f"SD {scale}"

@@ -24,9 +24,9 @@ class LayerRow(Horizontal):
     def compose(self) -> ComposeResult:
         """Name, mean sparkline, latest mean, SD sparkline, latest SD, previous run's SD."""
         yield Label(self.layer_name, classes="layer-name")
-        yield ScaledSparkline([], classes="grad-mean")
+        yield ScaledSparkline([], classes="grad-mean", signed=True)
         yield Label("—", classes="value grad-mean-value")
-        yield ScaledSparkline([], classes="grad-sd")
+        yield ScaledSparkline([], classes="grad-sd", sequential=True)
         yield Label("—", classes="value grad-sd-value")
         yield Label("", classes="previous-sd")
         yield Label("", classes="health")

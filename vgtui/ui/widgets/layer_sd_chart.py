@@ -14,14 +14,17 @@ from vgtui.display.curves import Curve
 class LayerSdChart(PlotextPlot):
     """Gradient SD over the last epoch of each layer, input side on the left."""
 
-    def show(self, curves: Sequence[Curve]) -> None:
-        """Draw one line a run: ``y`` holds its layers' SDs, input side first."""
+    def show(self, curves: Sequence[Curve], glyphs: Sequence[str] | None = None) -> None:
+        """Draw one line a run: ``y`` holds its layers' SDs, input side first.
+
+        ``glyphs``, one a curve, mark each run's points (default ●).
+        """
         plt = self.plt
         plt.clear_figure()
         plt.title("final grad SD by layer (log)")
         plt.xlabel("layer")
         low, high, layers = math.inf, -math.inf, 0
-        for curve in curves:
+        for index, curve in enumerate(curves):
             sd = np.asarray(curve.y, dtype=np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):
                 logs = np.log10(sd)
@@ -30,7 +33,8 @@ class LayerSdChart(PlotextPlot):
                 continue
             x = np.arange(1, len(sd) + 1)[keep]
             plt.plot(x.tolist(), logs[keep].tolist(), marker="braille", color=curve.color)
-            plt.scatter(x.tolist(), logs[keep].tolist(), marker="●", color=curve.color)
+            glyph = glyphs[index] if glyphs else "●"
+            plt.scatter(x.tolist(), logs[keep].tolist(), marker=glyph, color=curve.color)
             low = min(low, float(logs[keep].min()))
             high = max(high, float(logs[keep].max()))
             layers = max(layers, len(sd))

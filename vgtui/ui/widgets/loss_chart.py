@@ -35,7 +35,7 @@ class LossChart(PlotextPlot):
         finite = np.isfinite(loss)
         if finite.any():
             x, y = thin(epoch_x[finite], loss[finite], points)
-            plt.plot(x.tolist(), y.tolist(), marker="braille", color="red+")
+            plt.plot(x.tolist(), y.tolist(), marker="braille", color=self._color("red+"))
             top = max(top, float(np.max(y)))
             plt.ylim(0, top * 1.05 if top > 0 else 1.0, yside="left")
         elif top > 0:
@@ -49,10 +49,14 @@ class LossChart(PlotextPlot):
                 x.tolist(),
                 y.tolist(),
                 marker="dot",
-                color="cyan+",
+                color=self._color("cyan+"),
                 yside="right",
             )
         self.refresh()
+
+    def _color(self, color: str) -> str:
+        """The colour of a current series: white, the brightest grey, without colour."""
+        return "white" if self.app.no_color else color
 
     def _show_previous(self, previous: tuple[np.ndarray, np.ndarray] | None, points: int) -> float:
         """Draw the previous run's loss, dimmed; return its highest point (0 if none)."""
@@ -63,5 +67,7 @@ class LossChart(PlotextPlot):
         if not finite.any():
             return 0.0
         x, y = thin(epoch_x[finite], epoch_loss[finite], points)
-        self.plt.plot(x.tolist(), y.tolist(), marker="braille", color="gray")
+        # Dimmed with colour; without, a sparse glyph tells it from the current run's braille.
+        marker = "·" if self.app.no_color else "braille"
+        self.plt.plot(x.tolist(), y.tolist(), marker=marker, color="gray")
         return float(np.max(y))

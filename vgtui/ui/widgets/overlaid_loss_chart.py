@@ -1,4 +1,4 @@
-"""Loss curves of several runs in one chart, with a legend."""
+"""Loss curves of several runs in one chart; the screen names them in its legend line."""
 
 from __future__ import annotations
 
@@ -14,25 +14,28 @@ from vgtui.display.series import thin
 class OverlaidLossChart(PlotextPlot):
     """Loss on all the data, by epoch, one line a run."""
 
-    def show(self, curves: Sequence[Curve], epochs: int) -> None:
-        """Draw ``curves`` (one a run) on an x axis ``epochs`` long."""
+    def show(
+        self, curves: Sequence[Curve], epochs: int, glyphs: Sequence[str] | None = None
+    ) -> None:
+        """Draw ``curves`` (one a run) on an x axis ``epochs`` long.
+
+        ``glyphs``, one a curve, draw each line with its run's glyph (for
+        screens without colour); otherwise lines are drawn in braille.
+        """
         plt = self.plt
         plt.clear_figure()
         plt.title("loss by epoch")
         plt.xlabel("epoch")
         points = max(2 * self.size.width, 16)
-        top, labelled = 0.0, 0
-        for curve in curves:
+        top = 0.0
+        for index, curve in enumerate(curves):
             finite = np.isfinite(curve.y)
             if not finite.any():
                 continue
-            x, y = thin(curve.x[finite], curve.y[finite], points)
-            plt.plot(x.tolist(), y.tolist(), marker="braille", color=curve.color, label=curve.label)
+            x, y = thin(curve.x[finite], curve.y[finite], points if not glyphs else points // 4)
+            marker = glyphs[index] if glyphs else "braille"
+            plt.plot(x.tolist(), y.tolist(), marker=marker, color=curve.color)
             top = max(top, float(np.max(y)))
-            labelled += 1
         plt.xlim(0, max(epochs, 1))
-        # Room above the curves for the legend, which plotext draws top left.
-        rows = max(self.size.height - 5, 3)
-        headroom = min(rows / max(rows - labelled - 1, 1), 2.0)
-        plt.ylim(0, top * headroom if top > 0 else 1.0)
+        plt.ylim(0, top * 1.05 if top > 0 else 1.0)
         self.refresh()

@@ -1,4 +1,4 @@
-"""The header line: what is being trained, and where."""
+"""The header line: what is being trained (or viewed), and where."""
 
 from __future__ import annotations
 
@@ -6,19 +6,29 @@ from rich.text import Text
 from textual.widgets import Static
 
 from vgtui.config import RunConfig
+from vgtui.records import RunStart
 
 
-def header_text(config: RunConfig, device: str | None) -> Text:
-    """Return the header for ``config`` trained on ``device`` (None: not known yet)."""
+def header_text(
+    config: RunConfig | None, device: str | None, title: str = "", viewed: bool = False
+) -> Text:
+    """Return the header for ``config`` trained on ``device`` (None: not known yet).
+
+    A run of another model (``config`` None) is named by ``title``; a viewed
+    run (read from a log) is marked so.
+    """
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(" vgtui ", style="bold reverse")
+    text.append(" vgtui view " if viewed else " vgtui ", style="bold reverse")
     text.append(" ")
-    text.append(config.activation, style="bold")
-    text.append(" · ")
-    text.append(config.init, style="bold")
-    text.append(f" · {config.depth}×{config.width}")
-    text.append(f" · {config.optimizer} lr={config.lr:g}")
-    text.append(f" · {config.dataset} · seed {config.seed}")
+    if config is None:
+        text.append(title or "model", style="bold")
+    else:
+        text.append(config.activation, style="bold")
+        text.append(" · ")
+        text.append(config.init, style="bold")
+        text.append(f" · {config.depth}×{config.width}")
+        text.append(f" · {config.optimizer} lr={config.lr:g}")
+        text.append(f" · {config.dataset} · seed {config.seed}")
     text.append(" · ")
     text.append(device or "device …", style="italic" if device is None else "")
     return text
@@ -27,11 +37,19 @@ def header_text(config: RunConfig, device: str | None) -> Text:
 class RunHeader(Static):
     """One line naming the activation, initializer, network, optimizer, data and device."""
 
-    _shown: tuple[RunConfig | None, str | None] | None = None
+    _shown: tuple[object, ...] | None = None
 
-    def show(self, config: RunConfig | None, device: str | None) -> None:
-        """Describe ``config`` on ``device``; unchanged text is not redrawn."""
-        if (config, device) == self._shown or config is None:
+    def show(
+        self,
+        config: RunConfig | None,
+        device: str | None,
+        start: RunStart | None = None,
+        viewed: bool = False,
+    ) -> None:
+        """Describe ``config`` (or, for another model, ``start``'s title) on ``device``."""
+        title = start.title if start is not None else ""
+        shown = (config, device, title, viewed)
+        if shown == self._shown or (config is None and start is None):
             return
-        self._shown = (config, device)
-        self.update(header_text(config, device), layout=False)
+        self._shown = shown
+        self.update(header_text(config, device, title, viewed), layout=False)

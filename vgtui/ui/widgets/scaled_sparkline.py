@@ -15,6 +15,8 @@ from textual.app import RenderResult as WidgetRenderResult
 from textual.reactive import reactive
 from textual.widgets import Sparkline
 
+from vgtui.display.colors import OKABE_ITO, viridis
+
 BARS = "▁▂▃▄▅▆▇█"
 
 
@@ -33,12 +35,20 @@ class FixedScaleBars:
         height: int,
         min_color: RichColor,
         max_color: RichColor,
+        sequential: bool = False,
+        signed: bool = False,
     ) -> None:
-        """Keep what to draw; ``data`` has at most ``width`` values."""
+        """Keep what to draw; ``data`` has at most ``width`` values.
+
+        A ``signed`` sparkline takes values in [-1, 1]: the bar's height is
+        the magnitude, its colour the sign (orange +, blue −).
+        """
+        self.signed = signed
         self.data = data
         self.bounds = bounds
         self.width = width
         self.height = max(1, height)
+        self.sequential = sequential
         self.min_color = min_color
         self.max_color = max_color
 
@@ -50,6 +60,8 @@ class FixedScaleBars:
         for value in list(self.data)[: self.width]:
             if math.isnan(value):
                 out.append(math.nan)
+            elif self.signed:
+                out.append(min(1.0, abs(value)))
             else:
                 out.append(min(1.0, max(0.0, (value - low) / extent)))
         return out + [math.nan] * (self.width - len(out))
@@ -57,18 +69,27 @@ class FixedScaleBars:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """Yield the bars, top line first, one segment per run of equal cells."""
         levels = len(BARS) * self.height
-        palette = _palette(self.min_color, self.max_color, levels)
+        if self.signed:
+            palette = _signed_palette(levels)
+        elif self.sequential:
+            palette = _viridis_palette(levels)
+        else:
+            palette = _palette(self.min_color, self.max_color, levels)
         heights = [-1 if math.isnan(r) else min(levels - 1, int(r * levels)) for r in self.ratios()]
+        if self.signed:  # negative values take the second half of the palette
+            values = [*list(self.data)[: self.width], *[math.nan] * self.width][: self.width]
+            shift = [levels if v < 0 else 0 for v in values]
         for line in reversed(range(self.height)):
             low = line * len(BARS)
             cells: list[tuple[str, int]] = []
-            for level in heights:
+            for column, level in enumerate(heights):
+                style = level + shift[column] if self.signed and level >= 0 else level
                 if level < low:
                     cells.append((" ", -1))
                 elif level >= low + len(BARS):
-                    cells.append(("█", level))
+                    cells.append(("█", style))
                 else:
-                    cells.append((BARS[level - low], level))
+                    cells.append((BARS[level - low], style))
             yield from _runs(cells, palette)
             if line > 0:
                 yield Segment.line()
@@ -80,6 +101,23 @@ def _palette(min_color: RichColor, max_color: RichColor, levels: int) -> tuple[S
     low, high = min_color.get_truecolor(), max_color.get_truecolor()
     return tuple(
         Style.from_color(RichColor.from_triplet(blend_rgb(low, high, i / max(levels - 1, 1))))
+        for i in range(levels)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _signed_palette(levels: int) -> tuple[Style, ...]:
+    """Styles of positive bars (orange), then of negative bars (blue), one per level."""
+    positive = Style(color=RichColor.from_rgb(*OKABE_ITO[0]))
+    negative = Style(color=RichColor.from_rgb(*OKABE_ITO[1]))
+    return (positive,) * levels + (negative,) * levels
+
+
+@functools.lru_cache(maxsize=16)
+def _viridis_palette(levels: int) -> tuple[Style, ...]:
+    """One style per bar level along viridis (from its second quarter: dark bars vanish)."""
+    return tuple(
+        Style(color=RichColor.from_rgb(*viridis(0.25 + 0.75 * i / max(levels - 1, 1))))
         for i in range(levels)
     )
 
@@ -98,11 +136,20 @@ def _runs(cells: list[tuple[str, int]], palette: tuple[Style, ...]) -> Iterator[
 class ScaledSparkline(Sparkline):
     """Textual's Sparkline, drawn against ``bounds`` instead of its data's own range.
 
-    ``data`` is one value a column (see :func:`bucket_means`); NaN leaves a
-    column blank.
+    ``data`` is one value a column; NaN leaves a column blank. A
+    ``sequential`` sparkline colours its bars along viridis (a magnitude: dark
+    is small); otherwise between its CSS min and max colours.
     """
 
     bounds: reactive[tuple[float, float]] = reactive((0.0, 1.0))
+
+    def __init__(
+        self, *args: object, sequential: bool = False, signed: bool = False, **kwargs: object
+    ) -> None:
+        """Create the sparkline; see Textual's Sparkline for the other arguments."""
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.sequential = sequential
+        self.signed = signed
 
     def render(self) -> WidgetRenderResult:
         """Draw the bars against the shared bounds."""
@@ -116,4 +163,6 @@ class ScaledSparkline(Sparkline):
             height=self.size.height,
             min_color=min_color.rich_color,
             max_color=max_color.rich_color,
+            sequential=self.sequential and not self.app.no_color,
+            signed=self.signed and self.bounds == (-1.0, 1.0),
         )

@@ -19,6 +19,9 @@ STATE_STYLES: dict[str, str] = {
     "done": "bold cyan",
     "stopped": "bold",
     "failed": "bold red",
+    "reading": "bold yellow",
+    "following": "bold green",
+    "writer stopped": "bold black on yellow",
 }
 
 
@@ -37,6 +40,8 @@ class Status:
     accuracy_before: float | None = None
     loss: float | None = None
     detail: str = ""
+    pace: str = ""
+    cursor: str = ""
 
 
 def status_fields(status: Status) -> list[tuple[int, str, str]]:
@@ -47,9 +52,10 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
     """
     fields = [
         (0, f" {status.state} ", _state_style(status.state)),
-        (1, f"epoch {status.epoch}/{status.epochs}", ""),
-        (3, f"step {status.step}/{status.steps}", ""),
+        (1, f"epoch {status.epoch}" + (f"/{status.epochs}" if status.epochs else ""), ""),
     ]
+    if not status.cursor:  # the cursor names the step itself
+        fields.append((3, f"step {status.step}" + (f"/{status.steps}" if status.steps else ""), ""))
     if status.loss is not None and status.accuracy is not None:
         before = f"{status.accuracy_before:.3f}→" if status.accuracy_before is not None else ""
         fields.append((5, f"loss {status.loss:.3f}", ""))
@@ -58,6 +64,10 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
         fields.append((4, f"{status.rate:,.0f} steps/s", ""))
     if status.elapsed is not None:
         fields.append((2, format_elapsed(status.elapsed), ""))
+    if status.pace:
+        fields.append((4, f"pace {status.pace}", "dim"))
+    if status.cursor:
+        fields.insert(1, (0, status.cursor, "bold reverse"))
     if status.detail:
         fields.append((1, status.detail, "italic"))
     return fields

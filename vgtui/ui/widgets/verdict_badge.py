@@ -1,9 +1,11 @@
-"""The run's verdict as a coloured badge, with its one-sentence reason beside it."""
+"""The run's verdict as a coloured badge, with its evidence beside it."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import Static
+
+from vgtui.diagnosis import Diagnosis
 
 #: Style of each verdict's badge; the word itself says it without colour.
 VERDICT_STYLES: dict[str, str] = {
@@ -12,32 +14,50 @@ VERDICT_STYLES: dict[str, str] = {
     "exploding": "bold white on red",
     "diverged": "bold white on red",
 }
+#: What the badge says before the first epoch has ended.
+WAITING = Diagnosis("", "", "")
 
 
-def verdict_text(verdict: str, reason: str) -> Text:
-    """Return the badge line: `` VANISHING `` in its colour, then the reason."""
+def verdict_text(found: Diagnosis, width: int | None = None) -> Text:
+    """The badge line: `` VANISHING `` in its colour, then the reason, or its short form.
+
+    The full reason is shown when it fits ``width``; otherwise the short form.
+    """
     text = Text(no_wrap=True, overflow="ellipsis")
-    if not verdict:
+    if not found.verdict:
+        if found.reason:  # the run ended without one: say why
+            text.append(" no verdict ", style="bold reverse")
+            text.append(" ")
+            text.append(found.reason, style="italic")
+            return text
         text.append(" verdict … ", style="dim")
         text.append(" after the first epoch", style="dim italic")
         return text
-    text.append(f" {verdict.upper()} ", style=VERDICT_STYLES.get(verdict, "bold reverse"))
+    label = f" {found.verdict.upper()} "
+    text.append(label, style=VERDICT_STYLES.get(found.verdict, "bold reverse"))
     text.append(" ")
-    text.append(reason)
+    fits = width is None or len(label) + 1 + len(found.reason) <= width
+    text.append(found.reason if fits or not found.short else found.short)
     return text
 
 
 class VerdictBadge(Static):
-    """One line: the verdict of :func:`vgtui.diagnosis.diagnose` and its evidence."""
+    """One line: the run's verdict (see :func:`vgtui.diagnosis.diagnosis`) and its evidence."""
 
-    verdict: str = ""
-    reason: str = ""
-    _shown: tuple[str, str] | None = None
+    found: Diagnosis = WAITING
 
-    def show(self, verdict: str, reason: str) -> None:
-        """Display ``verdict`` ("" before there is one) and its ``reason``."""
-        if (verdict, reason) == self._shown:
+    def show(self, found: Diagnosis) -> None:
+        """Display ``found``; the same diagnosis is not redrawn."""
+        if found == self.found and self.content:
             return
-        self._shown = (verdict, reason)
-        self.verdict, self.reason = verdict, reason
-        self.update(verdict_text(verdict, reason), layout=False)
+        self.found = found
+        self.update(verdict_text(found, self.size.width or None), layout=False)
+
+    @property
+    def verdict(self) -> str:
+        """The verdict shown ("" before there is one)."""
+        return self.found.verdict
+
+    def on_resize(self) -> None:
+        """Choose the full or the short form for the new width."""
+        self.update(verdict_text(self.found, self.size.width or None), layout=False)

@@ -1,0 +1,1 @@
+"""Viewing runs that are trained elsewhere: a run log, a directory of logs, a --json file."""
