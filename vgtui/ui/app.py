@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -25,9 +25,10 @@ from vgtui.sources.engine import engine_source
 from vgtui.ui.breakpoints import size_classes
 from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
 from vgtui.ui.screens.monitor import MIN_HEIGHT, MIN_WIDTH, TALL_HEIGHT, MonitorScreen
-from vgtui.ui.viewing import start_viewing
-from vgtui.view.session import ViewSession
-from vgtui.view.target import ViewTarget
+from vgtui.ui.viewing import start_viewing, view_session
+
+if TYPE_CHECKING:
+    from vgtui.view.target import ViewTarget
 
 #: From this width, the layer rows also show the previous run's gradient SD.
 WIDE_WIDTH = 120
@@ -81,7 +82,7 @@ class VgtuiApp(App[int]):
         factory = source_factory or engine_source
         self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
-        self.view_session = ViewSession(self.controller, view) if view is not None else None
+        self.view_session = view_session(self.controller, view)
 
     def get_default_screen(self) -> Screen[None]:
         """The live monitor, under every other screen; styled once, for this terminal's size."""

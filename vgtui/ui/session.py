@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
@@ -15,7 +16,9 @@ from vgtui.config import RunConfig
 from vgtui.pace import DEFAULT_PACE
 from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
-from vgtui.view.target import ViewTarget
+
+if TYPE_CHECKING:
+    from vgtui.view.target import ViewTarget
 
 #: Seconds the thread switch interval is set to while the app runs, so that the
 #: training thread gets the interpreter back soon after the screen has had it.
