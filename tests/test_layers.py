@@ -22,6 +22,9 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+MODULE_NAMES = {module_name(p) for p in PACKAGE.rglob("*.py")}
+
+
 def imports(path: Path) -> list[tuple[str, bool]]:
     """(imported vgtui module, at module level?) for each import in ``path``."""
     tree = ast.parse(path.read_text())
@@ -35,7 +38,14 @@ def imports(path: Path) -> list[tuple[str, bool]]:
         if id(node) in typing_only:
             continue
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            # `from package import module` imports the module (the package is
+            # already being imported by then); `from module import name`, the module.
+            names = [
+                f"{node.module}.{a.name}"
+                if f"{node.module}.{a.name}" in MODULE_NAMES
+                else node.module
+                for a in node.names
+            ]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         else:

@@ -19,6 +19,7 @@ from vgtui.config import (
     format_bound,
 )
 from vgtui.gpu_check import check_device
+from vgtui.model_path import ModelFileError, check_model_path
 from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
 from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
 from vgtui.terminal_check import terminal_problem
@@ -148,6 +149,15 @@ def build_parser() -> OneLineParser:
         ),
     )
     parser.add_argument(
+        "--model",
+        metavar="FILE",
+        help=(
+            "train your own Keras model instead of the tutorial's: a Python file defining "
+            "build_model(activation=None, kernel_initializer=None) and load_data(); "
+            "--activation, --init, --epochs, --batch-size and --seed apply when given"
+        ),
+    )
+    parser.add_argument(
         "--logdir",
         metavar="DIR",
         help=(
@@ -195,6 +205,12 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except OutputPathError as err:
             parser.error(f"--json: {err}")
         args.json = Path(args.json)
+    args.explicit = explicit_fields(argv if argv is not None else sys.argv[1:])
+    if args.model is not None:
+        try:
+            args.model = check_model_path(args.model)
+        except ModelFileError as err:
+            parser.error(f"--model: {err}")
     if not args.headless and (problem := terminal_problem()):
         parser.error(problem)  # before Textual is imported, and before TensorFlow is asked
     if args.logdir is not None:
@@ -209,6 +225,12 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
     return args, config
 
 
+def explicit_fields(argv: Sequence[str]) -> frozenset[str]:
+    """The RunConfig fields the command line names (``--epochs 3``, ``--epochs=3``)."""
+    given = {token.split("=", 1)[0] for token in argv if token.startswith("--")}
+    return frozenset(f for f in RunConfig.__dataclass_fields__ if flag_name(f) in given)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run vgtui; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -221,20 +243,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return view_main(argv[1:])
     args, config = parse_args(argv)
+    factory = None
+    if args.model is not None:
+        from vgtui.sources.keras_model import model_source_factory
+
+        factory = model_source_factory(args.model, config, args.explicit)
     if args.headless:
         from vgtui.headless import run_headless
+        from vgtui.sources.engine import engine_source
 
         return run_headless(
             config,
             args.json,
             sweep=args.sweep,
             sweep_values=args.sweep_values,
+            source_factory=factory or engine_source,
             seeds=args.seeds,
             logdir=args.logdir,
+            title=f"model {args.model}" if args.model is not None else None,
         )
     from vgtui.ui.session import run_app
 
-    return run_app(config, logdir=args.logdir)
+    return run_app(config, logdir=args.logdir, source_factory=factory)
 
 
 if __name__ == "__main__":

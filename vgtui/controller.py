@@ -151,7 +151,10 @@ class RunController:
         self.current = self._new_run(config)
 
     def _new_run(self, config: RunConfig) -> Run:
-        return Run(config, self.source_factory(config), self._heard, Pace(self.pace))
+        source = self.source_factory(config)
+        # A source of another model than the built-in network says so: its config is None.
+        run_config = getattr(source, "config", config)
+        return Run(run_config, source, self._heard, Pace(self.pace))
 
     def _heard(self, run: Run, record: Record) -> None:
         """Log a record a run has stored, then tell the listener; on the training thread."""

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgtui.display.names import short_layer_name
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
 
@@ -176,6 +177,7 @@ def diagnosis(view: HistoryView) -> Diagnosis:
     if math.isnan(median):
         return Diagnosis("", "The output layer's gradient is zero: nothing to compare.", "")
     steps = f"median over {view.steps_done} steps"
+    first, last = _ends(names)
     latest_norms = view.epoch_stats[-1, :, STAT_INDEX["grad_norm"]]
     largest = float(np.nanmax(latest_norms)) if np.isfinite(latest_norms).any() else 0.0
     if largest >= EXPLODING_NORM:
@@ -189,9 +191,9 @@ def diagnosis(view: HistoryView) -> Diagnosis:
     if median >= EXPLODING_DECADES:
         return Diagnosis(
             "exploding",
-            f"The first layer's gradient SD is {median:+.1f} decades from the output layer's "
+            f"{first} gradient SD is {median:+.1f} decades from {last} "
             f"({steps}): gradients grow toward the input.",
-            f"{names[0]} {_factor(median)} above output · {acc}",
+            f"{short_layer_name(names[0])} {_factor(median)} above {_short_last(names)} · {acc}",
         )
     growth = _norm_growth(view)
     if growth >= GROWTH_DECADES:
@@ -203,22 +205,25 @@ def diagnosis(view: HistoryView) -> Diagnosis:
     if median <= VANISHING_DECADES or (median <= WEAK_DECADES and accuracy < STUCK_ACCURACY):
         if median == -math.inf:
             reason = (
-                f"The first layer's gradient is exactly zero in most steps ({steps}); "
+                f"{first} gradient is exactly zero in most steps ({steps}); "
                 f"accuracy {accuracy:.2f}."
             )
-            return Diagnosis("vanishing", reason, f"{names[0]} gradient zero · {acc}")
+            short = f"{short_layer_name(names[0])} gradient zero · {acc}"
+            return Diagnosis("vanishing", reason, short)
         return Diagnosis(
             "vanishing",
-            f"The first layer's gradient SD is {-median:.1f} decades{_times(-median)} below "
-            f"the output layer's ({steps}); accuracy {accuracy:.2f}.",
-            f"{names[0]} {_factor(-median)} below output · {acc}",
+            f"{first} gradient SD is {-median:.1f} decades{_times(-median)} below "
+            f"{last} ({steps}); accuracy {accuracy:.2f}.",
+            f"{short_layer_name(names[0])} {_factor(-median)} below {_short_last(names)} · {acc}",
         )
     reason = (
-        f"The first layer's gradient SD is {median:+.1f} decades from the output layer's "
+        f"{first} gradient SD is {median:+.1f} decades from {last} "
         f"({steps}); accuracy {accuracy:.2f}."
     )
     side = "above" if median >= 0 else "below"
-    short = f"{names[0]} {_factor(abs(median))} {side} output · {acc}"
+    short = (
+        f"{short_layer_name(names[0])} {_factor(abs(median))} {side} {_short_last(names)} · {acc}"
+    )
     degraded = _degraded(view, names)
     if degraded is not None:
         share, kind, name = degraded
@@ -230,6 +235,20 @@ def diagnosis(view: HistoryView) -> Diagnosis:
             f"but {note} · {acc}",
         )
     return Diagnosis("healthy", reason, short)
+
+
+def _ends(names: tuple[str, ...]) -> tuple[str, str]:
+    """How the reason names the first and the last layer: the built-in network's, or a model's."""
+    if names and names[-1] == "output":
+        return "The first layer's", "the output layer's"
+    if not names:
+        return "The first layer's", "the last layer's"
+    return f"{names[0]}'s", f"{names[-1]}'s"
+
+
+def _short_last(names: tuple[str, ...]) -> str:
+    """The last layer as the short form names it."""
+    return short_layer_name(names[-1]) if names else "output"
 
 
 def _factor(decades: float) -> str:

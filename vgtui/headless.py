@@ -11,10 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from vgtui.argparsing import EXIT_USAGE
 from vgtui.comparison import ComparisonRow, format_table
 from vgtui.config import RunConfig
 from vgtui.controller import RunController
 from vgtui.history import LatestEpoch
+from vgtui.model_path import ModelFileError
 from vgtui.output_path import OutputPathError
 from vgtui.records import STAT_INDEX, EpochEnd, EpochRecord, Record, RunStart, RunSummary
 from vgtui.run import Run
@@ -33,14 +35,24 @@ EXIT_INTERRUPTED = 130
 EXIT_NOT_WRITTEN = 2
 
 
+#: The most layers an epoch's line names; a deeper model's line names the first and last.
+LINE_LAYERS = 8
+
+
 def format_epoch(record: EpochRecord | LatestEpoch, names: tuple[str, ...], epochs: int) -> str:
-    """One line for an epoch: loss, accuracy and each layer's mean gradient SD."""
+    """One line for an epoch: loss, accuracy and each layer's mean gradient SD.
+
+    ``epochs`` 0 means the run's length is not known (a user's model).
+    """
     sds = record.layer_means()[:, STAT_INDEX["grad_sd"]]
-    layers = "  ".join(f"{n} {sd:.2e}" for n, sd in zip(names, sds, strict=True))
+    pairs = [f"{n} {sd:.2e}" for n, sd in zip(names, sds, strict=True)]
+    if len(pairs) > LINE_LAYERS:
+        pairs = [*pairs[:2], f"… {len(pairs) - 4} more …", *pairs[-2:]]
     width = len(str(epochs))
+    of = f"/{epochs}" if epochs else ""
     return (
-        f"epoch {record.epoch:>{width}}/{epochs}  loss {record.loss:.4f}  "
-        f"acc {record.accuracy:.3f}  grad SD  {layers}"
+        f"epoch {record.epoch:>{width}}{of}  loss {record.loss:.4f}  "
+        f"acc {record.accuracy:.3f}  grad SD  {'  '.join(pairs)}"
     )
 
 
@@ -121,10 +133,16 @@ class EpochPrinter:
             if run.log is not None:
                 _say(self.out, f"run log {run.log.path}")
         elif isinstance(record, EpochRecord | EpochEnd):
-            latest = run.history.view().latest
-            if latest is not None and run.config is not None:
-                line = format_epoch(latest, run.config.layer_names, run.config.epochs)
-                _say(self.out, line)
+            view = run.history.view()
+            latest = view.latest
+            if latest is not None:
+                epochs = run.config.epochs if run.config is not None else 0
+                _say(self.out, format_epoch(latest, view.layer_names, epochs))
+
+
+def describe_choice(config: RunConfig) -> str:
+    """What a run of a user's model is asked to use: its activation and initializer."""
+    return f"activation {config.activation}, init {config.init}, seed {config.seed}"
 
 
 def run_headless(
@@ -136,13 +154,15 @@ def run_headless(
     source_factory: SourceFactory = engine_source,
     seeds: tuple[int, ...] | None = None,
     logdir: Path | None = None,
+    title: str | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Train ``config`` (or each config of a sweep), print, write JSON; return the exit status.
 
     A sweep prints a comparison table at its end, and its JSON holds
     ``{"sweep": FIELD, "runs": [run, ...]}``, each run as a single run's JSON.
-    With ``logdir``, each run writes its run log there.
+    With ``logdir``, each run writes its run log there. ``title`` names what
+    is trained when it is not the built-in network.
 
     Ctrl+C, SIGTERM and SIGHUP stop the run at its next compiled call (see
     :mod:`vgtui.stop_signals`); the JSON keeps every complete epoch, with
@@ -161,12 +181,12 @@ def run_headless(
     runs, rows = [], []
     status = 0
     with signals:
-        _say(out, f"vgtui headless: {config.describe()}; loading TensorFlow…")
+        _say(out, f"vgtui headless: {title or config.describe()}; loading TensorFlow…")
         while (run := controller.claim()) is not None:
-            assert run.config is not None
             if sweep or seeds:
                 number = controller.sweep.position
-                _say(out, f"\nrun {number}/{total}: {run.config.describe()}")
+                what = run.config.describe() if run.config else describe_choice(controller.config)
+                _say(out, f"\nrun {number}/{total}: {what}")
             interrupted = False
             failure: Exception | None = None
             try:
@@ -182,6 +202,12 @@ def run_headless(
             interrupted_status = signals.exit_status or EXIT_INTERRUPTED
             if ended.log_problem is not None:
                 _say(out, f"note: {ended.log_problem}")
+            if isinstance(failure, ModelFileError):  # the user's model file: bad input
+                _say(err, f"vgtui: error: --model: {failure}")
+                if failure.details:
+                    _say(err, failure.details.rstrip())
+                status = EXIT_USAGE
+                break
             if failure is not None:
                 _say(err, f"run failed: {type(failure).__name__}: {failure}")
                 status = EXIT_FAILED
@@ -201,6 +227,7 @@ def run_headless(
                     run.config,
                     ended.summary,
                     "diverged" if diverged else "stopped" if interrupted else "done",
+                    name=kept.name if kept else "",
                     first_sd=kept.first_layer_sd if kept else math.nan,
                     number=kept.number if kept else 0,
                 )

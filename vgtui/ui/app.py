@@ -24,14 +24,12 @@ from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
 from vgtui.ui.breakpoints import size_classes
 from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
-from vgtui.ui.screens.monitor import MIN_HEIGHT, MIN_WIDTH, TALL_HEIGHT, MonitorScreen
+from vgtui.ui.screens.error import ErrorScreen
+from vgtui.ui.screens.monitor import MonitorScreen
 from vgtui.ui.viewing import start_viewing, view_session
 
 if TYPE_CHECKING:
     from vgtui.view.target import ViewTarget
-
-#: From this width, the layer rows also show the previous run's gradient SD.
-WIDE_WIDTH = 120
 
 
 class VgtuiApp(App[int]):
@@ -52,16 +50,6 @@ class VgtuiApp(App[int]):
     CSS_PATH = "screens/monitor.tcss"
     TITLE = "vgtui"
     ENABLE_COMMAND_PALETTE = False
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-narrow"),
-        (MIN_WIDTH, "-normal"),
-        (WIDE_WIDTH, "-wide"),
-    ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-short"),
-        (MIN_HEIGHT, "-normal"),
-        (TALL_HEIGHT, "-tall"),
-    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+c", "quit", "quit", show=False, priority=True, tooltip="quit, from any screen"
@@ -82,11 +70,12 @@ class VgtuiApp(App[int]):
         factory = source_factory or engine_source
         self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
+        self.last_error: tuple[str, str] | None = None
         self.view_session = view_session(self.controller, view)
 
     def get_default_screen(self) -> Screen[None]:
         """The live monitor, under every other screen; styled once, for this terminal's size."""
-        return self.monitor.update_classes(size_classes(self), update=False)
+        return self.monitor.update_classes(size_classes(self, self.monitor), update=False)
 
     @cached_property
     def monitor(self) -> MonitorScreen:
@@ -156,8 +145,17 @@ class VgtuiApp(App[int]):
         if message.run is self.controller.current:
             error = message.error
             text = f"{type(error).__name__}: {error}"
-            self.notify(text, title="Training failed", severity="error", timeout=8)
+            self.last_error = (text, getattr(error, "details", ""))
+            more = " (L shows the traceback)" if self.last_error[1] else ""
+            self.notify(text + more, title="Training failed", severity="error", timeout=10)
         self._run_ended(RunEnded(message.run))
+
+    def action_show_error(self) -> None:
+        """Show the last error in full."""
+        if self.last_error is None:
+            self.notify("No error so far.", title="errors")
+        elif not isinstance(self.screen, ErrorScreen):
+            self.push_screen(ErrorScreen(*self.last_error))
 
     @on(RunEnded)
     def _run_ended(self, message: RunEnded) -> None:

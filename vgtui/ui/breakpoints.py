@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import App
+from textual.screen import Screen
 
 
 def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> dict[str, bool]:
@@ -15,14 +16,18 @@ def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> dict[st
     return {name: name == chosen for _, name in breakpoints}
 
 
-def size_classes(app: App[object]) -> dict[str, bool]:
-    """The breakpoint classes of ``app``'s screen at the terminal's size now.
+def size_classes(app: App[object], screen: Screen[object]) -> dict[str, bool]:
+    """The breakpoint classes ``screen`` of ``app`` takes at the terminal's size now.
 
     Given to the first screen before it is mounted, they spare Textual's
     restyling of every widget when it adds them at the first resize.
     """
     width, height = app.size
+    horizontal = screen.HORIZONTAL_BREAKPOINTS
+    vertical = screen.VERTICAL_BREAKPOINTS
     return {
-        **breakpoint_classes(width, app.HORIZONTAL_BREAKPOINTS or []),
-        **breakpoint_classes(height, app.VERTICAL_BREAKPOINTS or []),
+        **breakpoint_classes(
+            width, app.HORIZONTAL_BREAKPOINTS if horizontal is None else horizontal
+        ),
+        **breakpoint_classes(height, app.VERTICAL_BREAKPOINTS if vertical is None else vertical),
     }

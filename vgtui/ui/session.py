@@ -14,6 +14,7 @@ from textual.app import App
 
 from vgtui.config import RunConfig
 from vgtui.pace import DEFAULT_PACE
+from vgtui.sources import SourceFactory
 from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
 
@@ -32,6 +33,7 @@ def run_app(
     *,
     logdir: Path | None = None,
     view: ViewTarget | None = None,
+    source_factory: SourceFactory | None = None,
     exit_process: bool = True,
 ) -> int:
     """Run the monitor in this terminal until the user quits; return the exit status.
@@ -44,6 +46,7 @@ def run_app(
         config: the first run's settings (None: the tutorial's).
         logdir: where every run trained writes its run log (None: nowhere).
         view: runs to show instead of training (``vgtui view``).
+        source_factory: makes each run's source (None: the built-in engine).
         exit_process: once the terminal is restored, end the process at once
             with the exit status instead of returning, skipping TensorFlow's
             interpreter teardown (about a second). Without it, a training
@@ -51,7 +54,7 @@ def run_app(
             still ends the process.
 
     """
-    app = make_app(config, pace=DEFAULT_PACE, logdir=logdir, view=view)
+    app = make_app(config, source_factory, pace=DEFAULT_PACE, logdir=logdir, view=view)
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

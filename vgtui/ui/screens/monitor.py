@@ -29,6 +29,7 @@ from vgtui.run import Run
 from vgtui.ui.viewing import refuse_training
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.layer_panel import LayerPanel
+from vgtui.ui.widgets.layer_row import LayerRow
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import Status, StatusLine
 from vgtui.ui.widgets.too_small import TooSmall
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 
 #: The smallest terminal the layout is drawn in; below it a note is shown.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+#: From this width, the layer rows also show the last finished run's gradient SD.
+WIDE_WIDTH = 120
 #: From this height on, layer rows are two lines tall.
 TALL_HEIGHT = 40
 #: Redraw checks a second.
@@ -68,6 +71,16 @@ class MonitorScreen(Screen[None]):
     """The current run, drawn from its history; the keys that change runs and views."""
 
     AUTO_FOCUS = None
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (MIN_WIDTH, "-normal"),
+        (WIDE_WIDTH, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-short"),
+        (MIN_HEIGHT, "-normal"),
+        (TALL_HEIGHT, "-tall"),
+    ]
     BINDINGS: ClassVar[list[BindingType]] = [
         # In order of importance: a narrow footer shows the first ones.
         Binding(
@@ -127,6 +140,13 @@ class MonitorScreen(Screen[None]):
             tooltip="compare the kept runs (every run is kept when it ends or is switched)",
         ),
         Binding("r", "restart", "restart", tooltip="restart with the same settings"),
+        Binding(
+            "L",
+            "app.show_error",
+            "error",
+            show=False,
+            tooltip="the last error in full (a model file's traceback)",
+        ),
         Binding("p,space", "pause", "pause", tooltip="pause / resume training"),
         Binding(
             "left",
@@ -383,6 +403,11 @@ class MonitorScreen(Screen[None]):
         }
         moves[key](animate=False)
 
+    def _row_width(self) -> int:
+        """Columns each layer row's sparklines have now (0 before they are laid out)."""
+        rows = self.query(LayerRow)
+        return rows.first(LayerRow).columns_wide if rows else 0
+
     def _scrolled(self) -> LayerPanel | GradientHeatmap:
         """Whichever of the rows and the heatmap is on screen."""
         if self.heatmap_shown():
@@ -428,6 +453,9 @@ class MonitorScreen(Screen[None]):
             run.paused,
             self.controller.pace,
             previous.number if previous else None,
+            # A column that appears (the last run's SDs) narrows the sparklines
+            # after they were drawn: their width is part of what was drawn.
+            self._row_width(),
         )
         if (version, settings) == self._seen:
             if self.show_timing:

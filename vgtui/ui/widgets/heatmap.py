@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from vgtui.display.colors import viridis
+from vgtui.display.names import fit_name
 from vgtui.display.series import SessionScale, columns, log10_magnitude
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
@@ -108,7 +109,7 @@ class HeatmapRows:
         """Yield the lines: the layer's name, then one cell a column."""
         for i, row in enumerate(self.grid):
             name = self.names[i] if i < len(self.names) else ""
-            yield Segment(f"{name[: LABEL - 1]:<{LABEL}}")
+            yield Segment(f"{fit_name(name, LABEL - 1):<{LABEL}}")
             for level in row:
                 yield cell(int(level), self.no_color)
             yield Segment.line()

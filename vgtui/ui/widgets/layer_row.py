@@ -9,8 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from vgtui.display.names import fit_name
 from vgtui.display.series import sci
 from vgtui.ui.widgets.scaled_sparkline import ScaledSparkline
+
+#: Cells of the layer's name (the CSS gives the column one more, for a margin).
+NAME_WIDTH = 7
 
 
 class LayerRow(Horizontal):
@@ -23,7 +27,7 @@ class LayerRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         """Name, mean sparkline, latest mean, SD sparkline, latest SD, previous run's SD."""
-        yield Label(self.layer_name, classes="layer-name")
+        yield Label(fit_name(self.layer_name, NAME_WIDTH), classes="layer-name")
         yield ScaledSparkline([], classes="grad-mean", signed=True)
         yield Label("—", classes="value grad-mean-value")
         yield ScaledSparkline([], classes="grad-sd", sequential=True)

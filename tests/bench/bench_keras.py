@@ -1,0 +1,226 @@
+"""Benchmark: what GradientMonitor costs model.fit, in steps per second.
+
+Run with ``python tests/bench/bench_keras.py`` (``--quick`` for fewer rounds).
+For each model it alternates fits of the same model without the monitor and
+with it (one read every K steps, for each K asked), and reports the median
+steps per second of each, by the wall clock and by the process's CPU time
+(less disturbed by other processes on a shared machine), and the change
+against the plain fit. Every fit's first
+epoch (where the train function is traced) is left out. Not part of the test
+suite: timings vary with the machine's load, so only ratios measured in one
+run are reported, and runs alternate so that load shifts hit all alike.
+
+With ``--interleaved STEPS`` it times single steps instead: the plain and
+the hooked train function of one model, called in turn on the same batches
+(medians of STEPS each), which a loaded machine disturbs far less.
+
+Models: the three examples on the digits (45 steps an epoch, so the monitor
+also reads at every epoch's end) and a 20-kernel MLP on 8000 random
+examples (250 steps an epoch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from vgtui.keras import GradientMonitor
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Wall-clock and CPU seconds (all of the process's threads) of every epoch after the first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+        self.cpu_times: list[float] = []
+        self._start = (0.0, 0.0)
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = (time.perf_counter(), time.process_time())
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if epoch > 0:
+            self.times.append(time.perf_counter() - self._start[0])
+            self.cpu_times.append(time.process_time() - self._start[1])
+
+
+def _example(name: str) -> tuple[Callable[[], keras.Model], np.ndarray, np.ndarray]:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x, y, _, _ = module.load_data()
+    return module.build_model, x, y
+
+
+def _mlp20() -> tuple[Callable[[], keras.Model], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8000, 32)).astype("float32")
+    y = (x[:, :4].sum(axis=1) > 0).astype("int64")
+
+    def build() -> keras.Model:
+        hidden = [keras.layers.Dense(32, activation="relu") for _ in range(19)]
+        model = keras.Sequential([keras.Input((32,)), *hidden, keras.layers.Dense(2)])
+        model.compile(
+            keras.optimizers.Adam(1e-3),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        return model
+
+    return build, x, y
+
+
+def measure(
+    name: str,
+    build: Callable[[], keras.Model],
+    x: np.ndarray,
+    y: np.ndarray,
+    everys: list[int],
+    rounds: int,
+    epochs: int,
+) -> dict[str, float]:
+    """Median steps/s of plain fit and of fit with the monitor reading every K steps."""
+    model = build()
+    steps = int(np.ceil(len(x) / 32))
+    variants = ["plain", *[f"K={k}" for k in everys]]
+    rates: dict[str, list[float]] = {v: [] for v in variants}
+    cpu_rates: dict[str, list[float]] = {v: [] for v in variants}
+    for _ in range(rounds):
+        for variant in variants:
+            timer = EpochTimer()
+            callbacks: list[keras.callbacks.Callback] = [timer]
+            if variant != "plain":
+                every = int(variant[2:])
+                callbacks.insert(0, GradientMonitor(every=every, emit=lambda record: None))
+            model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=callbacks)
+            rates[variant].extend(steps / t for t in timer.times)
+            cpu_rates[variant].extend(steps / t for t in timer.cpu_times)
+    kernels = sum(len(v.shape) >= 2 for v in model.trainable_variables)
+    print(f"{name}: {kernels} kernels, {steps} steps an epoch", flush=True)
+    for label, series in (("steps/s", rates), ("steps/CPU-s", cpu_rates)):
+        medians = {v: statistics.median(r) for v, r in series.items()}
+        line = f"  {label:12s} plain {medians['plain']:6.0f}"
+        for variant in variants[1:]:
+            change = medians[variant] / medians["plain"] - 1
+            line += f"   {variant} {medians[variant]:6.0f} ({change:+.1%})"
+        print(line, flush=True)
+    return {v: statistics.median(r) for v, r in rates.items()}
+
+
+def interleaved(
+    name: str,
+    build: Callable[[], keras.Model],
+    x: np.ndarray,
+    y: np.ndarray,
+    every: int,
+    steps: int,
+) -> float:
+    """Median ms a step of the plain train function and of the hooked one, called in turn.
+
+    Both functions train the same model on the same batches, one step each
+    in alternation, so a shift in the machine's load falls on both alike.
+    The hooked steps include the monitor's per-step callback and its reads
+    every ``every`` steps.
+    """
+    model = build()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(32, drop_remainder=True).repeat()
+    batches = iter(dataset)
+    model.make_train_function(force=True)
+    plain = model.train_function
+    plain(batches)["loss"].numpy()  # traced now, before the hook is in
+    monitor = GradientMonitor(every=every, emit=lambda record: None)
+    monitor.set_model(model)
+    monitor.set_params({"epochs": 1, "steps": steps})
+    monitor.on_train_begin()
+    hooked = model.train_function
+    monitor.on_epoch_begin(0)
+    hooked(batches)["loss"].numpy()  # traced with the hook
+    monitor.on_train_batch_end(0)
+    times: dict[str, list[float]] = {"plain": [], "hooked": []}
+    for step in range(steps):
+        order = (("plain", plain), ("hooked", hooked))
+        for label, function in order if step % 2 else order[::-1]:
+            start = time.perf_counter()
+            function(batches)["loss"].numpy()
+            if label == "hooked":
+                monitor.on_train_batch_end(step + 1)
+            times[label].append(time.perf_counter() - start)
+    records: list[object] = []
+    monitor.emit = records.append
+    monitor.on_epoch_end(0, {})
+    monitor.on_train_end()
+    assert monitor.summary is not None and monitor.summary.steps == steps + 1, "all were hooked"
+    plain_ms, hooked_ms = (1000 * statistics.median(times[k]) for k in ("plain", "hooked"))
+    change = plain_ms / hooked_ms - 1
+    kernels = sum(len(v.shape) >= 2 for v in model.trainable_variables)
+    print(
+        f"{name}: {kernels} kernels, interleaved steps: plain {plain_ms:.3f} ms, "
+        f"K={every} {hooked_ms:.3f} ms a step: {change:+.1%} steps/s",
+        flush=True,
+    )
+    return change
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure every model; print one line each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and epochs")
+    parser.add_argument(
+        "--every", type=int, nargs="+", default=[1, 10, 100], help="read intervals to measure"
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["digits_mlp", "digits_cnn", "digits_rnn", "mlp20"],
+        help="which models",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="TensorFlow's intra- and inter-op threads (default: TensorFlow's choice); "
+        "1 makes the CPU-time figures steadier on a shared machine",
+    )
+    parser.add_argument(
+        "--interleaved",
+        type=int,
+        default=0,
+        metavar="STEPS",
+        help="instead of whole fits, time STEPS single steps of the plain and the hooked "
+        "train function in turn (steadier on a loaded machine)",
+    )
+    args = parser.parse_args(argv)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    rounds, epochs = (2, 3) if args.quick else (5, 4)
+    threads = args.threads or "default"
+    print(
+        f"keras {keras.__version__}, {os.cpu_count()} CPUs, TensorFlow threads {threads}, "
+        f"{rounds} rounds of {epochs} epochs, load average {os.getloadavg()[0]:.1f}"
+    )
+    for name in args.models:
+        build, x, y = _mlp20() if name == "mlp20" else _example(name)
+        if args.interleaved:
+            for every in args.every:
+                interleaved(name, build, x, y, every, args.interleaved)
+        else:
+            measure(name, build, x, y, args.every, rounds, epochs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

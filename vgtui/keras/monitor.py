@@ -1,0 +1,459 @@
+"""GradientMonitor: per-kernel gradient statistics of a Keras model, for fit and custom loops.
+
+With ``model.fit``::
+
+    model.fit(x, y, epochs=10, callbacks=[GradientMonitor("runs")])
+
+With a custom ``GradientTape`` loop (trace the step after ``attach``)::
+
+    with GradientMonitor("runs").attach(model, optimizer) as monitor:
+        for epoch in range(10):
+            for x, y in batches:
+                monitor.step(train_step(x, y))     # the batch loss
+            monitor.end_epoch({"loss": ..., "accuracy": ...})
+
+Statistics are recorded on the device at every step (see
+:mod:`vgtui.keras.hook`) and fetched every ``every`` steps and at each
+epoch's end, so the cost stays small. Records go to ``emit`` and, with a
+``logdir``, to a run log that ``vgtui view`` follows. In a multi-worker
+cluster only the chief reads, emits and writes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import types
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from vgtui.keras import _keras_internals as internals
+from vgtui.keras import describe
+from vgtui.keras.hook import HOOK_STATS, OptimizerHook
+from vgtui.records import (
+    STAT_NAMES,
+    Emit,
+    EpochEnd,
+    Record,
+    RunStart,
+    RunSummary,
+    StepBlock,
+    diverged_where,
+)
+from vgtui.runlog import RunLogWriter, header_from_start
+
+#: Steps between two reads of the device buffers (measured: see tests/bench/bench_keras.py).
+DEFAULT_EVERY = 100
+
+
+def _accuracy(logs: Mapping[str, Any] | None) -> float:
+    """The training accuracy in Keras logs (the first key ending in "accuracy"), NaN if none."""
+    for key, value in (logs or {}).items():
+        if key.endswith(("accuracy", "acc")) and not key.startswith("val_"):
+            return describe.number(value)
+    return math.nan
+
+
+class GradientMonitor(keras.callbacks.Callback):
+    """Record every kernel's applied gradient at every step, and the run around it.
+
+    Args:
+        logdir: directory of run logs to write the run into (None: no log).
+        every: steps between two reads of the device buffers.
+        emit: called with each record (RunStart, StepBlock, EpochEnd, RunSummary).
+        title: a short one-line description of the run (default: the model's).
+        batch_size: the batch size, for the run's description (NaN if not given).
+        before: (loss, accuracy) of the model before training, if known.
+        stop_on_divergence: under ``fit``, stop training once a gradient or the
+            loss is seen to be NaN or infinite.
+
+    """
+
+    def __init__(
+        self,
+        logdir: str | None = None,
+        every: int = DEFAULT_EVERY,
+        emit: Emit | None = None,
+        *,
+        title: str | None = None,
+        batch_size: int | None = None,
+        before: tuple[float, float] | None = None,
+        stop_on_divergence: bool = False,
+    ) -> None:
+        """Set up the monitor; nothing is hooked until training begins or attach()."""
+        super().__init__()
+        if int(every) < 1:
+            raise ValueError(f"every must be a positive number of steps, not {every!r}")
+        self.logdir = logdir
+        self.every = int(every)
+        self.emit = emit
+        self.title = title
+        self.batch_size = batch_size
+        self.before = before
+        self.stop_on_divergence = stop_on_divergence
+        self.summary: RunSummary | None = None
+        self.start: RunStart | None = None
+        self._hook: OptimizerHook | None = None
+        self._fit = False
+
+    # ------------------------------------------------------------------ fit
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        """Hook the optimizer and rebuild the train function, so fit traces the hook."""
+        model = self.model
+        if getattr(model, "optimizer", None) is None:
+            raise ValueError("GradientMonitor needs a compiled model (it has no optimizer)")
+        if describe.workers(model.distribute_strategy) > 1:
+            warnings.warn(
+                "Keras 3 fit does not train under MultiWorkerMirroredStrategy "
+                "(keras-team/keras#20585); a custom loop with GradientMonitor.attach() does",
+                stacklevel=2,
+            )
+        self._begin(model, model.optimizer, fit=True)
+        internals.rebuild_train_function(model)
+
+    def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """Number the epoch as Keras does (plus one)."""
+        self._epoch = epoch + 1
+        self._epoch_host_first = self._host_steps
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """Read the buffers once ``every`` steps have passed since the last read."""
+        self._host_steps = self._epoch_host_first + batch + 1
+        if self._host_steps - self._read_upto >= self.every:
+            self._flush()
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """Emit the epoch's last steps and its end, with the training logs' loss and accuracy."""
+        logs = logs or {}
+        self._end_epoch(describe.number(logs.get("loss")), _accuracy(logs))
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        """Emit the summary, unhook, and rebuild the train function so a later fit is plain."""
+        planned = int(self.params.get("epochs", 0) or 0) if self.params else 0
+        asked = bool(getattr(self.model, "stop_training", False)) and not self._stopped_diverged
+        self._finish(stopped=asked or (self._epochs_done < planned and not self._stopped_diverged))
+        internals.rebuild_train_function(self.model)
+
+    # ---------------------------------------------------------- custom loop
+
+    def attach(
+        self, model: keras.Model, optimizer: keras.optimizers.Optimizer | None = None
+    ) -> GradientMonitor:
+        """Hook ``optimizer`` (default ``model.optimizer``) for a custom training loop.
+
+        Trace the training step after this call: a step traced before it does
+        not contain the hook. Use as a context manager, or call :meth:`detach`.
+        """
+        optimizer = optimizer if optimizer is not None else getattr(model, "optimizer", None)
+        if optimizer is None:
+            raise ValueError("attach() needs an optimizer: pass it, or compile the model")
+        self.set_model(model)
+        self._begin(model, optimizer, fit=False)
+        return self
+
+    def step(self, loss: object = None, accuracy: object = None) -> None:
+        """Hand over one training step's batch loss (and accuracy); reads every ``every`` steps.
+
+        ``loss`` may be a tensor: it is converted only when the buffers are read.
+        """
+        self._require_attached("step")
+        self._host_steps += 1
+        if not self._chief:
+            return  # only the chief reads: a worker keeps nothing
+        self._losses.append(loss)
+        self._accuracies.append(accuracy)
+        if self._host_steps - self._read_upto >= self.every:
+            self._flush()
+
+    def end_epoch(self, logs: Mapping[str, Any] | None = None) -> None:
+        """End the current epoch; its loss and accuracy come from ``logs`` if given.
+
+        Without a loss in ``logs``, the epoch's loss is the mean of its batch losses.
+        """
+        self._require_attached("end_epoch")
+        logs = logs or {}
+        self._flush()
+        loss = describe.number(logs.get("loss"))
+        if "loss" not in logs:
+            finite = [v for v in self._epoch_losses if math.isfinite(v)]
+            loss = float(np.mean(finite)) if finite else math.nan
+        self._end_epoch(loss, _accuracy(logs))
+        self._epoch += 1
+        self._epoch_host_first = self._host_steps
+
+    def detach(self, stopped: bool = False) -> RunSummary | None:
+        """Read the last steps, emit the summary, close the log and unhook (idempotent)."""
+        if self._hook is None:
+            return self.summary
+        if self._read_upto > self._epoch_first or self._host_steps > self._epoch_host_first:
+            self.end_epoch()
+        self._finish(stopped)
+        return self.summary
+
+    def abandon(self) -> None:
+        """Unhook and close the run log without a summary: training failed (idempotent)."""
+        hook = self._hook
+        if hook is None:
+            return
+        self._hook = None
+        hook.remove()
+        if self._run_log is not None:
+            self._run_log.close()
+            self._run_log = None
+        if self._fit:
+            internals.rebuild_train_function(hook.model)
+
+    def __enter__(self) -> GradientMonitor:
+        """The monitor, attached (see :meth:`attach`)."""
+        self._require_attached("with")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        """Detach; a loop left by an exception counts as stopped."""
+        self.detach(stopped=exc_type is not None)
+
+    # -------------------------------------------------------------- common
+
+    def _require_attached(self, what: str) -> None:
+        """Raise a one-line error when the monitor is not attached."""
+        if self._hook is None:
+            raise RuntimeError(f"GradientMonitor.{what}: call attach(model, optimizer) first")
+
+    def _begin(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, fit: bool) -> None:
+        """Hook the optimizer, reset the counts and emit the RunStart."""
+        if self._hook is not None:
+            self._hook.remove()
+        spe = internals.steps_per_execution(model)
+        hook = OptimizerHook(model, optimizer, capacity=2 * self.every + spe, capture_loss=fit)
+        hook.install()
+        self._hook = hook
+        self._fit = fit
+        self._chief = describe.is_chief(model.distribute_strategy)
+        self._sinks: list[Emit] = []
+        self._run_log: RunLogWriter | None = None
+        self.summary = None
+        self._epoch = 1
+        self._epoch_first = 0
+        self._epoch_host_first = 0
+        self._host_steps = 0
+        self._read_upto = 0
+        self._losses: list[object] = []
+        self._accuracies: list[object] = []
+        self._reset_epoch()
+        self._epochs_done = 0
+        self._last_loss = math.nan
+        self._last_accuracy = math.nan
+        self._sd_ratio = math.nan
+        self._diverged: tuple[int, int] | None = None  # (layer, 1-based step)
+        self._warned_untraced = False
+        self._stopped_diverged = False
+        self._model = model
+        self._optimizer = optimizer
+        self.start = None
+        self._ensure_started()
+
+    def _ensure_started(self) -> None:
+        """Emit the RunStart (and open the run log) once the hook knows the kernels.
+
+        That is at once for a built model, and after the first traced step
+        for a subclassed model that builds itself there.
+        """
+        hook = self._hook
+        if self.start is not None or hook is None or not hook.ready:
+            return
+        self._reset_epoch()
+        if not self._chief:
+            return
+        start = self._run_start(self._model, self._optimizer, hook)
+        self.start = start
+        if self.emit is not None:
+            self._sinks.append(self.emit)
+        if self.logdir is not None:
+            self._run_log = RunLogWriter.create(Path(self.logdir), header_from_start(start))
+            self._sinks.append(self._run_log.write_record)
+        self._send(start)
+
+    def _run_start(
+        self, model: keras.Model, optimizer: keras.optimizers.Optimizer, hook: OptimizerHook
+    ) -> RunStart:
+        """The RunStart of this run: kernels, device and the model in words."""
+        names = describe.devices(model)
+        inner = describe.optimizer_info(hook.inner)
+        title = self.title or f"{model.name}, {len(hook.names)} kernels, {inner['class']}"
+        info = {
+            "source": "keras",
+            "title": title,
+            "model": describe.model_info(model),
+            "optimizer": describe.optimizer_info(optimizer),
+            "batch_size": self.batch_size if self.batch_size is not None else math.nan,
+            "devices": names,
+            "workers": describe.workers(model.distribute_strategy),
+            "loop": "fit" if self._fit else "custom",
+            "every": self.every,
+            "keras": keras.__version__,
+        }
+        loss_before, accuracy_before = self.before if self.before else (math.nan, math.nan)
+        return RunStart(
+            config=None,
+            device=describe.device_label(model, names),
+            layer_names=hook.names,
+            accuracy_before=float(accuracy_before),
+            loss_before=float(loss_before),
+            started=time.time(),
+            info=info,
+        )
+
+    def _send(self, record: Record) -> None:
+        """Hand a record to every sink."""
+        for sink in self._sinks:
+            sink(record)
+
+    def _reset_epoch(self) -> None:
+        """Clear what is accumulated over one epoch."""
+        n = len(self._hook.names) if self._hook else 0
+        self._epoch_sd_sum = np.zeros(n)
+        self._epoch_sd_count = np.zeros(n)
+        self._epoch_losses: list[float] = []
+        self._epoch_diverged: tuple[int, int] | None = None
+
+    def _flush(self) -> None:
+        """Read the buffers and emit the steps not emitted yet as one StepBlock."""
+        hook = self._hook
+        if hook is None or not self._chief:
+            return
+        read = hook.read()
+        if read is None:
+            return
+        self._ensure_started()
+        last = read.steps
+        if last == 0 and self._host_steps > 0 and not self._fit and not self._warned_untraced:
+            warnings.warn(
+                "GradientMonitor saw no optimizer step: trace the training step "
+                "after attach() (a tf.function traced before it has no hook)",
+                stacklevel=3,
+            )
+            self._warned_untraced = True
+        first = self._read_upto
+        if last <= first:
+            return
+        stats, loss, written, loss_given = read.rows(first, last)
+        count = last - first
+        accuracy = np.full(count, math.nan)
+        if not self._fit:
+            loss, loss_given = self._host_values(self._losses, count)
+            accuracy, _ = self._host_values(self._accuracies, count)
+            del self._losses[:count], self._accuracies[:count]
+        step_stats = np.full((count, stats.shape[1], len(STAT_NAMES)), math.nan)
+        step_stats[:, :, : stats.shape[2]] = stats
+        self._read_upto = last
+        self._account(first, step_stats, loss, written, loss_given)
+        self._send(StepBlock(self._epoch, first + 1, loss, accuracy, step_stats))
+
+    @staticmethod
+    def _host_values(values: list[object], count: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first ``count`` values handed over by step() as floats, and which were given."""
+        out = np.full(count, math.nan)
+        given = np.zeros(count, dtype=bool)
+        for i, value in enumerate(values[:count]):
+            if value is not None:
+                out[i] = describe.number(value)
+                given[i] = True
+        return out, given
+
+    def _account(
+        self,
+        first: int,
+        stats: np.ndarray,
+        loss: np.ndarray,
+        written: np.ndarray,
+        loss_given: np.ndarray,
+    ) -> None:
+        """Add steps to the epoch's tallies and look for the first non-finite number."""
+        sd = stats[:, :, STAT_NAMES.index("grad_sd")]
+        ok = written & np.isfinite(sd)
+        self._epoch_sd_sum += np.where(ok, sd, 0.0).sum(axis=0)
+        self._epoch_sd_count += ok.sum(axis=0)
+        self._epoch_losses.extend(float(v) for v in loss[np.isfinite(loss)])
+        if self._epoch_diverged is not None:
+            return
+        hook_stats = stats[:, :, : len(HOOK_STATS)]
+        bad_kernel = written & ~np.isfinite(hook_stats).all(axis=2)
+        bad_loss = loss_given & ~np.isfinite(loss)
+        for i in range(len(loss)):
+            if bad_kernel[i].any() or bad_loss[i]:
+                layer = int(np.argmax(bad_kernel[i])) if bad_kernel[i].any() else -1
+                self._epoch_diverged = (layer, first + i + 1)
+                if self._diverged is None:
+                    self._diverged = self._epoch_diverged
+                if self._fit and self.stop_on_divergence:
+                    self.model.stop_training = True
+                    self._stopped_diverged = True
+                return
+
+    def _end_epoch(self, loss: float, accuracy: float) -> None:
+        """Emit the epoch's remaining steps and its EpochEnd; keep its numbers for the summary."""
+        self._flush()
+        if self.start is None:
+            return
+        diverged = self._epoch_diverged
+        self._send(
+            EpochEnd(
+                epoch=self._epoch,
+                loss=loss,
+                accuracy=accuracy,
+                diverged_layer=diverged[0] if diverged else None,
+                diverged_step=diverged[1] if diverged else None,
+            )
+        )
+        self._epochs_done += 1
+        if diverged is None:
+            self._last_loss, self._last_accuracy = loss, accuracy
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sd = self._epoch_sd_sum / self._epoch_sd_count
+            if np.isfinite(sd[-1]) and sd[-1] > 0:
+                self._sd_ratio = float(sd[0] / sd[-1])
+        self._epoch_first = self._read_upto
+        self._reset_epoch()
+
+    def _finish(self, stopped: bool) -> None:
+        """Emit the RunSummary, close the run log and take the hook out."""
+        hook = self._hook
+        if hook is None:
+            return
+        try:
+            self._flush()
+            if self.start is not None:
+                steps = self._read_upto
+                names = hook.names
+                before = self.before[1] if self.before else math.nan
+                layer = self._diverged[0] if self._diverged else None
+                summary = RunSummary(
+                    accuracy_before=float(before),
+                    accuracy_after=self._last_accuracy,
+                    final_loss=self._last_loss,
+                    grad_sd_ratio=self._sd_ratio,
+                    epochs=self._epochs_done,
+                    steps=steps,
+                    stopped=stopped,
+                    diverged_step=self._diverged[1] if self._diverged else None,
+                    diverged_layer=diverged_where(layer, names),
+                )
+                self.summary = summary
+                self._send(summary)
+        finally:
+            if self._run_log is not None:
+                self._run_log.close()
+                self._run_log = None
+            hook.remove()
+            self._hook = None
