@@ -404,7 +404,13 @@ class MonitorScreen(Screen[None]):
         moves[key](animate=False)
 
     def _row_width(self) -> int:
-        """Columns each layer row's sparklines have now (0 before they are laid out)."""
+        """Columns the rows' sparklines, or the heatmap, have now (0 before they are laid out).
+
+        The heatmap is drawn to its width too: shown for the first time, it has
+        none until the next layout, and must be drawn again once it has.
+        """
+        if self.heatmap_shown():
+            return self.query_one(GradientHeatmap).columns_wide
         rows = self.query(LayerRow)
         return rows.first(LayerRow).columns_wide if rows else 0
 
@@ -454,7 +460,8 @@ class MonitorScreen(Screen[None]):
             self.controller.pace,
             previous.number if previous else None,
             # A column that appears (the last run's SDs) narrows the sparklines
-            # after they were drawn: their width is part of what was drawn.
+            # after they were drawn, and a heatmap just shown has no width yet:
+            # the width is part of what was drawn.
             self._row_width(),
         )
         if (version, settings) == self._seen:
