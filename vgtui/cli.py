@@ -23,6 +23,7 @@ from vgtui.gpu_check import check_device
 from vgtui.model_path import ModelFileError, check_model_path
 from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
 from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
+from vgtui.terminal_check import terminal_problem
 
 DEFAULTS = RunConfig()
 
@@ -189,6 +190,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
             args.model = check_model_path(args.model)
         except ModelFileError as err:
             parser.error(f"--model: {err}")
+    if not args.headless and (problem := terminal_problem()):
+        parser.error(problem)  # before Textual is imported, and before TensorFlow is asked
     if args.logdir is not None:
         try:
             args.logdir = ensure_output_dir(args.logdir)

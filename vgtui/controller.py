@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vgtui.config import CHOICES, RunConfig, cycle
 from vgtui.history import History, HistoryView
@@ -31,10 +32,12 @@ from vgtui.kept import KeptRun, KeptRuns
 from vgtui.pace import Pace
 from vgtui.records import Record, RunStart, RunSummary
 from vgtui.run import Run
-from vgtui.runlog import RunLogWriter, header_from_start
 from vgtui.sources import RunSource, SourceFactory
 from vgtui.summary import finalize
 from vgtui.sweep import sweep_configs
+
+if TYPE_CHECKING:
+    from vgtui.runlog import RunLogWriter
 
 #: Called after each record a run stores, on the training thread.
 RecordListener = Callable[[Run, Record], None]
@@ -157,6 +160,8 @@ class RunController:
         """Log a record a run has stored, then tell the listener; on the training thread."""
         if self.logdir is not None and not run.viewed:
             if isinstance(record, RunStart):
+                from vgtui.runlog import RunLogWriter, header_from_start  # only with a logdir
+
                 run.log = RunLogWriter.create(self.logdir, header_from_start(record))
             elif run.log is not None and not isinstance(record, RunSummary):
                 try:

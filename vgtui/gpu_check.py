@@ -8,7 +8,6 @@ only when ``--device gpu`` is given).
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -34,6 +33,8 @@ def visible_gpus(timeout: float = 300.0) -> list[str]:
         ConfigError: the child could not start TensorFlow, or gave no answer.
 
     """
+    import json  # here: the live app's start-up does not need it
+
     try:
         result = subprocess.run(
             [sys.executable, "-c", _PROBE],

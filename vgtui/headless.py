@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -13,18 +17,22 @@ from vgtui.config import RunConfig
 from vgtui.controller import RunController
 from vgtui.history import LatestEpoch
 from vgtui.model_path import ModelFileError
+from vgtui.output_path import OutputPathError
 from vgtui.records import STAT_INDEX, EpochEnd, EpochRecord, Record, RunStart, RunSummary
 from vgtui.run import Run
 from vgtui.runfile import run_to_dict, write_json
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
+from vgtui.stop_signals import StopSignals
 
 #: Exit status of a run that failed (the engine, or writing its run log, raised).
 EXIT_FAILED = 1
 #: Exit status of a run whose loss or gradients stopped being finite.
 EXIT_DIVERGED = 3
-#: Exit status of a run interrupted with Ctrl+C.
+#: Exit status of a run interrupted with Ctrl+C (SIGTERM and SIGHUP: 143, 129).
 EXIT_INTERRUPTED = 130
+#: Exit status when the JSON file could not be written (a full disk, a lost directory).
+EXIT_NOT_WRITTEN = 2
 
 
 #: The most layers an epoch's line names; a deeper model's line names the first and last.
@@ -51,8 +59,7 @@ def format_epoch(record: EpochRecord | LatestEpoch, names: tuple[str, ...], epoc
 def format_summary(summary: RunSummary) -> list[str]:
     """The closing lines of a run."""
     lines = [
-        f"accuracy before {summary.accuracy_before:.3f}, after {summary.accuracy_after:.3f}; "
-        f"final loss {summary.final_loss:.4f}",
+        _outcome(summary),
         "first hidden layer's gradient SD vs the output layer's: "
         f"{_decades(summary.first_layer_decades_median)} (median over the steps), "
         f"{_decades(summary.first_layer_decades_latest)} (last epoch)",
@@ -69,6 +76,28 @@ def format_summary(summary: RunSummary) -> list[str]:
     return lines
 
 
+def _outcome(summary: RunSummary) -> str:
+    """Accuracy before and after, and the loss: of the last epoch that ended with finite numbers.
+
+    A run that diverged has no loss of its own after that epoch, and one
+    where no epoch ended has only the loss before training; each says so.
+    """
+    diverged = summary.diverged_step is not None
+    if summary.epochs == 0:
+        why = "no epoch ended with finite numbers" if diverged else "no epoch ended"
+        return (
+            f"accuracy before {summary.accuracy_before:.3f}; "
+            f"loss before training {summary.final_loss:.4f} ({why})"
+        )
+    text = (
+        f"accuracy before {summary.accuracy_before:.3f}, after {summary.accuracy_after:.3f}; "
+        f"final loss {summary.final_loss:.4f}"
+    )
+    if diverged:
+        text += f" (epoch {summary.epochs}, the last that ended with finite numbers)"
+    return text
+
+
 def _decades(value: float) -> str:
     """Decades with their sign, e.g. ``-1.6 decades``; a vanished gradient reads so."""
     if math.isnan(value):
@@ -79,29 +108,36 @@ def _decades(value: float) -> str:
 
 
 class EpochPrinter:
-    """Prints a run's device when it starts and one line per epoch as it ends."""
+    """Prints a run's device when it starts and one line per epoch as it ends.
 
-    def __init__(self, out: TextIO) -> None:
+    Args:
+        out: where to print.
+        on_start: called when a run's start record has been stored.
+
+    """
+
+    def __init__(self, out: TextIO, on_start: Callable[[], object] | None = None) -> None:
         """Print to ``out``."""
         self.out = out
+        self.on_start = on_start
 
     def __call__(self, run: Run, record: Record) -> None:
         """Print what ``record`` adds; called on the training thread."""
         if isinstance(record, RunStart):
-            print(
+            if self.on_start is not None:
+                self.on_start()
+            _say(
+                self.out,
                 f"device {record.device}; accuracy before training {record.accuracy_before:.3f}",
-                file=self.out,
-                flush=True,
             )
             if run.log is not None:
-                print(f"run log {run.log.path}", file=self.out, flush=True)
+                _say(self.out, f"run log {run.log.path}")
         elif isinstance(record, EpochRecord | EpochEnd):
             view = run.history.view()
             latest = view.latest
             if latest is not None:
                 epochs = run.config.epochs if run.config is not None else 0
-                line = format_epoch(latest, view.layer_names, epochs)
-                print(line, file=self.out, flush=True)
+                _say(self.out, format_epoch(latest, view.layer_names, epochs))
 
 
 def describe_choice(config: RunConfig) -> str:
@@ -119,6 +155,7 @@ def run_headless(
     seeds: tuple[int, ...] | None = None,
     logdir: Path | None = None,
     title: str | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """Train ``config`` (or each config of a sweep), print, write JSON; return the exit status.
 
@@ -126,70 +163,104 @@ def run_headless(
     ``{"sweep": FIELD, "runs": [run, ...]}``, each run as a single run's JSON.
     With ``logdir``, each run writes its run log there. ``title`` names what
     is trained when it is not the built-in network.
+
+    Ctrl+C, SIGTERM and SIGHUP stop the run at its next compiled call (see
+    :mod:`vgtui.stop_signals`); the JSON keeps every complete epoch, with
+    ``"stopped": true``, and the exit status is 130, 143 or 129. A JSON
+    file that cannot be written is said in one line on ``err``, with the
+    exit status 2.
     """
     out = out or sys.stdout
-    controller = RunController(config, source_factory, EpochPrinter(out), logdir=logdir)
+    err = err or sys.stderr
+    signals = StopSignals()
+    printer = EpochPrinter(out, on_start=signals.started)
+    controller = RunController(config, source_factory, printer, logdir=logdir)
     if sweep or seeds:
         controller.start_sweep(sweep, sweep_values, seeds)
     total = controller.sweep.total
-    what = title or config.describe()
-    print(f"vgtui headless: {what}; loading TensorFlow…", file=out, flush=True)
     runs, rows = [], []
     status = 0
-    while (run := controller.claim()) is not None:
-        if sweep or seeds:
-            number = controller.sweep.position
-            what = run.config.describe() if run.config else describe_choice(controller.config)
-            print(f"\nrun {number}/{total}: {what}", file=out, flush=True)
-        interrupted = False
-        failure: Exception | None = None
-        try:
-            controller.train(run)
-        except KeyboardInterrupt:
-            interrupted = True
-        except Exception as error:  # finish() still ends the run and its log
-            failure = error
-        ended = controller.finish(run)
-        if ended.log_problem is not None:
-            print(f"note: {ended.log_problem}", file=out, flush=True)
-        if isinstance(failure, ModelFileError):  # the user's model file: bad input
-            print(f"vgtui: error: --model: {failure}", file=sys.stderr)
-            if failure.details:
-                print(failure.details.rstrip(), file=sys.stderr)
-            status = EXIT_USAGE
-            break
-        if failure is not None:
-            print(f"run failed: {type(failure).__name__}: {failure}", file=sys.stderr)
-            status = EXIT_FAILED
-            break
-        if ended.summary is None:
-            print("interrupted before the first step", file=out)
-            status = EXIT_INTERRUPTED
-            break
-        for line in format_summary(ended.summary):
-            print(line, file=out, flush=True)
-        diverged = ended.summary.diverged_step is not None
-        run_status = EXIT_INTERRUPTED if interrupted else EXIT_DIVERGED if diverged else 0
-        runs.append(run_to_dict(run.config, ended.view, ended.summary))
-        name = ended.kept.name if ended.kept else ""
-        kept = ended.kept
-        rows.append(
-            ComparisonRow(
-                run.config,
-                ended.summary,
-                "diverged" if diverged else "stopped" if interrupted else "done",
-                name=name,
-                first_sd=kept.first_layer_sd if kept else math.nan,
-                number=kept.number if kept else 0,
+    with signals:
+        _say(out, f"vgtui headless: {title or config.describe()}; loading TensorFlow…")
+        while (run := controller.claim()) is not None:
+            if sweep or seeds:
+                number = controller.sweep.position
+                what = run.config.describe() if run.config else describe_choice(controller.config)
+                _say(out, f"\nrun {number}/{total}: {what}")
+            interrupted = False
+            failure: Exception | None = None
+            try:
+                with signals.training(run.cancel):
+                    controller.train(run)
+            except KeyboardInterrupt:  # Ctrl+C, or a stop signal before the run's first record
+                interrupted = True
+            except Exception as error:  # finish() still ends the run and its log
+                failure = error
+            finally:
+                ended = controller.finish(run)
+            interrupted = interrupted or signals.received is not None
+            interrupted_status = signals.exit_status or EXIT_INTERRUPTED
+            if ended.log_problem is not None:
+                _say(out, f"note: {ended.log_problem}")
+            if isinstance(failure, ModelFileError):  # the user's model file: bad input
+                _say(err, f"vgtui: error: --model: {failure}")
+                if failure.details:
+                    _say(err, failure.details.rstrip())
+                status = EXIT_USAGE
+                break
+            if failure is not None:
+                _say(err, f"run failed: {type(failure).__name__}: {failure}")
+                status = EXIT_FAILED
+                break
+            if ended.summary is None:
+                _say(out, "interrupted before the first step")
+                status = max(status, interrupted_status)
+                break
+            for line in format_summary(ended.summary):
+                _say(out, line)
+            diverged = ended.summary.diverged_step is not None
+            run_status = interrupted_status if interrupted else EXIT_DIVERGED if diverged else 0
+            runs.append(run_to_dict(run.config, ended.view, ended.summary))
+            kept = ended.kept
+            rows.append(
+                ComparisonRow(
+                    run.config,
+                    ended.summary,
+                    "diverged" if diverged else "stopped" if interrupted else "done",
+                    name=kept.name if kept else "",
+                    first_sd=kept.first_layer_sd if kept else math.nan,
+                    number=kept.number if kept else 0,
+                )
             )
-        )
-        status = max(status, run_status)
-        if interrupted:
-            break
-    if (sweep or seeds) and rows:
-        print("\n" + format_table(rows), file=out)
-    if json_path is not None and runs:
-        several = sweep or seeds
-        write_json(json_path, {"sweep": sweep or "seed", "runs": runs} if several else runs[0])
-        print(f"wrote {json_path}", file=out)
+            status = max(status, run_status)
+            if interrupted:
+                break
+        if (sweep or seeds) and rows:
+            _say(out, "\n" + format_table(rows))
+        if json_path is not None and runs:
+            several = sweep or seeds
+            data = {"sweep": sweep or "seed", "runs": runs} if several else runs[0]
+            try:
+                write_json(json_path, data)
+            except OutputPathError as error:
+                _say(err, f"vgtui: error: --json: {error}")
+                return EXIT_NOT_WRITTEN
+            _say(out, f"wrote {json_path}")
     return status
+
+
+def _say(stream: TextIO, line: str) -> None:
+    """Print a line; if the stream is gone (a closed pipe, a hung-up terminal), go on without it.
+
+    Once a write fails, the stream's descriptor is pointed at /dev/null, so
+    that what is left in its buffer does not fail again when Python exits.
+    """
+    try:
+        print(line, file=stream, flush=True)
+    except OSError:
+        with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, stream.fileno())
+            finally:
+                os.close(devnull)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Iterator
@@ -142,7 +141,7 @@ def _plan(path: PathArg) -> tuple[str, Path, os.stat_result | None]:
 
 def _tmp_name(target: Path) -> str:
     """A hidden, short, unpredictable name for a temporary file beside ``target``."""
-    return f".{target.name[:_TMP_NAME_PREFIX]}.{secrets.token_hex(4)}.tmp"
+    return f".{target.name[:_TMP_NAME_PREFIX]}.{os.urandom(4).hex()}.tmp"
 
 
 def _cannot_write_in(directory: Path, err: OSError) -> OutputPathError:

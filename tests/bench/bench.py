@@ -2,13 +2,15 @@
 
 Run with ``python tests/bench/bench.py`` (add ``--app`` to also measure the
 engine's throughput while the live app draws; ``--log-only`` for just the run
-log's cost; ``--boundary-only`` for just the decision boundary's; ``--view``
-to also open a 1,000,000-step log with ``vgtui view``, ``--view-only`` for just
-that: see view_open.py). Prints ms/step for each, their ratio, the time to a
-new run's first step, the cost of the diagnostics, of the decision boundary,
-of writing a run log, and the memory a long run adds. Not part of the test
-suite: timings vary with the machine's load, so only ratios measured in one
-run are reported.
+log's cost; ``--boundary-only`` for just the decision boundary's; ``--view`` to
+also open a 1,000,000-step log with ``vgtui view``, ``--view-only`` for just
+that: see view_open.py; ``--first-frame-only`` for just the first frame).
+Prints the live app's first frame in tmux against a trivial Textual app's
+(side by side, see ``first_frame.py``), ms/step for each, their ratio, the
+time to a new run's first step, the cost of the diagnostics, of the decision
+boundary, of writing a run log, and the memory a long run adds. Not part of
+the test suite: timings vary with the machine's load, so only ratios measured
+in one run are reported.
 """
 
 from __future__ import annotations
@@ -293,7 +295,19 @@ def main() -> int:
         "--view", action="store_true", help="also open a 1,000,000-step log with vgtui view"
     )
     parser.add_argument("--view-only", action="store_true", help="only vgtui view's figures")
+    parser.add_argument(
+        "--first-frame-only", action="store_true", help="only the first frame, in tmux"
+    )
+    parser.add_argument(
+        "--frame-pairs", type=int, default=9, help="alternating runs of the first frame; 0 skips"
+    )
     args = parser.parse_args()
+    if args.frame_pairs > 0 and not (args.view_only or args.boundary_only):  # first, while idle
+        from first_frame import report as first_frame_report  # beside this script
+
+        first_frame_report(args.frame_pairs)
+        if args.first_frame_only:
+            return 0
     if args.view or args.view_only:
         from view_open import report, view_figures
 

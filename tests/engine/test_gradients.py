@@ -9,7 +9,9 @@ from scipy.special import erf
 from vgtui.config import ACTIVATIONS as ACTIVATION_NAMES
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer
-from vgtui.records import STAT_INDEX, EpochRecord
+from vgtui.records import STAT_INDEX, EpochEnd, EpochRecord, StepBlock
+
+FIELDS = ("step_loss", "step_accuracy", "step_stats")
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -198,8 +200,26 @@ def test_epochs_split_across_compiled_calls_record_the_right_gradients():
     chunk = trainer.network.chunk_steps
     assert chunk < 300  # the run splits each epoch
     trainer.run(records.append, threading.Event())
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
-    assert [(e.epoch, e.first_step, e.steps) for e in epochs] == [(1, 1, 300), (2, 301, 300)]
+    # Each call's steps come as a block when it returns; each epoch ends with an EpochEnd.
+    blocks = [r for r in records if isinstance(r, StepBlock)]
+    calls = [
+        (e, 300 * (e - 1) + b + 1, min(chunk, 300 - b))
+        for e in (1, 2)
+        for b in range(0, 300, chunk)
+    ]
+    assert [(b.epoch, b.first_step, b.steps) for b in blocks] == calls
+    assert [r.epoch for r in records if isinstance(r, EpochEnd)] == [1, 2]
+    assert not any(isinstance(r, EpochRecord) for r in records)
+    epochs = [
+        EpochRecord(
+            epoch,
+            300 * (epoch - 1) + 1,
+            *(np.concatenate([getattr(b, f) for b in blocks if b.epoch == epoch]) for f in FIELDS),
+            loss=np.nan,
+            accuracy=np.nan,
+        )
+        for epoch in (1, 2)
+    ]
 
     # The reference replays the same steps without splitting, then takes the step checked.
     act = ACTIVATIONS["tanh"]

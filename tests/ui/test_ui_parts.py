@@ -70,3 +70,42 @@ def test_scientific_notation() -> None:
     assert sci(3.21e-4) == "3.2e-04"
     assert sci(-3.21e-4, signed=True) == "-3.2e-04"
     assert sci(float("nan")) == "nan"
+
+
+def test_breakpoint_classes_are_chosen_as_textual_chooses_them() -> None:
+    from textual.screen import Screen
+
+    from vgtui.ui.breakpoints import breakpoint_classes
+    from vgtui.ui.screens.monitor import MonitorScreen
+
+    screen = Screen()
+    for breakpoints in (MonitorScreen.HORIZONTAL_BREAKPOINTS, MonitorScreen.VERTICAL_BREAKPOINTS):
+        assert breakpoints
+        for size in range(0, 200):
+            classes = breakpoint_classes(size, breakpoints)
+            assert set(classes) == {name for _, name in breakpoints}
+            chosen = {name for name, on in classes.items() if on}
+            assert chosen == screen._get_breakpoint_classes(size, breakpoints)
+
+
+async def test_the_monitor_starts_with_the_classes_textual_gives_it_at_its_size() -> None:
+    from vgtui.config import RunConfig
+    from vgtui.sources import EventSource
+    from vgtui.ui.app import make_app
+
+    class Idle(EventSource):
+        def start(self, emit):
+            self.stopped.wait()
+
+    for size in ((80, 24), (130, 45), (70, 20)):
+        app = make_app(RunConfig(), lambda config: Idle(), show_timing=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            textual_gives = {
+                *app.monitor._get_breakpoint_classes(size[0], app.monitor.HORIZONTAL_BREAKPOINTS),
+                *app.monitor._get_breakpoint_classes(size[1], app.monitor.VERTICAL_BREAKPOINTS),
+            }
+            names = {
+                n for _, n in app.monitor.HORIZONTAL_BREAKPOINTS + app.monitor.VERTICAL_BREAKPOINTS
+            }
+            assert set(app.monitor.classes) & names == textual_gives

@@ -23,7 +23,7 @@ from vgtui.datasets import grid_points, make_dataset, plane_extent
 from vgtui.engine.device import Placement, choose_device
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, HEALTH_COLUMNS, first_bad_layer, health, layer_stats
-from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary
+from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary, StepBlock
 from vgtui.summary import summarize
 
 #: The most steps one compiled call takes; bounds how long a stop waits.
@@ -428,8 +428,13 @@ class Trainer:
         """Train for the configured epochs, emitting records as they are made.
 
         Emits one RunStart, one EpochRecord per epoch, then the RunSummary it
-        also returns. ``stop`` is checked between compiled calls; an epoch cut
-        short by a stop is not emitted. While ``pause`` is set the loop waits.
+        also returns. An epoch split over compiled calls (a network so large
+        that one call takes only part of an epoch, see
+        :attr:`CompiledNetwork.chunk_steps`) is emitted as it goes instead: a
+        StepBlock as each call returns, then its EpochEnd; so a step that
+        takes seconds shows at once. ``stop`` is checked between compiled
+        calls; an epoch cut short by a stop gets no EpochRecord or EpochEnd.
+        While ``pause`` is set the loop waits.
         """
         network = self._network
         try:
@@ -453,13 +458,14 @@ class Trainer:
         last: EpochRecord | None = None
         steps = 0
         epoch = 1
+        split = cfg.steps_per_epoch > network.chunk_steps  # the steps went out as blocks
         while epoch <= cfg.epochs:
-            records = self._train_epochs(network, epoch, steps, stop, pause)
-            if records is None:
-                summary = summarize(start, last, steps, stopped=True)
+            records = self._train_epochs(network, epoch, steps, stop, pause, emit)
+            if isinstance(records, int):  # stopped, after this many steps of a split epoch
+                summary = summarize(start, last, steps + records, stopped=True)
                 break
             for record in records:
-                emit(record)
+                emit(record.parts()[1] if split else record)
                 steps += record.steps
                 epoch += 1
                 if record.diverged_layer is not None:
@@ -480,12 +486,17 @@ class Trainer:
         steps_before: int,
         stop: threading.Event,
         pause: threading.Event | None,
-    ) -> list[EpochRecord] | None:
+        emit: Emit,
+    ) -> list[EpochRecord] | int:
         """Train the next epochs in one compiled call, or one long epoch in several.
 
         Short epochs are trained several to a call (as many as fit in
-        ``chunk_steps``); an epoch longer than that is split over calls.
-        Returns None if a stop came first.
+        ``chunk_steps``); an epoch longer than that is split over calls, and
+        each call's steps are handed to ``emit`` as a StepBlock when it returns.
+
+        Returns:
+            The records of the epochs trained; if a stop came first, the
+            number of steps of the cut epoch already handed on (0 if none).
         """
         spe = self.config.steps_per_epoch
         chunk = network.chunk_steps
@@ -499,13 +510,16 @@ class Trainer:
             while pause is not None and pause.is_set() and not stop.is_set():
                 stop.wait(0.05)
             if stop.is_set():
-                return None
+                return sum(len(p[0]) for p in parts) if len(spans) > 1 else 0
             every = boundary_every(self.config)
             parts.append(
                 network.call_chunk(
                     epoch, n_epochs, begin, end, end == spe, every, self.config.epochs
                 )
             )
+            if len(spans) > 1:
+                losses, accs, stats = (a.astype(np.float64) for a in parts[-1][:3])
+                emit(StepBlock(epoch, steps_before + begin + 1, losses, accs, stats))
             if parts[-1][3] != FINITE:
                 break
         losses, accs, stats = (np.concatenate([p[k] for p in parts]) for k in range(3))

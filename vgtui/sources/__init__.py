@@ -72,6 +72,10 @@ class EventSource:
         """Create the events; nothing is stopped or paused."""
         self.stopped = threading.Event()
         self.paused = threading.Event()
+        #: What the source is doing before its first record, in words, for a
+        #: screen to show ("loading TensorFlow", "building", "compiling");
+        #: None when it has nothing to say. Set on the source's thread.
+        self.phase: str | None = None
 
     def start(self, emit: Emit) -> RunSummary | None:
         """Run to the end (or a stop) in this thread."""

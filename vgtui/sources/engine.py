@@ -27,13 +27,16 @@ class EngineSource(EventSource):
             raise RuntimeError("this run source is closed")
         if self.stopped.is_set():
             return None
+        self.phase = "loading TensorFlow"
         from vgtui.engine.trainer import Trainer
 
+        self.phase = "building"  # the weights of a huge network take seconds to draw
         trainer = Trainer(self.config)
         self._trainer = trainer
         try:
             if self.stopped.is_set():
                 return None
+            self.phase = "compiling"  # and the loss before training, on all the data
             return trainer.run(emit, self.stopped, self.paused)
         finally:
             trainer.close()

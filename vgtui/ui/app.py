@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -22,15 +22,15 @@ from vgtui.records import EpochEnd, EpochRecord, Record, RunStart, diverged_wher
 from vgtui.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
-from vgtui.ui.commands import SettingsCommands
+from vgtui.ui.breakpoints import size_classes
+from vgtui.ui.lab import settings_commands
 from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
-from vgtui.ui.screens.compare import CompareScreen
 from vgtui.ui.screens.error import ErrorScreen
-from vgtui.ui.screens.help import HelpScreen
 from vgtui.ui.screens.monitor import MonitorScreen
-from vgtui.ui.viewing import start_viewing
-from vgtui.view.session import ViewSession
-from vgtui.view.target import ViewTarget
+from vgtui.ui.viewing import start_viewing, view_session
+
+if TYPE_CHECKING:
+    from vgtui.view.target import ViewTarget
 
 
 class VgtuiApp(App[int]):
@@ -51,7 +51,7 @@ class VgtuiApp(App[int]):
     CSS_PATH = "screens/monitor.tcss"
     TITLE = "vgtui"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {SettingsCommands}
+    COMMANDS = App.COMMANDS | {settings_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+c", "quit", "quit", show=False, priority=True, tooltip="quit, from any screen"
@@ -73,11 +73,11 @@ class VgtuiApp(App[int]):
         self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
         self.last_error: tuple[str, str] | None = None
-        self.view_session = ViewSession(self.controller, view) if view is not None else None
+        self.view_session = view_session(self.controller, view)
 
     def get_default_screen(self) -> Screen[None]:
-        """The live monitor is the screen under every other."""
-        return self.monitor
+        """The live monitor, under every other screen; styled once, for this terminal's size."""
+        return self.monitor.update_classes(size_classes(self, self.monitor), update=False)
 
     @cached_property
     def monitor(self) -> MonitorScreen:
@@ -173,12 +173,16 @@ class VgtuiApp(App[int]):
     # Screens -------------------------------------------------------------
 
     def action_help(self) -> None:
-        """Open the help screen."""
+        """Open the help screen (imported now: the first frame does without it)."""
+        from vgtui.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_compare(self) -> None:
-        """Open the comparison screen of the kept runs."""
+        """Open the comparison screen of the kept runs (imported now, as help is)."""
+        from vgtui.ui.screens.compare import CompareScreen
+
         if not isinstance(self.screen, CompareScreen):
             self.push_screen(CompareScreen(self.controller.kept))
 

@@ -18,6 +18,8 @@ from vgtui.ui.screens.settings import SettingsScreen
 from vgtui.ui.viewing import refuse_training
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from vgtui.controller import RunController
 
 LR_GROUP = Binding.Group("lr")
@@ -130,3 +132,10 @@ class LabActions:
     def action_depth(self, step: int) -> None:
         """Add (1) or remove (-1) a hidden layer and restart."""
         self.change_settings(depth=self.controller.config.depth + step)
+
+
+def settings_commands() -> type[Provider]:
+    """The command palette's settings commands, imported when the palette first opens."""
+    from vgtui.ui.commands import SettingsCommands
+
+    return SettingsCommands

@@ -8,13 +8,18 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
 
 from vgtui.config import RunConfig
 from vgtui.pace import DEFAULT_PACE
 from vgtui.sources import SourceFactory
 from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
-from vgtui.view.target import ViewTarget
+
+if TYPE_CHECKING:
+    from vgtui.view.target import ViewTarget
 
 #: Seconds the thread switch interval is set to while the app runs, so that the
 #: training thread gets the interpreter back soon after the screen has had it.
@@ -33,8 +38,9 @@ def run_app(
 ) -> int:
     """Run the monitor in this terminal until the user quits; return the exit status.
 
-    SIGHUP and SIGTERM quit like ``q``. Log lines that libraries write to
-    descriptor 2 meanwhile are discarded.
+    SIGHUP and SIGTERM quit like ``q``, with the exit status 128 + the
+    signal's number (129, 143), as a shell reports a process they ended.
+    Log lines that libraries write to descriptor 2 meanwhile are discarded.
 
     Args:
         config: the first run's settings (None: the tutorial's).
@@ -52,7 +58,7 @@ def run_app(
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signum, app.exit, 128 + signum)
+            loop.add_signal_handler(signum, _exit_on_signal, app, signum)
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
@@ -74,3 +80,8 @@ def run_app(
         loop.run_until_complete(loop.shutdown_default_executor())
     loop.close()
     return status
+
+
+def _exit_on_signal(app: App[int], signum: int) -> None:
+    """Quit ``app`` as ``q`` does, with the exit status of a process ended by ``signum``."""
+    app.exit(return_code=128 + signum)

@@ -8,14 +8,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vgtui.view.session import ViewSession
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the live app's start-up does not import viewing
+    from vgtui.controller import RunController
     from vgtui.ui.app import VgtuiApp
     from vgtui.ui.screens.monitor import MonitorScreen
+    from vgtui.view.session import ViewSession
+    from vgtui.view.target import ViewTarget
 
 #: Seconds between looks for a newer log while viewing a directory.
 VIEW_POLL = 0.25
+
+
+def view_session(controller: RunController, view: ViewTarget | None) -> ViewSession | None:
+    """The session that shows ``view`` (None: the app trains instead).
+
+    The view modules are imported only here: the live app's first frame does without them.
+    """
+    if view is None:
+        return None
+    from vgtui.view.session import ViewSession
+
+    return ViewSession(controller, view)
 
 
 def start_viewing(app: VgtuiApp, session: ViewSession) -> None:

@@ -29,11 +29,9 @@ from vgtui.run import Run
 from vgtui.ui.lab import LAB_BINDINGS, LabActions
 from vgtui.ui.viewing import refuse_training
 from vgtui.ui.widgets.boundary_view import BoundaryView
-from vgtui.ui.widgets.gradient_figure import GradientFigure
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.layer_row import LayerRow
-from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import Status, StatusLine
 from vgtui.ui.widgets.too_small import TooSmall
@@ -41,6 +39,8 @@ from vgtui.ui.widgets.verdict_badge import VerdictBadge
 
 if TYPE_CHECKING:
     from vgtui.ui.app import VgtuiApp
+    from vgtui.ui.widgets.gradient_figure import GradientFigure
+    from vgtui.ui.widgets.loss_chart import LossChart
 
 #: The smallest terminal the layout is drawn in; below it a note is shown.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -255,6 +255,7 @@ class MonitorScreen(LabActions, Screen[None]):
         self._status_pacer = Pacer(STATUS_HZ)
         self._note_pacer = Pacer(REFRESH_HZ)
         self._timer: Timer | None = None
+        self._charts: tuple[LossChart, GradientFigure] | None = None  # after the first frame
         self._last_view: HistoryView = controller.current.history.view()
 
     @property
@@ -286,18 +287,35 @@ class MonitorScreen(LabActions, Screen[None]):
         with Vertical(id="main"):
             yield LayerPanel(names, id="layers")
             yield GradientHeatmap(len(names), id="heatmap")
-            with Horizontal(id="charts"):
-                yield LossChart(id="chart")
-                yield GradientFigure(id="figure")
-                yield BoundaryView(self.controller, id="boundary")
+            yield Horizontal(id="charts")  # the charts come after the first frame
         yield StatusLine(id="status")
         yield TooSmall(id="too-small")
         yield Footer(id="footer", compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        """Draw the first frame and start the redraw timer."""
+        """Draw the first frame and start the redraw timer; the chart comes after the frame."""
         self.redraw()
         self._timer = self.set_interval(1 / REFRESH_HZ, self.redraw)
+        self.call_after_refresh(self._mount_charts)
+
+    async def _mount_charts(self) -> None:
+        """Put the loss chart and the per-layer SD figure in their place.
+
+        Done after the first frame: plotext, which draws both, is the largest
+        import the screen has, and an empty chart says nothing yet.
+        """
+        from vgtui.ui.widgets.gradient_figure import GradientFigure
+        from vgtui.ui.widgets.loss_chart import LossChart
+
+        charts = (LossChart(id="chart"), GradientFigure(id="figure"))
+        boundary = BoundaryView(self.controller, id="boundary")
+        await self.query_one("#charts", Horizontal).mount_all([*charts, boundary])
+        self.call_after_refresh(self._charts_mounted, charts)
+
+    def _charts_mounted(self, charts: tuple[LossChart, GradientFigure]) -> None:
+        """Draw on the charts from now on: they are laid out, so they know their size."""
+        self._charts = charts
+        self.redraw()
 
     # Keys that change the run ------------------------------------------------
 
@@ -390,7 +408,13 @@ class MonitorScreen(LabActions, Screen[None]):
         moves[key](animate=False)
 
     def _row_width(self) -> int:
-        """Columns each layer row's sparklines have now (0 before they are laid out)."""
+        """Columns the rows' sparklines, or the heatmap, have now (0 before they are laid out).
+
+        The heatmap is drawn to its width too: shown for the first time, it has
+        none until the next layout, and must be drawn again once it has.
+        """
+        if self.heatmap_shown():
+            return self.query_one(GradientHeatmap).columns_wide
         rows = self.query(LayerRow)
         return rows.first(LayerRow).columns_wide if rows else 0
 
@@ -440,7 +464,8 @@ class MonitorScreen(LabActions, Screen[None]):
             self.controller.pace,
             previous.number if previous else None,
             # A column that appears (the last run's SDs) narrows the sparklines
-            # after they were drawn: their width is part of what was drawn.
+            # after they were drawn, and a heatmap just shown has no width yet:
+            # the width is part of what was drawn.
             self._row_width(),
         )
         if (version, settings) == self._seen:
@@ -459,7 +484,7 @@ class MonitorScreen(LabActions, Screen[None]):
         total_steps = run.config.total_steps if run.config else max(live.steps_done, 1)
         epochs = run.config.epochs if run.config else max(len(live.epoch_x), 1)
         chart_key = (view.version, settings)
-        if self._chart_pacer.due(chart_key, urgent):
+        if self._charts is not None and self._chart_pacer.due(chart_key, urgent):
             self._draw_charts(view, previous, epochs, total_steps)
         layers_key = (view.version, settings)
         if self._layers_pacer.due(layers_key, urgent):
@@ -492,7 +517,8 @@ class MonitorScreen(LabActions, Screen[None]):
         self, view: HistoryView, previous: KeptRun | None, epochs: int, total_steps: int
     ) -> None:
         """Draw the loss chart and, when it is on, the per-layer SD figure."""
-        chart, figure = self.query_one(LossChart), self.query_one(GradientFigure)
+        assert self._charts is not None
+        chart, figure = self._charts
         charts = self.query_one("#charts")
         room = self.query_one(BoundaryView).place(
             self.options.boundary, charts.size.width, charts.size.height
@@ -554,10 +580,9 @@ class MonitorScreen(LabActions, Screen[None]):
         state = view.state
         if run.viewed and state in ("loading", "training"):
             state = "reading"  # a log or a file: nothing is built or compiled
-        elif state == "loading":
-            state = "building" if self.engine_seen else "loading TensorFlow"
-        elif state == "training" and view.latest is None:
-            state = "compiling"
+        elif state == "loading":  # the source may say what it does before its first record
+            default = "building" if self.engine_seen else "loading TensorFlow"
+            state = getattr(run.source, "phase", None) or default
         if run.paused and not view.ended:
             state = "paused"
         latest = view.latest

@@ -148,7 +148,10 @@ class LayerPanel(VerticalScroll, can_focus=False):
         if not log_scale:
             sd_bounds = zero_bounds(sd_all)
         elif scale is not None:
-            sd_bounds = scale.widen(sd_all)
+            # Widened from every step's own value, not the columns' means: the columns of a
+            # run half drawn differ from the whole run's, the steps themselves do not, so the
+            # scale does not depend on which moments happened to be drawn.
+            sd_bounds = scale.widen(log10_magnitude(view.step_stats[:, :, sd_index]))
         else:
             sd_bounds = log_bounds(sd_all)
         if log_scale:
