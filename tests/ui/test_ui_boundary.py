@@ -33,8 +33,9 @@ EMPTY = BoundaryPicture(np.zeros((0, 0), int), np.zeros((0, 0), int), 0, [], pla
 
 
 def picture(app) -> BoundaryPicture:
-    """What the map draws now (nothing before its first draw)."""
-    return app.query_one(BoundaryMap)._picture or EMPTY
+    """What the map draws now (nothing before its first draw, or before it is mounted)."""
+    found = app.query(BoundaryMap)
+    return (found.first()._picture if found else None) or EMPTY
 
 
 def legend_of(app) -> str:
@@ -160,6 +161,7 @@ async def test_each_epochs_boundary_is_drawn_as_it_comes(wait_until) -> None:
 async def test_the_map_stands_beside_the_chart_or_instead_of_it(fake_engine, wait_until) -> None:
     app = make_app(RunConfig(), fake_engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: bool(app.query(BoundaryView)))  # after the first frame
         chart, shown = app.query_one(LossChart), app.query_one(BoundaryView)
 
         async def drawn() -> None:

@@ -8,7 +8,6 @@ import pytest
 from textual.widgets import Input
 
 from vgtui.config import RunConfig
-from vgtui.display.series import SessionScale
 from vgtui.sources.replay import load_stream
 from vgtui.ui.app import make_app
 from vgtui.ui.screens.settings import SettingsScreen, field_id
@@ -39,18 +38,12 @@ async def map_drawn(pilot, boundary: bool) -> None:
 
 
 async def boundary_shown(pilot) -> None:
-    """Let the run end, show the boundary, and let the data set be made.
-
-    The session's scale widens with whatever frames a replay happened to
-    show on its way (a matter of timing); it starts afresh here, so the
-    picture is the finished run's alone.
-    """
+    """Let the run end, show the boundary, and let the data set be made."""
     app = pilot.app
     for _ in range(1000):  # the run is launched after the first frame, then replayed
         if app.controller.current.history.view().ended and app.controller.training is None:
             break
         await pilot.pause(0.02)
-    app.monitor.scales = {"grad": SessionScale(), "weight": SessionScale()}
     await pilot.pause()
     await pilot.press("b")
     await map_drawn(pilot, boundary=True)
