@@ -467,6 +467,9 @@ class MonitorScreen(LabActions, Screen[None]):
             # after they were drawn, and a heatmap just shown has no width yet:
             # the width is part of what was drawn.
             self._row_width(),
+            # The boundary map sizes itself from the charts' row, laid out
+            # after a resize reaches the screen: that row's size too.
+            self.query_one("#charts").size,
         )
         if (version, settings) == self._seen:
             if self.show_timing:
