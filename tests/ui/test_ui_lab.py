@@ -152,6 +152,38 @@ async def test_applying_unchanged_settings_does_not_restart(fake_engine, wait_un
         assert fake_engine.started == 1
 
 
+async def test_sweep_seeds_set_in_the_settings_repeat_each_swept_value(
+    fake_engine, wait_until
+) -> None:
+    app = make_app(RunConfig(), fake_engine, show_timing=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: fake_engine.running == 1)
+        screen = await _open_settings(app, pilot)
+        for bad in ("1,1", "x", "-3"):  # refused in place, as --seeds refuses them
+            _set(screen, "seeds", bad)
+            await pilot.pause()
+            assert str(screen.query_one("#settings-message").content) == cli_error("seeds", bad)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen is screen and app.controller.sweep_seeds == ()
+        _set(screen, "seeds", "3, 5")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen)
+        assert app.controller.sweep_seeds == (3, 5)
+        assert fake_engine.started == 1  # seeds alone do not restart the run
+        assert any("seeds 3,5" in n.message for n in app._notifications)
+        screen = await _open_settings(app, pilot)  # the field shows them next time
+        assert screen.query_one(f"#{field_id('seeds')}", Input).value == "3,5"
+        await pilot.press("escape")
+        await pilot.press("s")  # sweep the activations
+        await wait_until(pilot, lambda: fake_engine.started == 2)
+        swept = [app.controller.current.config, *app.controller.sweep.pending]
+        expected = {(a, seed) for a in ("sigmoid", "tanh", "relu") for seed in (3, 5)}
+        assert {(c.activation, c.seed) for c in swept} == expected and len(swept) == 6
+
+
 @pytest.mark.parametrize(
     ("keys", "field", "values"),
     [

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
 
-from vgtui.config import ConfigError, RunConfig
-from vgtui.ui.screens.settings import SettingsScreen
+from vgtui.config import ConfigError
+from vgtui.ui.screens.settings import LabSettings, SettingsScreen
 from vgtui.ui.viewing import refuse_training
 
 if TYPE_CHECKING:
@@ -100,16 +100,24 @@ class LabActions:
         """Open the settings screen (its ``field`` focused); applying restarts with them."""
         if refuse_training(self):  # type: ignore[arg-type]
             return
-        current = self.controller.config
-        self.app.push_screen(  # type: ignore[attr-defined]
-            SettingsScreen(current, focus_field=field), self.apply_settings
+        screen = SettingsScreen(
+            self.controller.config, focus_field=field, sweep_seeds=self.controller.sweep_seeds
         )
+        self.app.push_screen(screen, self.apply_settings)  # type: ignore[attr-defined]
 
-    def apply_settings(self, config: RunConfig | None) -> None:
-        """Restart with ``config`` from the settings screen; None (escape) changes nothing."""
-        if config is None or config == self.controller.config:
+    def apply_settings(self, settings: LabSettings | None) -> None:
+        """Take the settings screen's seeds, and restart if its config differs; None: no change."""
+        if settings is None:
             return
-        self.controller.restart(config)
+        if settings.sweep_seeds != self.controller.sweep_seeds:
+            self.controller.sweep_seeds = settings.sweep_seeds
+            if settings.config == self.controller.config:
+                seeds = ",".join(map(str, settings.sweep_seeds))
+                said = f"seeds {seeds}" if seeds else "the run's own seed"
+                self.notify(f"Sweeps now train each value with {said}.", title="seeds")  # type: ignore[attr-defined]
+        if settings.config == self.controller.config:
+            return
+        self.controller.restart(settings.config)
         self.restarted()  # type: ignore[attr-defined]
 
     def change_settings(self, **fields: object) -> bool:

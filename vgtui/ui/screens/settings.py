@@ -2,12 +2,15 @@
 
 A value RunConfig refuses is marked where it was typed, with the message the
 command line gives for it; nothing is applied until every value is valid.
-Applying hands the new RunConfig back (the monitor restarts with it); escape
-leaves without change. The run under way trains on meanwhile.
+Below the run's settings, the seeds a sweep repeats each value with (what
+``--seeds`` is headless). Applying hands both back as :class:`LabSettings`
+(the monitor restarts if the run's settings changed); escape leaves without
+change. The run under way trains on meanwhile.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
@@ -27,6 +30,7 @@ from vgtui.config import (
     config_from_text,
     setting_text,
 )
+from vgtui.sweep import parse_seeds
 
 #: How each setting is named on the screen.
 LABELS: dict[str, str] = {
@@ -44,6 +48,24 @@ LABELS: dict[str, str] = {
     "seed": "seed",
 }
 
+#: The field for the seeds a sweep repeats each value with (not a RunConfig setting).
+SEEDS_FIELD = "seeds"
+SEEDS_LABEL = "sweep seeds"
+SEEDS_HINT = "e.g. 1,2 · sweeps (s, S) repeat each value"
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """What the settings screen hands back: the run's settings and the sweeps' seeds."""
+
+    config: RunConfig
+    sweep_seeds: tuple[int, ...]
+
+
+def seeds_from_text(text: str) -> tuple[int, ...]:
+    """The sweep seeds typed (empty: none, a sweep uses the run's own seed); ConfigError if bad."""
+    return parse_seeds(text) if text.strip() else ()
+
 
 def field_id(field: str) -> str:
     """The id of the widget that edits ``field``."""
@@ -57,12 +79,13 @@ def hint(field: str) -> str:
     return f"{allowed(field)} · {DESCRIPTIONS[field]}"
 
 
-class SettingsScreen(ModalScreen[RunConfig | None]):
-    """Edit every setting; dismissed with the new RunConfig, or None to leave unchanged.
+class SettingsScreen(ModalScreen[LabSettings | None]):
+    """Edit every setting; dismissed with the new LabSettings, or None to leave unchanged.
 
     Args:
         config: the settings to start from.
         focus_field: the setting to focus first (the first one when None).
+        sweep_seeds: the seeds sweeps repeat each value with now.
 
     """
 
@@ -72,11 +95,18 @@ class SettingsScreen(ModalScreen[RunConfig | None]):
         Binding("ctrl+s", "apply", "apply", tooltip="apply: restart with these settings"),
     ]
 
-    def __init__(self, config: RunConfig, focus_field: str | None = None) -> None:
-        """Start from ``config``."""
+    def __init__(
+        self,
+        config: RunConfig,
+        focus_field: str | None = None,
+        sweep_seeds: tuple[int, ...] = (),
+    ) -> None:
+        """Start from ``config`` and ``sweep_seeds``."""
         super().__init__()
         self.config = config
-        self.focus_field = focus_field if focus_field in SETTINGS else SETTINGS[0]
+        self.sweep_seeds = sweep_seeds
+        fields = (*SETTINGS, SEEDS_FIELD)
+        self.focus_field = focus_field if focus_field in fields else SETTINGS[0]
 
     def compose(self) -> ComposeResult:
         """One row a setting (name, field, what it allows), the message line, the buttons."""
@@ -97,6 +127,15 @@ class SettingsScreen(ModalScreen[RunConfig | None]):
                             setting_text(self.config, field), compact=True, id=field_id(field)
                         )
                     yield Label(hint(field), classes="setting-hint")
+            with Horizontal(classes="setting-row", id="seeds-row"):
+                yield Label(SEEDS_LABEL, classes="setting-name")
+                yield Input(
+                    ",".join(map(str, self.sweep_seeds)),
+                    placeholder="the seed above",
+                    compact=True,
+                    id=field_id(SEEDS_FIELD),
+                )
+                yield Label(SEEDS_HINT, classes="setting-hint")
             yield Static("", id="settings-message")
             with Horizontal(id="settings-buttons"):
                 yield Button("apply", id="settings-apply", compact=True, variant="primary")
@@ -121,20 +160,28 @@ class SettingsScreen(ModalScreen[RunConfig | None]):
             out[field] = str(value)
         return out
 
+    def seeds_text(self) -> str:
+        """The sweep seeds as they stand on the screen."""
+        return self.query_one(f"#{field_id(SEEDS_FIELD)}", Input).value
+
     def errors(self) -> dict[str, str]:
-        """For each setting RunConfig refuses on its own, its message."""
+        """For each setting RunConfig refuses on its own (and bad sweep seeds), its message."""
         found = {}
         for field, text in self.texts().items():
             try:
                 config_from_text(self.config, {field: text})
             except ConfigError as err:
                 found[field] = str(err)
+        try:
+            seeds_from_text(self.seeds_text())
+        except ConfigError as err:
+            found[SEEDS_FIELD] = str(err)
         return found
 
-    def check(self) -> RunConfig | None:
-        """Mark the refused fields, say why (or what applying changes); return the new config."""
+    def check(self) -> LabSettings | None:
+        """Mark the refused fields, say why (or what applying changes); return the new settings."""
         errors = self.errors()
-        for field in SETTINGS:
+        for field in (*SETTINGS, SEEDS_FIELD):
             self.query_one(f"#{field_id(field)}").set_class(field in errors, "-invalid")
         message = self.query_one("#settings-message", Static)
         if errors:
@@ -143,13 +190,17 @@ class SettingsScreen(ModalScreen[RunConfig | None]):
             return None
         message.set_class(False, "-error")
         config = config_from_text(self.config, self.texts())
+        seeds = seeds_from_text(self.seeds_text())
         changed = [f for f in SETTINGS if getattr(config, f) != getattr(self.config, f)]
+        parts = []
         if changed:
-            parts = [f"{LABELS[f]} {setting_text(config, f)}" for f in changed]
-            message.update("applying restarts with " + ", ".join(parts))
-        else:
-            message.update("no change yet")
-        return config
+            named = [f"{LABELS[f]} {setting_text(config, f)}" for f in changed]
+            parts.append("applying restarts with " + ", ".join(named))
+        if seeds != self.sweep_seeds:
+            each = ",".join(map(str, seeds)) if seeds else "the run's own seed"
+            parts.append(f"sweeps then use {each}")
+        message.update("; ".join(parts) if parts else "no change yet")
+        return LabSettings(config, seeds)
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -163,12 +214,12 @@ class SettingsScreen(ModalScreen[RunConfig | None]):
     @on(Button.Pressed, "#settings-apply")
     def action_apply(self) -> None:
         """Apply the settings, or refuse in place: focus the first refused field."""
-        config = self.check()
-        if config is None:
+        settings = self.check()
+        if settings is None:
             first = next(iter(self.errors()))
             self.query_one(f"#{field_id(first)}").focus()
             return
-        self.dismiss(config)
+        self.dismiss(settings)
 
     @on(Button.Pressed, "#settings-leave")
     def action_leave(self) -> None:
