@@ -185,10 +185,10 @@ def print_boundary_costs(configs: dict[str, RunConfig], pairs: int) -> None:
 BOUNDARY_CONFIGS = {
     "tutorial (4x5, 32 steps an epoch)": RunConfig(),
     "4x32": RunConfig(width=32),
-    "4x64 (every other epoch)": RunConfig(width=64),
-    "16x32 (every other epoch)": RunConfig(depth=16, width=32),
-    "4x5, one step an epoch (batch 1000; every 32nd)": RunConfig(batch_size=1000, epochs=1000),
-    "4x256, 200 samples in one batch (every 32nd)": RunConfig(
+    "4x64 (every third epoch)": RunConfig(width=64),
+    "16x32 (every third epoch)": RunConfig(depth=16, width=32),
+    "4x5, one step an epoch (batch 1000; every 4th)": RunConfig(batch_size=1000, epochs=1000),
+    "4x256, 200 samples in one batch (every 12th)": RunConfig(
         width=256, samples=200, batch_size=200, epochs=300
     ),
 }

@@ -104,26 +104,24 @@ def test_a_diverged_epoch_carries_no_boundary():
     assert len(diverged) == 1 and diverged[0].boundary is None
 
 
-def test_short_epochs_share_a_boundary_every_few_epochs_and_the_last_has_one():
+def test_short_epochs_share_a_boundary_and_the_last_has_one():
     # One step an epoch: the boundary comes every BOUNDARY_MIN_STEPS epochs, and at the end.
-    config = RunConfig(samples=40, batch_size=40, epochs=70)
-    assert boundary_every(config) == BOUNDARY_MIN_STEPS == 32
+    config = RunConfig(samples=40, batch_size=40, epochs=10)
+    assert boundary_every(config) == BOUNDARY_MIN_STEPS == 4
     assert boundary_every(RunConfig()) == 1  # the tutorial's 32 steps: every epoch
-    assert boundary_every(RunConfig(batch_size=64)) == 2  # 16 steps: every other epoch
-    # A network whose arithmetic dominates: the grid's 2,304 rows held to half of
+    assert boundary_every(RunConfig(batch_size=64)) == 1  # 16 steps
+    assert boundary_every(RunConfig(samples=64)) == 2  # 2 steps: every other epoch
+    assert boundary_every(RunConfig(samples=128)) == 1  # 4 steps: every epoch
+    # A network whose arithmetic dominates: the grid's 2,304 rows held to a quarter of
     # the 4 × samples rows an epoch computes.
     assert multiply_adds(RunConfig()) == 2 * 5 + 3 * 5 * 5 + 5 == 90
     assert multiply_adds(RunConfig(width=64)) == 12_480 > BOUNDARY_SMALL_MACS
     assert boundary_every(RunConfig(width=32)) == 1
-    assert boundary_every(RunConfig(width=64)) == 2  # 2304 / (0.5 * 4000) = 1.15
-    assert boundary_every(RunConfig(width=64, samples=400)) == 3  # 2304 / 800 = 2.88
+    assert boundary_every(RunConfig(width=64)) == 3  # 2304 / (0.25 * 4000) = 2.3
+    assert boundary_every(RunConfig(width=64, samples=400)) == 6  # 2304 / 400 = 5.76
     assert boundary_every(RunConfig(width=64, samples=5000)) == 1
     records = []
     Trainer(config).run(records.append, threading.Event())
-    with_boundary = [r.epoch for r in records if isinstance(r, EpochRecord) and r.boundary]
-    assert with_boundary == [32, 64, 70]
-    assert [r.boundary.epoch for r in records if isinstance(r, EpochRecord) and r.boundary] == [
-        32,
-        64,
-        70,
-    ]
+    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    assert [r.epoch for r in epochs if r.boundary] == [4, 8, 10]
+    assert [r.boundary.epoch for r in epochs if r.boundary] == [4, 8, 10]

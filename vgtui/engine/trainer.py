@@ -33,15 +33,16 @@ CHUNK_ENTRIES = 4_000_000
 #: Points on each side of the grid the decision boundary is evaluated on.
 BOUNDARY_GRID = 48
 #: The fewest training steps between two evaluations of the decision boundary: an
-#: epoch this long or longer has its own; shorter epochs share one every few epochs
-#: (and the run's last epoch always has one).
-BOUNDARY_MIN_STEPS = 32
+#: epoch this long or longer has its own; shorter epochs share one (the run's last
+#: epoch always has one). Measured (tests/bench/bench.py): a boundary every epoch
+#: costs about 10% on epochs of one step, and is lost in the noise from four.
+BOUNDARY_MIN_STEPS = 4
 #: Multiply-adds an example past which a network's arithmetic, not the cost of each
 #: operation, sets the price of the grid (the tutorial's network does 90; 4 × 64, 12,480).
 BOUNDARY_SMALL_MACS = 4096
 #: For such a network, the grid's rows are at most this share of the rows an epoch
 #: computes (its examples four times: forward and backward, and the evaluation).
-BOUNDARY_ROW_SHARE = 0.5
+BOUNDARY_ROW_SHARE = 0.25
 
 
 def multiply_adds(config: RunConfig) -> int:
