@@ -111,8 +111,25 @@ class RunStart:
         return str(self.info.get("title", "model"))
 
 
+class StepSpan:
+    """The steps a record covers: from ``first_step``, one a row of ``step_loss``."""
+
+    first_step: int
+    step_loss: np.ndarray
+
+    @property
+    def steps(self) -> int:
+        """Number of steps recorded."""
+        return len(self.step_loss)
+
+    @property
+    def last_step(self) -> int:
+        """1-based global number of the last step recorded."""
+        return self.first_step + self.steps - 1
+
+
 @dataclass(frozen=True)
-class StepBlock:
+class StepBlock(StepSpan):
     """Consecutive steps of one epoch, before the epoch has ended.
 
     Attributes:
@@ -129,16 +146,6 @@ class StepBlock:
     step_loss: np.ndarray
     step_accuracy: np.ndarray
     step_stats: np.ndarray
-
-    @property
-    def steps(self) -> int:
-        """Number of steps in the block."""
-        return len(self.step_loss)
-
-    @property
-    def last_step(self) -> int:
-        """1-based global number of the block's last step."""
-        return self.first_step + self.steps - 1
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,7 @@ class EpochEnd:
 
 
 @dataclass(frozen=True)
-class EpochRecord:
+class EpochRecord(StepSpan):
     """One epoch: every step's statistics, then loss and accuracy on all the data.
 
     Attributes:
@@ -187,16 +194,6 @@ class EpochRecord:
     diverged_layer: int | None = None
     diverged_step: int | None = None
     boundary: Boundary | None = None
-
-    @property
-    def steps(self) -> int:
-        """Number of steps recorded in this epoch."""
-        return len(self.step_loss)
-
-    @property
-    def last_step(self) -> int:
-        """1-based global number of the epoch's last step."""
-        return self.first_step + self.steps - 1
 
     def layer_means(self) -> np.ndarray:
         """Per-layer statistics averaged over the epoch's steps, (layers, stats)."""

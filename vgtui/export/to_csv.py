@@ -20,15 +20,7 @@ from vgtui.records import STAT_NAMES
 from vgtui.runlog import RunLogReader, StepsFrame
 
 #: The statistics of the CSV's first columns, as it has had them from the start.
-LEADING_STATS = (
-    "grad_mean",
-    "grad_sd",
-    "grad_norm",
-    "weight_mean",
-    "weight_sd",
-    "saturation",
-    "dead",
-)
+LEADING_STATS = STAT_NAMES[: STAT_NAMES.index("dead") + 1]  # only ever appended to
 #: Statistics recorded since, in columns after ``batch_accuracy``.
 TRAILING_STATS = tuple(name for name in STAT_NAMES if name not in LEADING_STATS)
 
