@@ -129,14 +129,20 @@ def test_a_new_log_never_replaces_a_file(tmp_path: Path) -> None:
     taken = first.path.read_bytes()
     second = RunLogWriter.create(tmp_path, header)
     second.close()
-    assert first.path.name == "20270115-080000Z-model.vglog"
-    assert second.path.name == "20270115-080000Z-model-2.vglog"
+    assert first.path.name == "20270115-080000.000Z-model.vglog"
+    assert second.path.name == "20270115-080000.000Z-model-2.vglog"
     assert first.path.read_bytes() == taken
 
 
 def test_names_sort_by_start_and_say_what_ran(tmp_path: Path) -> None:
     config = RunConfig(activation="tanh", init="glorot_uniform").to_dict()
     built_in = {"layer_names": ["a"], "started": 1_800_000_000.0, "config": config}
+    # Started later in the same second, under a name that sorts first ("relu" < "tanh").
+    later = {
+        **built_in,
+        "started": 1_800_000_000.7,
+        "config": RunConfig(activation="relu").to_dict(),
+    }
     keras = {
         "layer_names": ["a"],
         "started": 1_800_000_001.0,
@@ -144,12 +150,13 @@ def test_names_sort_by_start_and_say_what_ran(tmp_path: Path) -> None:
         "info": {"title": "Sequential: 3 Dense (relu), Adam lr=0.001"},
     }
     names = []
-    for header in (built_in, keras):
+    for header in (built_in, later, keras):
         with RunLogWriter.create(tmp_path, header) as writer:
             names.append(writer.path.name)
     assert names == [
-        "20270115-080000Z-tanh-glorot_uniform.vglog",
-        "20270115-080001Z-sequential-3-dense-relu-adam-lr.vglog",  # cut at 32 characters
+        "20270115-080000.000Z-tanh-glorot_uniform.vglog",
+        "20270115-080000.700Z-relu-normal.vglog",
+        "20270115-080001.000Z-sequential-3-dense-relu-adam-lr.vglog",  # cut at 32 characters
     ]
     assert sorted(names) == names
 
@@ -450,7 +457,7 @@ def test_a_start_time_and_info_read_back(tmp_path: Path) -> None:
     )
     with RunLogWriter.create(tmp_path, header_from_start(start)) as writer:
         pass
-    assert writer.path.name == "20270115-080000Z-cnn.vglog"
+    assert writer.path.name == "20270115-080000.500Z-cnn.vglog"
     assert read_run(writer.path) == [start]
 
 

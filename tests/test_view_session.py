@@ -65,7 +65,7 @@ def test_a_log_whose_file_is_made_before_its_header_is_picked_up(tmp_path: Path)
     log_through_controller(tmp_path, started_at(stream("sigmoid_normal"), 1e9))
     driver = Driver(tmp_path)
     try:
-        made = tmp_path / "20330518-033320Z-relu-normal.vglog"
+        made = tmp_path / "20330518-033320.000Z-relu-normal.vglog"
         made.touch()  # as the writer's O_EXCL create leaves it for a moment
         wait_for(lambda: made.name in driver.session._entries)
         finished, _ = log_through_controller(

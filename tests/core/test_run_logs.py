@@ -35,7 +35,7 @@ def wait_for(condition, limit: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-NAME = re.compile(r"^\d{8}-\d{6}Z-(\w+)-(\w+)(-\d+)?\.vglog$")
+NAME = re.compile(r"^\d{8}-\d{6}\.\d{3}Z-(\w+)-(\w+)(-\d+)?\.vglog$")
 STREAMS = {
     ("sigmoid", "normal"): stream("sigmoid_normal"),
     ("tanh", "normal"): stream("tanh_normal"),
@@ -163,14 +163,14 @@ def test_a_log_never_replaces_an_existing_file(tmp_path: Path) -> None:
     records = STREAMS[("sigmoid", "normal")]
     start = records[0]
     fixed = [RunStart(**{**start.__dict__, "started": 1_700_000_000.0}), *records[1:]]
-    taken = tmp_path / "20231114-221320Z-sigmoid-normal.vglog"
+    taken = tmp_path / "20231114-221320.000Z-sigmoid-normal.vglog"
     taken.write_text("precious")
     controller = RunController(start.config, lambda c: ReplaySource(fixed), logdir=tmp_path)
     run = controller.claim()
     controller.train(run)
     ended = controller.finish(run)
     assert taken.read_text() == "precious"
-    assert run.log.path == tmp_path / "20231114-221320Z-sigmoid-normal-2.vglog"
+    assert run.log.path == tmp_path / "20231114-221320.000Z-sigmoid-normal-2.vglog"
     assert_log_holds(run.log.path, fixed, ended.summary)
 
 

@@ -90,12 +90,16 @@ def _slug(text: str) -> str:
 def log_stem(header: Mapping[str, object]) -> str:
     """The file name of a log without suffix: UTC start time, then what the run is.
 
-    ``20261127-153012Z-sigmoid-normal`` for a built-in network; for another
-    model a short name from ``info["title"]``, else ``model``. The time is
-    UTC so that ``ls`` sorts logs by start time wherever they were made.
+    ``20261127-153012.345Z-sigmoid-normal`` for a built-in network; for
+    another model a short name from ``info["title"]``, else ``model``. The
+    time is UTC, to the millisecond, so that ``ls`` sorts logs by start time
+    wherever they were made, runs started within one second included.
     """
     started = header.get("started")
-    stamp = time.strftime("%Y%m%d-%H%M%SZ", time.gmtime(float(started) if started else time.time()))
+    moment = float(started) if started else time.time()
+    millis = int(moment * 1000)  # truncated, as the seconds of a clock are
+    seconds, fraction = divmod(millis, 1000)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(seconds)) + f".{fraction:03d}Z"
     config = header.get("config")
     if isinstance(config, Mapping) and config.get("activation") and config.get("init"):
         what = f"{_slug(str(config['activation']))}-{_slug(str(config['init']))}"
