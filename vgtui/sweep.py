@@ -65,6 +65,11 @@ def check_seeds(seeds: tuple[int, ...]) -> None:
         )
 
 
+def format_seeds(seeds: tuple[int, ...]) -> str:
+    """Seeds as ``--seeds`` takes them: ``1,2,3`` (empty for none)."""
+    return ",".join(map(str, seeds))
+
+
 def parse_seeds(text: str) -> tuple[int, ...]:
     """Read ``1,2,3`` as seeds; raise ConfigError saying what is allowed."""
     parts = [part.strip() for part in text.split(",") if part.strip()]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding, BindingType
 
 from vgtui.config import ConfigError
-from vgtui.ui.screens.settings import LabSettings, SettingsScreen
+from vgtui.ui.screens.settings import LabSettings, SettingsScreen, seeds_said
 from vgtui.ui.viewing import refuse_training
 
 if TYPE_CHECKING:
@@ -109,16 +109,14 @@ class LabActions:
         """Take the settings screen's seeds, and restart if its config differs; None: no change."""
         if settings is None:
             return
-        if settings.sweep_seeds != self.controller.sweep_seeds:
-            self.controller.sweep_seeds = settings.sweep_seeds
-            if settings.config == self.controller.config:
-                seeds = ",".join(map(str, settings.sweep_seeds))
-                said = f"seeds {seeds}" if seeds else "the run's own seed"
-                self.notify(f"Sweeps now train each value with {said}.", title="seeds")  # type: ignore[attr-defined]
-        if settings.config == self.controller.config:
-            return
-        self.controller.restart(settings.config)
-        self.restarted()  # type: ignore[attr-defined]
+        seeds_changed = settings.sweep_seeds != self.controller.sweep_seeds
+        self.controller.sweep_seeds = settings.sweep_seeds
+        if settings.config != self.controller.config:
+            self.controller.restart(settings.config)
+            self.restarted()  # type: ignore[attr-defined]
+        elif seeds_changed:
+            said = seeds_said(settings.sweep_seeds)
+            self.notify(f"Sweeps now train each value with {said}.", title="seeds")  # type: ignore[attr-defined]
 
     def change_settings(self, **fields: object) -> bool:
         """Restart with some settings changed; refuse, with a notification, what is not valid."""

@@ -26,6 +26,7 @@ from vgtui.kept import KeptRun
 from vgtui.pace import next_pace, pace_label
 from vgtui.records import STAT_INDEX, diverged_where
 from vgtui.run import Run
+from vgtui.sweep import format_seeds
 from vgtui.ui.lab import LabActions
 from vgtui.ui.screens.monitor_keys import MONITOR_BINDINGS
 from vgtui.ui.viewing import refuse_training
@@ -184,7 +185,7 @@ class MonitorScreen(LabActions, Screen[None]):
         configs = [self.controller.current.config, *self.controller.sweep.pending]
         values = ", ".join(dict.fromkeys(str(getattr(c, field)) for c in configs))
         seeds = self.controller.sweep_seeds
-        each = f", each with seeds {','.join(map(str, seeds))}" if seeds else ""
+        each = f", each with seeds {format_seeds(seeds)}" if seeds else ""
         self.notify(f"Sweeping {SWEEP_NAMES[field]}: {values}{each}.", title="sweep")
         self.restarted()
 

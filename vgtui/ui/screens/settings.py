@@ -30,7 +30,7 @@ from vgtui.config import (
     config_from_text,
     setting_text,
 )
-from vgtui.sweep import parse_seeds
+from vgtui.sweep import format_seeds, parse_seeds
 
 #: How each setting is named on the screen.
 LABELS: dict[str, str] = {
@@ -60,6 +60,11 @@ class LabSettings:
 
     config: RunConfig
     sweep_seeds: tuple[int, ...]
+
+
+def seeds_said(seeds: tuple[int, ...]) -> str:
+    """What sweeps train each value with, in words: ``seeds 1,2`` or the run's own seed."""
+    return f"seeds {format_seeds(seeds)}" if seeds else "the run's own seed"
 
 
 def seeds_from_text(text: str) -> tuple[int, ...]:
@@ -130,7 +135,7 @@ class SettingsScreen(ModalScreen[LabSettings | None]):
             with Horizontal(classes="setting-row", id="seeds-row"):
                 yield Label(SEEDS_LABEL, classes="setting-name")
                 yield Input(
-                    ",".join(map(str, self.sweep_seeds)),
+                    format_seeds(self.sweep_seeds),
                     placeholder="the seed above",
                     compact=True,
                     id=field_id(SEEDS_FIELD),
@@ -197,8 +202,7 @@ class SettingsScreen(ModalScreen[LabSettings | None]):
             named = [f"{LABELS[f]} {setting_text(config, f)}" for f in changed]
             parts.append("applying restarts with " + ", ".join(named))
         if seeds != self.sweep_seeds:
-            each = ",".join(map(str, seeds)) if seeds else "the run's own seed"
-            parts.append(f"sweeps then use {each}")
+            parts.append(f"sweeps then use {seeds_said(seeds)}")
         message.update("; ".join(parts) if parts else "no change yet")
         return LabSettings(config, seeds)
 
