@@ -29,6 +29,12 @@ OPTIMIZERS: tuple[str, ...] = ("rmsprop", "sgd", "adam")
 DATASETS: tuple[str, ...] = ("circles", "moons", "xor", "spiral")
 #: Where a run computes: ``auto`` picks the GPU for networks big enough to gain from it.
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
+#: The one line for ``--device gpu`` where TensorFlow sees no GPU (the command
+#: line's check and the engine both say it).
+NO_GPU = (
+    "--device: gpu, but TensorFlow sees no GPU here; use auto or cpu "
+    "(to train on a GPU, install vgtui[gpu])"
+)
 
 #: Inclusive bounds of the integer settings: flag name -> (low, high).
 INT_BOUNDS: dict[str, tuple[int, int]] = {

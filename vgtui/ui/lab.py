@@ -20,7 +20,7 @@ from vgtui.ui.viewing import refuse_training
 if TYPE_CHECKING:
     from textual.command import Provider
 
-    from vgtui.controller import RunController
+    from vgtui.session.controller import RunController
 
 LR_GROUP = Binding.Group("lr")
 DEPTH_GROUP = Binding.Group("depth")

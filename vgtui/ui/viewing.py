@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: the live app's start-up does not import viewing
-    from vgtui.controller import RunController
+    from vgtui.session.controller import RunController
     from vgtui.ui.app import VgtuiApp
     from vgtui.ui.screens.monitor import MonitorScreen
     from vgtui.view.session import ViewSession

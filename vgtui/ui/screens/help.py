@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from vgtui.theory import chain_text, derivative_chain
+from vgtui.display.theory import chain_text, derivative_chain
 from vgtui.ui.keys import compare_bindings, key_rows, monitor_bindings, plain_keys
 
 HELP_TEXT = """

@@ -16,17 +16,17 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from vgtui.controller import RunController
 from vgtui.diagnosis import diagnosis
 from vgtui.display.pacing import Pacer
 from vgtui.display.series import SessionScale
 from vgtui.display.view_options import ViewOptions, cursor_step, moved_cursor
 from vgtui.history import HistoryView
-from vgtui.kept import KeptRun
-from vgtui.pace import next_pace, pace_label
 from vgtui.records import STAT_INDEX, diverged_where
-from vgtui.run import Run
-from vgtui.sweep import format_seeds
+from vgtui.session.controller import RunController
+from vgtui.session.kept import KeptRun
+from vgtui.session.pace import next_pace, pace_label
+from vgtui.session.run import Run
+from vgtui.session.sweep import format_seeds
 from vgtui.ui.lab import LabActions
 from vgtui.ui.screens.monitor_keys import MONITOR_BINDINGS
 from vgtui.ui.viewing import refuse_training

@@ -30,7 +30,7 @@ from vgtui.config import (
     config_from_text,
     setting_text,
 )
-from vgtui.sweep import format_seeds, parse_seeds
+from vgtui.session.sweep import format_seeds, parse_seeds
 
 #: How each setting is named on the screen.
 LABELS: dict[str, str] = {

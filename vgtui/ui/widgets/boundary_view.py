@@ -1,7 +1,7 @@
 """The decision boundary view (``b``): the map, fed the current run's boundary on its own timer.
 
 It draws the boundary of the epoch the monitor shows (the latest, or the
-time cursor's) and the data set from :mod:`vgtui.datasets`, made in a worker
+time cursor's) and the data set from :mod:`vgtui.data.datasets`, made in a worker
 thread (the first call imports scikit-learn, about a second), so it costs the
 monitor's redraw nothing and never holds up the screen. It stands beside the
 loss chart, as wide as its square needs, while the chart keeps
@@ -17,8 +17,8 @@ import numpy as np
 from textual.timer import Timer
 
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
-from vgtui.datasets import Extent, make_dataset, plane_extent
+from vgtui.data.datasets import Extent, make_dataset, plane_extent
+from vgtui.session.controller import RunController
 from vgtui.ui.widgets.boundary_map import BoundaryMap, square_cells
 
 #: Boundary checks a second while it is shown: each epoch's boundary is drawn as it comes,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from vgtui.clock import format_elapsed
+from vgtui.session.clock import format_elapsed
 
 #: Style of each state's label.
 STATE_STYLES: dict[str, str] = {

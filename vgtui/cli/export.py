@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vgtui.argparsing import OneLineParser
+from vgtui.cli.parsing import OneLineParser
 from vgtui.export.runs import ExportError, LoadedRun, damage_note, load_run, resolve_logs
 from vgtui.output_path import OutputPathError, check_output_file, open_output, write_output
 
@@ -132,8 +132,8 @@ def _export(args: argparse.Namespace, logs: list[Path]) -> int:
                     file=sys.stderr,
                 )
     if args.json is not None:
+        from vgtui.export.runfile import write_json
         from vgtui.export.to_json import runs_to_json
-        from vgtui.runfile import write_json
 
         write_json(args.json, runs_to_json(runs))
         print(f"wrote {args.json}")

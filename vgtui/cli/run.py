@@ -1,4 +1,4 @@
-"""The command line: flags → RunConfig → the live app or the headless run."""
+"""``vgtui [flags]``: flags → RunConfig → the live app or the headless run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vgtui import __version__
-from vgtui.argparsing import OneLineParser
+from vgtui.cli.gpu_check import check_device
+from vgtui.cli.parsing import OneLineParser
+from vgtui.cli.terminal_check import terminal_problem
 from vgtui.config import (
     CHOICES,
     FLOAT_BOUNDS,
@@ -19,11 +21,9 @@ from vgtui.config import (
     format_bound,
     parse_setting,
 )
-from vgtui.gpu_check import check_device
 from vgtui.model_path import ModelFileError, check_model_path
 from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
-from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
-from vgtui.terminal_check import terminal_problem
+from vgtui.session.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
 
 DEFAULTS = RunConfig()
 
@@ -211,16 +211,8 @@ def explicit_fields(argv: Sequence[str]) -> frozenset[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run vgtui; return the exit status."""
+    """Train: the live app, or the headless run; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["export"]:
-        from vgtui.export.command import main as export_main
-
-        return export_main(argv[1:])
-    if argv[:1] == ["view"]:
-        from vgtui.cli_view import main as view_main
-
-        return view_main(argv[1:])
     args, config = parse_args(argv)
     factory = None
     if args.model is not None:
@@ -228,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         factory = model_source_factory(args.model, config, args.explicit)
     if args.headless:
-        from vgtui.headless import run_headless
+        from vgtui.cli.headless import run_headless
         from vgtui.sources.engine import engine_source
 
         return run_headless(
