@@ -8,20 +8,25 @@ found before anything is written.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from vgtui.cli.parsing import OneLineParser
+from vgtui.export.formats import FORMATS, Format, Job
 from vgtui.export.runs import ExportError, LoadedRun, damage_note, load_run, resolve_logs
-from vgtui.output_path import OutputPathError, check_output_file, open_output, write_output
+from vgtui.output_path import OutputPathError
 
 EXIT_USAGE = 2
 
 
+def _either(flags: Sequence[str]) -> str:
+    """``--a, --b or --c``."""
+    return f"{', '.join(flags[:-1])} or {flags[-1]}" if len(flags) > 1 else flags[0]
+
+
 def build_parser() -> OneLineParser:
-    """The parser of ``vgtui export``."""
+    """The parser of ``vgtui export``: a flag a format, then ``--compare``."""
     parser = OneLineParser(
         prog="vgtui export",
         description=(
@@ -30,97 +35,45 @@ def build_parser() -> OneLineParser:
         ),
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="run log, or directory of logs")
-    parser.add_argument(
-        "--json", type=Path, metavar="FILE", help="the run as --headless --json writes it"
-    )
-    parser.add_argument(
-        "--csv", type=Path, metavar="FILE", help="one row per step per layer, every run"
-    )
-    parser.add_argument(
-        "--tensorboard",
-        type=Path,
-        metavar="DIR",
-        help="TensorBoard event files, one subfolder a run (needs vgtui[export])",
-    )
-    parser.add_argument(
-        "--png", type=Path, metavar="FILE", help="the tutorial's figure (needs vgtui[plots])"
-    )
-    parser.add_argument("--svg", type=Path, metavar="FILE", help="the figure as SVG")
+    for fmt in FORMATS:
+        needs = f" (needs vgtui[{fmt.extra}])" if fmt.extra else ""
+        parser.add_argument(fmt.flag, type=Path, metavar=fmt.metavar, help=fmt.help + needs)
+    figures = "/".join(fmt.flag for fmt in FORMATS if fmt.figure)
     parser.add_argument(
         "--compare",
         action="store_true",
-        help="with --png/--svg: one figure with every run's layer SDs side by side",
+        help=f"with {figures}: one figure with every run's layer SDs side by side",
     )
     return parser
-
-
-def figure_paths(target: Path, logs: Sequence[Path], compare: bool) -> list[Path]:
-    """Where the figures go: ``target`` itself for one figure, else ``NAME-RUN.EXT`` each."""
-    if compare or len(logs) == 1:
-        return [target]
-    return [target.with_name(f"{target.stem}-{log.stem}{target.suffix}") for log in logs]
-
-
-def _check_outputs(args: argparse.Namespace, logs: list[Path]) -> None:
-    """Raise OutputPathError or ExportError for any output that cannot be written."""
-    from vgtui.export.to_tensorboard import event_dir, holds_events
-
-    for path in (args.json, args.csv):
-        if path is not None:
-            check_output_file(path)
-    for path in (args.png, args.svg):
-        if path is not None:
-            for each in figure_paths(path, logs, args.compare):
-                check_output_file(each)
-    if args.tensorboard is not None:
-        root = args.tensorboard
-        if root.exists() and not root.is_dir():
-            raise OutputPathError(f"{root} exists and is not a directory")
-        for log in logs:
-            if holds_events(event_dir(root, log)):
-                raise ExportError(
-                    f"{event_dir(root, log)} already holds event files; "
-                    "give another --tensorboard directory"
-                )
-
-
-def _missing_packages(args: argparse.Namespace) -> str | None:
-    """One line naming an optional package an output needs and how to install it."""
-    if args.png is not None or args.svg is not None:
-        from vgtui.export.figure import matplotlib_missing
-
-        if problem := matplotlib_missing():
-            return problem
-    if args.tensorboard is not None:
-        from vgtui.export.to_tensorboard import tensorboard_missing
-
-        return tensorboard_missing()
-    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``vgtui export``; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not any(getattr(args, f) is not None for f in ("json", "csv", "tensorboard", "png", "svg")):
-        parser.error("say what to write: --json, --csv, --tensorboard, --png or --svg")
-    if args.compare and args.png is None and args.svg is None:
-        parser.error("--compare: only with --png or --svg")
-    if problem := _missing_packages(args):
-        parser.error(problem)
+    asked = [(fmt, getattr(args, fmt.name)) for fmt in FORMATS]
+    asked = [(fmt, target) for fmt, target in asked if target is not None]
+    if not asked:
+        parser.error(f"say what to write: {_either([fmt.flag for fmt in FORMATS])}")
+    if args.compare and not any(fmt.figure for fmt, _ in asked):
+        parser.error(f"--compare: only with {_either([f.flag for f in FORMATS if f.figure])}")
+    for fmt, _ in asked:
+        if problem := fmt.missing():
+            parser.error(problem)
     try:
         logs = resolve_logs(args.paths)
-        _check_outputs(args, logs)
-        return _export(args, logs)
+        for fmt, target in asked:
+            fmt.check(target, logs, args.compare)
+        return _export(asked, logs, args.compare)
     except (ExportError, OutputPathError) as err:
         parser.error(str(err))
 
 
-def _export(args: argparse.Namespace, logs: list[Path]) -> int:
+def _export(asked: list[tuple[Format, Path]], logs: list[Path], compare: bool) -> int:
     """Write every output asked for; print a line for each."""
     runs: list[LoadedRun] = []
     damaged: dict[Path, int] = {}
-    if args.json is not None or args.png is not None or args.svg is not None:
+    if any(fmt.needs_runs for fmt, _ in asked):
         runs = [load_run(log) for log in logs]
         for run in runs:
             if run.damaged_at is not None:
@@ -131,33 +84,10 @@ def _export(args: argparse.Namespace, logs: list[Path]) -> int:
                     "running): exported up to its last complete epoch",
                     file=sys.stderr,
                 )
-    if args.json is not None:
-        from vgtui.export.runfile import write_json
-        from vgtui.export.to_json import runs_to_json
-
-        write_json(args.json, runs_to_json(runs))
-        print(f"wrote {args.json}")
-    if args.csv is not None:
-        from vgtui.export.to_csv import write_csv
-
-        with open_output(args.csv) as out:
-            rows = write_csv(logs, out, damaged)
-        print(f"wrote {args.csv} ({rows} rows)")
-    if args.tensorboard is not None:
-        from vgtui.export.to_tensorboard import write_tensorboard
-
-        for directory in write_tensorboard(logs, args.tensorboard, damaged):
-            print(f"wrote {directory}")
-    for fmt in ("png", "svg"):
-        target = getattr(args, fmt)
-        if target is None:
-            continue
-        from vgtui.export.figure import compare_figure, render, run_figure
-
-        figures = [compare_figure(runs)] if args.compare else [run_figure(r) for r in runs]
-        for path, fig in zip(figure_paths(target, logs, args.compare), figures, strict=True):
-            write_output(path, render(fig, fmt))
-            print(f"wrote {path}")
+    job = Job(logs, runs, damaged, compare)
+    for fmt, target in asked:
+        for line in fmt.write(target, job):
+            print(line)
     for path, offset in damaged.items():
         print(damage_note(path, offset), file=sys.stderr)
     return 0
