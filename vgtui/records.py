@@ -68,7 +68,7 @@ class Boundary:
 
     Attributes:
         probability: (rows, columns) probabilities; row 0 is the lowest y,
-            column 0 the lowest x (see :func:`vgtui.datasets.grid_points`).
+            column 0 the lowest x (see :func:`vgtui.data.datasets.grid_points`).
         extent: (x_min, x_max, y_min, y_max) of the grid's outer points.
         epoch: the epoch after which it was evaluated (0: unknown).
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vgtui.config import RunConfig
 from vgtui.history import HistoryView
-from vgtui.pace import pace_label
 from vgtui.records import diverged_where
-from vgtui.run import Run
 
 
 @dataclass(frozen=True)
@@ -29,23 +28,39 @@ class Status:
     cursor: str = ""
 
 
+@dataclass(frozen=True)
+class RunFacts:
+    """What the status line needs to know of a run besides its records.
+
+    Attributes:
+        config: its settings (None: a network other than the built-in one).
+        viewed: read from a log or a file, not trained here.
+        paused: held by the user.
+        phase: what its source does before its first record, in words (None: nothing to say).
+        rate: steps a second (None: not shown).
+        elapsed: seconds since it started (None: not shown).
+        pace: the pace it is shown at, in words ("" when not paced).
+
+    """
+
+    config: RunConfig | None
+    viewed: bool = False
+    paused: bool = False
+    phase: str | None = None
+    rate: float | None = None
+    elapsed: float | None = None
+    pace: str = ""
+
+
 def run_status(
-    run: Run,
-    view: HistoryView,
-    *,
-    engine_seen: bool,
-    timing: bool,
-    pace: float | None,
-    cursor_of: int | None,
+    run: RunFacts, view: HistoryView, *, engine_seen: bool, cursor_of: int | None
 ) -> Status:
     """What the status line says about ``run`` as ``view`` shows it.
 
     Args:
-        run: the run on screen.
+        run: what is known of the run besides its records.
         view: its records, up to the time cursor's epoch.
         engine_seen: a run has started in this session (TensorFlow is loaded).
-        timing: show the speed and the elapsed time.
-        pace: the session's pace, epochs a second (None: as fast as it trains).
         cursor_of: with the time cursor on, the steps of the whole run so far.
 
     """
@@ -53,7 +68,7 @@ def run_status(
     if run.viewed and state in ("loading", "training"):
         state = "reading"  # a log or a file: nothing is built or compiled
     elif state == "loading":  # the source may say what it does before its first record
-        state = run.source.phase or ("building" if engine_seen else "loading TensorFlow")
+        state = run.phase or ("building" if engine_seen else "loading TensorFlow")
     if run.paused and not view.ended:
         state = "paused"
     latest = view.latest
@@ -68,30 +83,28 @@ def run_status(
         # The diverged epoch was not evaluated: show the last finite one's.
         loss, accuracy = view.summary.final_loss, view.summary.accuracy_after
     config = run.config
-    timing = timing and not run.viewed  # a viewed run's pace is the reading's
     steps = config.total_steps if config else 0
     cursor = ""
     if cursor_of is not None:
         cursor = f"at step {view.steps_done}/{steps or cursor_of}"
-    live = run.pace is not None and not view.ended
     return Status(
         state=state,
         epoch=latest.epoch if latest else 0,
         epochs=config.epochs if config else 0,
         step=view.steps_done,
         steps=steps,
-        rate=_rounded(run.clock.rate) if timing else None,
-        elapsed=float(int(run.clock.elapsed)) if timing else None,
+        rate=rounded(run.rate) if not run.viewed else None,
+        elapsed=None if run.viewed or run.elapsed is None else float(int(run.elapsed)),
         accuracy=accuracy,
         accuracy_before=view.summary.accuracy_before if done and view.summary else None,
         loss=loss,
         detail=detail,
-        pace=pace_label(pace) if live else "",
+        pace=run.pace if not view.ended else "",
         cursor=cursor,
     )
 
 
-def _rounded(rate: float | None) -> float | None:
+def rounded(rate: float | None) -> float | None:
     """Round a rate to two significant figures, so that it does not flicker."""
     if rate is None or rate <= 0:
         return rate

@@ -22,9 +22,9 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
 from vgtui.records import EpochEnd, EpochRecord, Record, RunStart, diverged_where
-from vgtui.run import Run
+from vgtui.session.controller import RunController
+from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
 from vgtui.ui.breakpoints import size_classes

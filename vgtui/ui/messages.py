@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from vgtui.records import RunStart
-from vgtui.run import Run
+from vgtui.session.run import Run
 
 
 class RunStarted(Message):

@@ -17,8 +17,8 @@ from typing import Any
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from vgtui.controller import RunController
-from vgtui.theory import chain_text, derivative_chain
+from vgtui.display.theory import chain_text, derivative_chain
+from vgtui.session.controller import RunController
 
 #: What opening a screen gives: the screen, or a note to show instead.
 Opened = Screen[Any] | str

@@ -17,6 +17,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from vgtui.config import (
     CHOICES,
+    SETTING,
     SETTINGS,
     ConfigError,
     RunConfig,
@@ -25,14 +26,6 @@ from vgtui.config import (
     setting_text,
 )
 from vgtui.ui.screens.settings import LABELS
-
-#: Other names a setting answers to when typed with a value.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "lr": ("lr", "learning rate"),
-    "init": ("init", "initializer"),
-    "batch_size": ("batch", "batch size"),
-    "dataset": ("dataset", "data set", "data"),
-}
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -44,7 +37,7 @@ def normal(text: str) -> str:
 
 def names(field: str) -> tuple[str, ...]:
     """Every name ``field`` answers to, normalised."""
-    return tuple({normal(n) for n in (field, LABELS[field], *ALIASES.get(field, ()))})
+    return tuple({normal(n) for n in (field, LABELS[field], *SETTING[field].aliases)})
 
 
 def typed_setting(query: str) -> tuple[str, str] | None:

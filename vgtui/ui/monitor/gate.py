@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vgtui.controller import RunController
+from vgtui.session.controller import RunController
 
 if TYPE_CHECKING:  # annotations only: the live app's start-up does not import viewing
     from vgtui.view.session import TrainingAnswer, ViewSession

@@ -24,18 +24,18 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from vgtui.config import ConfigError, RunConfig
-from vgtui.controller import RunController
 from vgtui.diagnosis import diagnosis
 from vgtui.display.heatmap import heatmap_frame
 from vgtui.display.layer_rows import PreviousRun, layer_rows_frame
 from vgtui.display.series import SessionScale
-from vgtui.display.status import run_status
+from vgtui.display.status import RunFacts, run_status
 from vgtui.display.view_options import ViewOptions, cursor_step, moved_cursor
 from vgtui.history import HistoryView
-from vgtui.pace import next_pace
 from vgtui.records import STAT_INDEX
-from vgtui.run import Run
-from vgtui.sweep import format_seeds
+from vgtui.session.controller import RunController
+from vgtui.session.pace import next_pace, pace_label
+from vgtui.session.run import Run
+from vgtui.session.sweep import format_seeds
 from vgtui.ui.messages import OpenScreen, TrainCurrent
 from vgtui.ui.monitor.commands import SettingsCommands
 from vgtui.ui.monitor.gate import ActionGate
@@ -526,12 +526,16 @@ class MonitorScreen(Screen[None]):
 
     def _draw_status(self, run: Run, view: HistoryView) -> None:
         """Say what the run is doing."""
-        status = run_status(
-            run,
-            view,
-            engine_seen=self.engine_seen,
-            timing=self.show_timing,
-            pace=self.controller.pace,
-            cursor_of=None if self.cursor is None else self._current_view()[1].steps_done,
+        timing = self.show_timing
+        facts = RunFacts(
+            config=run.config,
+            viewed=run.viewed,
+            paused=run.paused,
+            phase=run.source.phase,
+            rate=run.clock.rate if timing else None,
+            elapsed=run.clock.elapsed if timing else None,
+            pace=pace_label(self.controller.pace) if run.pace is not None else "",
         )
+        cursor_of = None if self.cursor is None else self._current_view()[1].steps_done
+        status = run_status(facts, view, engine_seen=self.engine_seen, cursor_of=cursor_of)
         self.query_one(StatusLine).show(status)

@@ -20,7 +20,9 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from vgtui.comparison import (
+from vgtui.display.colors import run_color, run_glyph
+from vgtui.display.curves import Curve
+from vgtui.session.comparison import (
     Cell,
     ComparisonRow,
     Group,
@@ -30,9 +32,7 @@ from vgtui.comparison import (
     group_rows,
     sort_key,
 )
-from vgtui.display.colors import run_color, run_glyph
-from vgtui.display.curves import Curve
-from vgtui.kept import KeptRun, KeptRuns
+from vgtui.session.kept import KeptRun, KeptRuns
 from vgtui.ui.widgets.layer_sd_chart import LayerSdChart
 from vgtui.ui.widgets.overlaid_loss_chart import OverlaidLossChart
 

@@ -22,7 +22,7 @@ from rich.style import Style
 from textual.app import RenderResult as WidgetRenderResult
 from textual.widget import Widget
 
-from vgtui.datasets import Extent
+from vgtui.data.datasets import Extent
 from vgtui.records import Boundary
 
 #: Levels of the probability scale, from sure class 0 to sure class 1.

@@ -2,7 +2,7 @@
 
 The monitor feeds it a :class:`BoundaryFrame` (the run's settings and the
 boundary of the epoch on screen, the latest or the time cursor's); the data
-set is made here, by :mod:`vgtui.datasets` in a worker thread (the first call
+set is made here, by :mod:`vgtui.data.datasets` in a worker thread (the first call
 imports scikit-learn, about a second), so it never holds up the screen. It
 stands beside the loss chart, as wide as its square needs, while the chart
 keeps MIN_CHART_WIDTH columns; on a narrower terminal it takes the chart's
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vgtui.config import RunConfig
-from vgtui.datasets import Extent, make_dataset, plane_extent
+from vgtui.data.datasets import Extent, make_dataset, plane_extent
 from vgtui.records import Boundary
 from vgtui.ui.widgets.boundary_map import BoundaryMap, square_cells
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from vgtui.clock import format_elapsed
 from vgtui.display.status import Status
+from vgtui.session.clock import format_elapsed
 
 #: Style of each state's label.
 STATE_STYLES: dict[str, str] = {

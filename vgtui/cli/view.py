@@ -12,7 +12,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from vgtui.argparsing import OneLineParser
+from vgtui.cli.parsing import OneLineParser
 from vgtui.sources.follower import STALE_AFTER
 from vgtui.view.target import ViewError, ViewTarget, resolve
 

@@ -11,19 +11,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from vgtui.argparsing import EXIT_USAGE
-from vgtui.comparison import ComparisonRow, format_table
+from vgtui.cli.parsing import EXIT_USAGE
+from vgtui.cli.stop_signals import StopSignals
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
+from vgtui.export.runfile import run_to_dict, write_json
 from vgtui.history import LatestEpoch
 from vgtui.model_path import ModelFileError
 from vgtui.output_path import OutputPathError
 from vgtui.records import STAT_INDEX, EpochEnd, EpochRecord, Record, RunStart, RunSummary
-from vgtui.run import Run
-from vgtui.runfile import run_to_dict, write_json
+from vgtui.session.comparison import ComparisonRow, format_table
+from vgtui.session.controller import RunController
+from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
-from vgtui.stop_signals import StopSignals
 
 #: Exit status of a run that failed (the engine, or writing its run log, raised).
 EXIT_FAILED = 1
@@ -165,7 +165,7 @@ def run_headless(
     is trained when it is not the built-in network.
 
     Ctrl+C, SIGTERM and SIGHUP stop the run at its next compiled call (see
-    :mod:`vgtui.stop_signals`); the JSON keeps every complete epoch, with
+    :mod:`vgtui.cli.stop_signals`); the JSON keeps every complete epoch, with
     ``"stopped": true``, and the exit status is 130, 143 or 129. A JSON
     file that cannot be written is said in one line on ``err``, with the
     exit status 2.
