@@ -251,6 +251,33 @@ def flag_name(field: str) -> str:
 
 
 @dataclass(frozen=True)
+class TypicalSeed:
+    """How the default seed stands among others, for the tutorial's sigmoid network.
+
+    Measured with ``vgtui --headless --sweep activation --sweep-values sigmoid --seeds 0,...,29``
+    (first_layer_decades_median of each run's JSON summary).
+    """
+
+    seed: int = 6
+    decades: float = -1.09
+    seeds: str = "0 to 29"
+    low: float = -1.81
+    median: float = -1.08
+    high: float = -0.63
+
+    def said(self) -> str:
+        """One line for the screen."""
+        return (
+            f"seed {self.seed} is the typical case: over seeds {self.seeds}, sigmoid's first "
+            f"layer sat {-self.high:.1f} to {-self.low:.1f} decades below its output "
+            f"(median {-self.median:.1f}); this seed {-self.decades:.1f}."
+        )
+
+
+TYPICAL_SEED = TypicalSeed()
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything that defines one training run; the defaults are the tutorial's."""
 
@@ -265,7 +292,10 @@ class RunConfig:
     dataset: str = "circles"
     samples: int = 1000
     noise: float = 0.1
-    seed: int = 42
+    #: The tutorial names no seed. Seed 6 is the typical case: over seeds 0 to 29, sigmoid's
+    #: first layer sat 0.63 to 1.81 decades below its output layer (median over the steps),
+    #: 1.08 at the median, and seed 6 at 1.09 (see TYPICAL_SEED).
+    seed: int = 6
     device: str = "auto"
 
     def __post_init__(self) -> None:

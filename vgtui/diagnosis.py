@@ -118,6 +118,20 @@ def layer_decades(view: HistoryView) -> tuple[np.ndarray, np.ndarray]:
     return median, latest
 
 
+def median_layer_sds(view: HistoryView) -> np.ndarray:
+    """Each layer's gradient SD, median over every recorded step (NaN where a layer has none).
+
+    The one definition of "a layer's gradient SD over the run": the comparison
+    table's first-layer SD, the story's multiples and the JSON's read it.
+    """
+    sd = view.step_stats[:, :, SD] if view.step_stats.ndim == 3 else np.zeros((0, 0))
+    if sd.size == 0:
+        return np.full(sd.shape[1], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a layer with no finite step: NaN
+        return np.nanmedian(np.where(np.isfinite(sd), sd, np.nan), axis=0)
+
+
 def first_layer_decades(view: HistoryView) -> Decades:
     """The first hidden layer's gradient SD against the output layer's, in decades.
 
@@ -301,8 +315,8 @@ def _degraded(view: HistoryView, names: tuple[str, ...]) -> tuple[float, str, st
 
 
 def _times(decades: float) -> str:
-    """Return " (NNx)" for a factor under 1000, else nothing: decades say it better."""
-    return f" ({10**decades:.0f}x)" if decades < 3 else ""
+    """Return " (NN×)" for a factor under 1000, else nothing: decades say it better."""
+    return f" ({10**decades:.0f}×)" if decades < 3 else ""
 
 
 def _norm_growth(view: HistoryView) -> float:

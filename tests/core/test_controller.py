@@ -173,7 +173,8 @@ def test_pause_holds_the_source() -> None:
         "vgtui.session.summary",
         "vgtui.cli.headless",
         "vgtui.display.series",
-        "vgtui.display.pacing",
+        "vgtui.display.story",
+        "vgtui.display.intro",
     ],
 )
 def test_core_modules_import_neither_textual_nor_tensorflow(module: str) -> None:

@@ -158,10 +158,15 @@ async def test_each_epochs_boundary_is_drawn_as_it_comes(wait_until) -> None:
         assert (picture(app).levels == NO_DATA).all()
 
 
-async def test_the_map_stands_beside_the_chart_or_instead_of_it(fake_engine, wait_until) -> None:
-    app = make_app(RunConfig(), fake_engine, show_timing=False)
+async def test_the_map_stands_beside_the_chart_or_instead_of_it(
+    streams, make_engine, wait_until
+) -> None:
+    engine = make_engine(streams[("sigmoid", "normal")])
+    app = make_app(RunConfig(), engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: bool(app.query(BoundaryView)))  # after the first frame
+        # Once a run has started: before, the map shows the data beside the introduction.
+        await wait_until(pilot, lambda: app.controller.current.history.start is not None)
         chart, shown = app.query_one(LossChart), app.query_one(BoundaryView)
 
         async def drawn() -> None:
@@ -176,7 +181,7 @@ async def test_the_map_stands_beside_the_chart_or_instead_of_it(fake_engine, wai
         assert shown.display and chart.display and shown.beside
         assert chart.region.width >= 40 and shown.region.width < 40
         assert shown.region.x > chart.region.x
-        await pilot.resize_terminal(60, 24)
+        await pilot.resize_terminal(60, 40)
         await drawn()
         assert shown.display and not chart.display and not shown.beside  # too narrow: instead
         await pilot.resize_terminal(160, 48)

@@ -175,7 +175,7 @@ async def test_identical_runs_share_a_row_with_a_count(streams, make_engine, wai
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
         assert column(table, "n") == ["2"]
-        assert column(table, "seeds") == ["42 ×2"]
+        assert column(table, "seeds") == [f"{RunConfig().seed} ×2"]
         accuracy = recorded_summary(streams, "sigmoid").accuracy_after
         assert column(table, "acc after") == [f"{accuracy:.3f}±0.000"]
 

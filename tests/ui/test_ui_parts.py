@@ -1,4 +1,4 @@
-"""Unit tests of the UI's pure parts: screen columns, shared scales, pacing, the status line."""
+"""Unit tests of the UI's pure parts: screen columns, shared scales, the status line."""
 
 from __future__ import annotations
 

@@ -234,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     from vgtui.ui.session import run_app
 
-    return run_app(config, logdir=args.logdir, source_factory=factory)
+    tour = not args.explicit and args.model is None  # no setting given: the tutorial's story
+    return run_app(config, logdir=args.logdir, source_factory=factory, tour=tour)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 #: Seconds between looks for a newer log while viewing a directory.
 VIEW_POLL = 0.25
+#: Epochs a second the tutorial's three runs are shown at: the three in about 15 seconds.
+TOUR_PACE = 20.0
 
 
 class VgtuiApp(App[int]):
@@ -51,6 +53,7 @@ class VgtuiApp(App[int]):
         pace: epochs a second a live run shows (None: as fast as it trains).
         logdir: where every run trained writes its run log (None: nowhere).
         view: runs to show instead of training (``vgtui view``); ``r`` may retrain.
+        tour: begin with the tutorial's three runs (sigmoid, tanh, relu), shown at TOUR_PACE.
 
     """
 
@@ -74,11 +77,14 @@ class VgtuiApp(App[int]):
         pace: float | None = None,
         logdir: Path | None = None,
         view: ViewTarget | None = None,
+        tour: bool = False,
     ) -> None:
         super().__init__()
         factory = source_factory or engine_source
         self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
+        self.tour = tour and view is None
+        self.pace_after_tour = pace
         self.last_error: tuple[str, str] | None = None
         self.view_session = _view_session(self.controller, view)
 
@@ -90,10 +96,13 @@ class VgtuiApp(App[int]):
     def monitor(self) -> MonitorScreen:
         """The live monitor screen."""
         gate = ActionGate(self.controller, self.view_session)
-        return MonitorScreen(self.controller, gate, show_timing=self.show_timing)
+        return MonitorScreen(self.controller, gate, show_timing=self.show_timing, tour=self.tour)
 
     def on_mount(self) -> None:
         """Start the first run once the first frame is drawn (and, viewing, watch for more)."""
+        if self.tour:
+            self.controller.start_sweep("activation")
+            self.controller.set_pace(TOUR_PACE if self.pace_after_tour is not None else None)
         self.call_after_refresh(self.launch)
         if self.view_session is not None:
             self.view_session.start()
@@ -177,7 +186,13 @@ class VgtuiApp(App[int]):
         ended = self.controller.finish(message.run)
         if ended.log_problem:
             self.notify(ended.log_problem, title="run log", severity="error", timeout=8)
-        if ended.sweep_done:
+        if ended.sweep_done and self.tour:
+            self.tour = False
+            self.controller.set_pace(self.pace_after_tour)
+            self.notify(
+                "The tutorial's three runs are done: c compares them in full.", title="tour"
+            )
+        elif ended.sweep_done:
             self.notify("Sweep done: press c to compare.", title="sweep")
         self.launch()
         self.monitor.redraw()

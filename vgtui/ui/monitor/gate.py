@@ -18,11 +18,11 @@ if TYPE_CHECKING:  # annotations only: the live app's start-up does not import v
     from vgtui.view.session import TrainingAnswer, ViewSession
 
 #: Actions that train a new run (``restart`` is answered on its own: it may retrain a viewed run).
-TRAINING_ACTIONS = frozenset({"cycle", "sweep", "lr", "depth", "change_settings"})
+TRAINING_ACTIONS = frozenset({"cycle", "sweep", "lr", "depth", "deep", "change_settings"})
 #: Screens whose answer trains a new run.
 TRAINING_SCREENS = frozenset({"settings"})
 #: Actions that only the built-in network has.
-BUILT_IN_ACTIONS = frozenset({"lr", "depth"})
+BUILT_IN_ACTIONS = frozenset({"lr", "depth", "deep"})
 #: View switches that only the built-in network has.
 BUILT_IN_SWITCHES = frozenset({"boundary"})
 

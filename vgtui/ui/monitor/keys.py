@@ -124,6 +124,13 @@ MONITOR_BINDINGS: list[BindingType] = [
         group=SWEEP_GROUP,
     ),
     screen_binding("compare"),
+    Binding(
+        "d",
+        "deep",
+        "deep",
+        tooltip="the deep version: this network with 10 sigmoid layers, where the gradient "
+        "falls decades from layer to layer",
+    ),
     Binding("r", "restart", "restart", tooltip="restart with the same settings"),
     screen_binding("error"),
     Binding("p,space", "pause", "pause", tooltip="pause / resume training"),

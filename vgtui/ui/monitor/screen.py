@@ -11,7 +11,9 @@ itself (train the run, open another screen) by posting a message.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import events
@@ -23,12 +25,14 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from vgtui.config import ConfigError, RunConfig
+from vgtui.config import TYPICAL_SEED, ConfigError, RunConfig
 from vgtui.diagnosis import diagnosis
 from vgtui.display.heatmap import heatmap_frame
+from vgtui.display.intro import intro_text, tensorflow_progress
 from vgtui.display.layer_rows import PreviousRun, layer_rows_frame
 from vgtui.display.series import SessionScale
 from vgtui.display.status import RunFacts, run_status
+from vgtui.display.story import DEEP_DEPTH, StoryFrame, StoryRun, same_network, story_frame
 from vgtui.display.view_options import ViewOptions, cursor_step, moved_cursor
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
@@ -49,6 +53,7 @@ from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import StatusLine
+from vgtui.ui.widgets.story_panel import StoryPanel
 from vgtui.ui.widgets.too_small import TooSmall
 from vgtui.ui.widgets.verdict_badge import VerdictBadge
 
@@ -61,7 +66,14 @@ TALL_HEIGHT = 40
 #: Checks a second for a new run, a run's end or its first epoch (drawn at once).
 REFRESH_HZ = 10
 #: Redraws a second, at most, of each part of the screen while a run goes on.
-PART_HZ: dict[str, float] = {"status": 5, "layers": 2, "charts": 1, "verdict": 2, "boundary": 10}
+PART_HZ: dict[str, float] = {
+    "status": 5,
+    "layers": 2,
+    "story": 2,
+    "charts": 1,
+    "verdict": 2,
+    "boundary": 10,
+}
 #: From this width, the figure stands beside the loss chart rather than instead of it.
 SIDE_BY_SIDE_WIDTH = 120
 
@@ -111,12 +123,22 @@ class MonitorScreen(Screen[None]):
     cursor: var[int | None] = var(None)
 
     def __init__(
-        self, controller: RunController, gate: ActionGate, *, show_timing: bool = True
+        self,
+        controller: RunController,
+        gate: ActionGate,
+        *,
+        show_timing: bool = True,
+        tour: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.controller = controller
         self.gate = gate
         self.show_timing = show_timing
+        self.tour = tour
+        self.deep_tried = False
+        self._clock = clock
+        self._opened = clock()
         self.scales = {"grad": SessionScale(), "weight": SessionScale()}
         self.device: str | None = None
         self.engine_seen = False
@@ -163,6 +185,7 @@ class MonitorScreen(Screen[None]):
         with Vertical(id="main"):
             yield LayerPanel(names, id="layers")
             yield GradientHeatmap(len(names), id="heatmap")
+            yield StoryPanel(id="story")
             yield ChartsRow(id="charts")  # the charts come after the first frame
         yield StatusLine(id="status")
         yield TooSmall(id="too-small")
@@ -253,6 +276,11 @@ class MonitorScreen(Screen[None]):
         each = f", each with seeds {format_seeds(seeds)}" if seeds else ""
         self.notify(f"Sweeping {SWEEP_NAMES[field]}: {values}{each}.", title="sweep")
         self.restarted()
+
+    def action_deep(self) -> None:
+        """The deep version: the same network with DEEP_DEPTH sigmoid layers."""
+        self.deep_tried = True
+        self.change_settings(activation="sigmoid", depth=DEEP_DEPTH)
 
     def action_lr(self, factor: float) -> None:
         """Multiply the learning rate by ``factor`` and restart."""
@@ -420,7 +448,8 @@ class MonitorScreen(Screen[None]):
         """Draw ``part`` if the run has changed since it was drawn (the status: always)."""
         run = self.run
         key = (id(run), run.history.version)
-        if part == "status" or self._drawn.get(part) != key:
+        ticking = part == "status" or (part == "story" and self._loading())  # the clocks move
+        if ticking or self._drawn.get(part) != key:
             self._draw_part(part)
 
     def _draw_part(self, part: str) -> None:
@@ -447,6 +476,8 @@ class MonitorScreen(Screen[None]):
             self.query_one(VerdictBadge).show(diagnosis(view))
         elif part == "boundary":
             self._draw_boundary(run, view)
+        elif part == "story":
+            self._draw_story(run, view)
         self._drawn[part] = key
 
     def _fit_layers(self, run: Run) -> None:
@@ -471,7 +502,8 @@ class MonitorScreen(Screen[None]):
         chart, figure = self.query_one(LossChart), self.query_one(GradientFigure)
         charts = self.query_one(ChartsRow)
         boundary = self.query_one(BoundaryView)
-        room = boundary.place(self.boundary, charts.size.width, charts.size.height)
+        loading = self._loading() and self.run.config is not None  # the data alone, meanwhile
+        room = boundary.place(self.boundary or loading, *charts.size, alone=loading)
         width = self.size.width if room is None else room  # what the map leaves
         shown = self.figure and width > 0
         figure.display = shown
@@ -493,12 +525,16 @@ class MonitorScreen(Screen[None]):
             figure.show(view.step_x, sd, names, self._total_steps(live), bounds, f"{what} SD")
 
     def _draw_layers(self, view: HistoryView) -> bool:
-        """Draw the layer rows or the heatmap; return whether they could be drawn."""
+        """Draw the layer rows or the heatmap; return whether they could be drawn.
+
+        While TensorFlow loads there is nothing to draw: the introduction has their room.
+        """
         panel = self.query_one(LayerPanel)
         heatmap = self.query_one(GradientHeatmap)
         heat = self.heatmap_shown()
-        panel.display = not heat
-        heatmap.display = heat
+        loading = self._loading() and self.run.config is not None
+        panel.display = not heat and not loading
+        heatmap.display = heat and not loading
         what = "weight" if self.weights else "grad"
         scale = self.scales[what]
         total = self._total_steps(self._current_view()[1])
@@ -517,12 +553,43 @@ class MonitorScreen(Screen[None]):
 
     def _draw_boundary(self, run: Run, view: HistoryView) -> None:
         """Hand the boundary map the boundary of the epoch on screen (when it is shown)."""
-        if not self._charts_ready or not self.boundary:
+        if not self._charts_ready or not (self.boundary or self._loading()):
             return
         history = run.history
         epoch = self.cursor
         found = history.latest_boundary() if epoch is None else history.boundary_at(epoch)
         self.query_one(BoundaryView).show_frame(BoundaryFrame(run.config, found, run.viewed))
+
+    def _loading(self) -> bool:
+        """Whether the session still waits for its first run to start (TensorFlow loads)."""
+        return (
+            not self.engine_seen and self._current_view()[1].start is None and not self.run.viewed
+        )
+
+    def _draw_story(self, run: Run, view: HistoryView) -> None:
+        """Compare the activations run on this network; before the first run, the introduction."""
+        panel = self.query_one(StoryPanel)
+        config = run.config
+        if config is None:
+            panel.display = False
+            return
+        bounds = self.scales["grad"].bounds or (-4.0, 0.0)
+        tutorial = same_network(config, RunConfig(activation=config.activation))
+        typical = TYPICAL_SEED.said() if tutorial else ""
+        if self._loading():
+            elapsed = self._clock() - self._opened
+            waiting = intro_text(config, self.tour, elapsed, tensorflow_progress(), typical)
+            panel.show(StoryFrame((), "", "", "", waiting), bounds)
+            return
+        runs = [
+            StoryRun(kept.config, kept.view, kept.summary.verdict if kept.summary else "")
+            for kept in self.controller.kept.runs
+            if kept.config is not None
+        ]
+        verdict = diagnosis(view).verdict if view.latest is not None else ""
+        runs.append(StoryRun(config, view, verdict, live=not view.ended))
+        frame = story_frame(runs, config, self.deep_tried)
+        panel.show(replace(frame, typical=typical), bounds)
 
     def _draw_status(self, run: Run, view: HistoryView) -> None:
         """Say what the run is doing."""

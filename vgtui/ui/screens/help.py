@@ -15,44 +15,42 @@ from textual.widgets import Static
 
 from vgtui.ui.keys import grouped, key_rows, plain_keys
 
-HELP_TEXT = """
-[b]Reading the screen[/b]
-  One row per Dense layer, input side at the top: the mean and the SD of
-  its kernel gradient over the run, then the latest values. All rows share
-  the scale named in the title line; the chart shows loss and accuracy.
-  "ep vs out" is the layer's gradient SD against the output layer's over
-  the last epoch, in decades (-2.0d: a hundred times smaller), then the share
-  of saturated (sigmoid, tanh) or dead (relu family) units. The badge under
-  the header is the run's verdict (healthy, vanishing, exploding or
-  diverged); it reads the first layer's decades as a median over every step
-  so far. On a wide terminal, the dimmed "before" column is the gradient SD
-  of the last run that finished.
-
-[b]How vanishing gradients look[/b]
-  Sigmoid with a normal(0, 1) initializer: gradient SDs stay around
-  1e-3…1e-2, the means hug zero in every layer but the output, the loss
-  flattens early and accuracy stalls near 0.6. Switch to relu or tanh
-  ([b]a[/b]): the SDs are an order of magnitude larger and accuracy nears 0.99.
-  Glorot & Bengio (2010) fixed it with tanh and a Glorot initializer ([b]i[/b]);
-  with sigmoid, Glorot weights are not enough: the first layer's gradients
-  stay some fifty times smaller than the output's, and accuracy stays at 0.5.
-
-[b]The theory beside the measurement[/b]
-  On its way down from the output, the gradient is multiplied at each
-  hidden layer by the derivative of its activation, f', and by its
-  weights. The f' column (terminals 120 columns wide) is each hidden
-  layer's mean f' over the batch, last epoch. Sigmoid's f' is at most
-  0.25, so from the derivatives alone four sigmoid layers leave at most
-  0.25^4 ≈ 4e-3 of the gradient (-2.4 decades) at the first layer; the
-  weights (and each layer's inputs) scale it further up or down. Set the
-  product of the f' column beside the first layer's "ep vs out", the
-  drop measured: with N(0, 1) weights, sigmoid's f' of 0.16 to 0.23
-  multiply to 1e-3, yet the first layer is only 0.2 decades below the
-  output, the large weights winning most of it back; with Glorot's
-  weights the product is 3e-3 and the first layer 1.5 decades below.
-  relu's f' is the share of live units: 1 where a unit passes its input
-  on, 0 where it is dead.
-"""
+#: How to read the screen, paragraph by paragraph (each wraps to the screen's width).
+READING: tuple[str, ...] = (
+    "[b]Reading the screen[/b]",
+    "One row per Dense layer, input side at the top: the mean and the SD of its kernel "
+    "gradient over the run (sparklines), then their latest values. Every row shares the "
+    "scale named in the title line (log10: one step of height is the same factor "
+    "everywhere); dark bars are small. [b]ep vs out[/b] is the layer's gradient SD against "
+    "the output layer's over the last epoch, in decades (-2.0d: a hundred times smaller), then "
+    "the share of saturated (sigmoid, tanh) or dead (relu family) units.",
+    "The badge under the header is the run's verdict (healthy, vanishing, exploding or "
+    "diverged) with its evidence; it reads the first layer's decades as a [b]median over every "
+    "step so far[/b], so it can differ from the rows' last epoch.",
+    "Below the rows, [b]activations compared[/b]: every activation trained on this network "
+    "(the tutorial's sigmoid, tanh and relu at start), the first layer's gradient SD as a bar "
+    "on one log scale with its value, each layer's SD as a small sparkline (input side "
+    "first), the multiple of sigmoid's, the accuracy and the verdict. The line under it says "
+    "why: the product of the activation's derivatives, layer by layer.",
+    "",
+    "[b]How vanishing gradients look[/b]",
+    "Sigmoid with a normal(0, 1) initializer: gradient SDs stay around 1e-3…1e-2, the means "
+    "hug zero in every layer but the output, the loss flattens early and accuracy stalls near "
+    "0.6. Switch to relu or tanh ([b]a[/b]): the SDs are an order of magnitude larger and "
+    "accuracy nears 0.99. Glorot & Bengio (2010) fixed it with tanh and a Glorot initializer "
+    "([b]i[/b]); with sigmoid, Glorot weights are not enough: the first layer's gradients "
+    "stay some fifty times smaller than the output's. [b]d[/b] trains ten sigmoid layers, "
+    "where the gradient falls decades from the output to the input.",
+    "",
+    "[b]The theory beside the measurement[/b]",
+    "On its way down from the output, the gradient is multiplied at each hidden layer by the "
+    "derivative of its activation, f', and by its weights. The f' column (terminals 120 "
+    "columns wide) is each hidden layer's mean f' over the batch, last epoch. Sigmoid's f' is "
+    "at most 0.25, so from the derivatives alone four sigmoid layers leave at most 0.25^4 ≈ "
+    "4e-3 of the gradient (-2.4 decades) at the first layer; the weights (and each layer's "
+    "inputs) scale it further up or down. relu's f' is the share of live units: 1 where a "
+    "unit passes its input on, 0 where it is dead.",
+)
 
 
 @dataclass(frozen=True)
@@ -101,18 +99,18 @@ class HelpScreen(ModalScreen[None]):
         self.theory = theory
 
     def compose(self) -> ComposeResult:
-        """Show the keys (from the bindings themselves) and the help text in a scrollable box."""
+        """How to read the screen, the run's own theory, then the keys (from the bindings)."""
         ids = ("help-keys", "help-compare-keys")
         with VerticalScroll(id="help-box"):
+            yield Static("\n".join(READING), id="help-text")
+            yield Static(self.theory, id="help-theory")
             for index, section in enumerate(self.sections):
-                heading = ("\n" if index else "") + f"[b]{section.title}[/b]"
+                heading = f"\n[b]{section.title}[/b]"
                 if section.key:
                     heading += f" ({section.key})"
                 yield Static(heading, classes="help-heading")
                 section_id = ids[index] if index < len(ids) else None
                 yield Static(keys_table(section), id=section_id)
-            yield Static(HELP_TEXT, id="help-text")
-            yield Static(self.theory, id="help-theory")
 
     def on_mount(self) -> None:
         """Let the arrow keys scroll the help where it does not fit."""

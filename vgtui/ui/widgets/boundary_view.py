@@ -76,17 +76,17 @@ class BoundaryView(BoundaryMap):
         self._points: OrderedDict[DataKey, Points] = OrderedDict()
         self._loading: DataKey | None = None
 
-    def place(self, shown: bool, width: int, height: int) -> int | None:
+    def place(self, shown: bool, width: int, height: int, alone: bool = False) -> int | None:
         """Show or hide the map in a row ``width`` × ``height``; return the columns it leaves.
 
         None while the map is off (the row is the chart's); 0 where the map
-        takes the whole row (beside it, the chart would be too narrow).
+        takes the whole row (``alone``, or beside it the chart would be too narrow).
         """
         self.display = shown
         if not shown:
             return None
         wanted = square_cells(height)
-        self.beside = width - wanted - 1 >= MIN_CHART_WIDTH  # 1: the margin
+        self.beside = not alone and width - wanted - 1 >= MIN_CHART_WIDTH  # 1: the margin
         self.styles.width = wanted if self.beside else "1fr"
         self.draw()
         return width - wanted - 1 if self.beside else 0
