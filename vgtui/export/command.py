@@ -1,9 +1,16 @@
 """``vgtui export PATH [PATH...]``: read run logs, write the formats asked for.
 
-Bad input (a missing path, a file that is not a log, a log from a newer
-vgtui, a directory with no logs, no output flag, an output that cannot be
-written, a missing optional package) is one line on stderr and exit 2,
-found before anything is written.
+Bad input (a missing path, a file that is not a log, a FIFO or a pipe, a
+log from a newer vgtui, a directory with no logs, no output flag, an output
+that cannot be written, a missing optional package) is one line on stderr
+and exit 2, found before anything is written. A log of a directory that
+cannot be read (a damaged header, a newer format) is left out with a note.
+A fault while writing (a full disk, a file size limit) is one line naming
+the file and exit 1; a partial TensorBoard event file is removed.
+
+Every log is sized once, when it is found, and every format reads it up to
+that size: a log still being written is exported as it stood then, alike
+in every format.
 """
 
 from __future__ import annotations
@@ -14,10 +21,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vgtui.argparsing import OneLineParser
-from vgtui.export.runs import ExportError, LoadedRun, damage_note, load_run, resolve_logs
+from vgtui.export.runs import ExportError, LoadedRun, Snapshot, damage_note, load_run, snapshot_logs
 from vgtui.output_path import OutputPathError, check_output_file, open_output, write_output
+from vgtui.runlog import RunLogError
 
 EXIT_USAGE = 2
+#: Exit status of a fault met while exporting: an output that could not be written (a full
+#: disk, a file size limit), a log that could not be read any more.
+EXIT_FAULT = 1
 
 
 def build_parser() -> OneLineParser:
@@ -109,19 +120,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem := _missing_packages(args):
         parser.error(problem)
     try:
-        logs = resolve_logs(args.paths)
-        _check_outputs(args, logs)
-        return _export(args, logs)
+        snapshot = snapshot_logs(args.paths)
+        _check_outputs(args, snapshot.logs)
     except (ExportError, OutputPathError) as err:
         parser.error(str(err))
+    for note in snapshot.skipped:
+        print(f"{parser.prog}: note: left out: {note}", file=sys.stderr)
+    try:
+        return _export(args, snapshot)
+    except (ExportError, OutputPathError, RunLogError) as err:  # a fault while writing or reading
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return EXIT_FAULT
 
 
-def _export(args: argparse.Namespace, logs: list[Path]) -> int:
-    """Write every output asked for; print a line for each."""
+def _export(args: argparse.Namespace, snapshot: Snapshot) -> int:
+    """Write every output asked for from one snapshot of the logs; print a line for each."""
+    logs, ends = snapshot.logs, snapshot.ends
     runs: list[LoadedRun] = []
     damaged: dict[Path, int] = {}
     if args.json is not None or args.png is not None or args.svg is not None:
-        runs = [load_run(log) for log in logs]
+        runs = [load_run(log, ends.get(log)) for log in logs]
         for run in runs:
             if run.damaged_at is not None:
                 damaged[run.path] = run.damaged_at
@@ -141,12 +159,12 @@ def _export(args: argparse.Namespace, logs: list[Path]) -> int:
         from vgtui.export.to_csv import write_csv
 
         with open_output(args.csv) as out:
-            rows = write_csv(logs, out, damaged)
+            rows = write_csv(logs, out, damaged, ends)
         print(f"wrote {args.csv} ({rows} rows)")
     if args.tensorboard is not None:
         from vgtui.export.to_tensorboard import write_tensorboard
 
-        for directory in write_tensorboard(logs, args.tensorboard, damaged):
+        for directory in write_tensorboard(logs, args.tensorboard, damaged, ends):
             print(f"wrote {directory}")
     for fmt in ("png", "svg"):
         target = getattr(args, fmt)
