@@ -10,8 +10,10 @@ States a follower reports (``on_state``, e.g. ``History.set_state``):
 "reading" while it catches up, "following" once it has read all there is
 and waits for more, "writer stopped" when the log has not grown for
 ``stale_after`` seconds and has no summary (its writer was killed, or is
-stuck), "failed" (with the error) when the log says its run failed. A log
-that grows again goes back to "following".
+stuck), "damaged at byte N" when a complete frame there fails its checksum
+(everything before it is shown, nothing after), "failed" (with the error)
+when the log says its run failed. A log that grows again goes back to
+"following".
 
 Plain Python: never imports TensorFlow or Textual.
 """
@@ -195,7 +197,11 @@ class FollowerSource(EventSource):
                 if follower.failure is not None:
                     self._tell("failed", follower.failure)
                 return follower.summary
-            self._tell("writer stopped" if follower.stale() else "following")
+            damaged = follower.reader.damaged_at
+            if damaged is not None:  # nothing past a damaged frame is ever read
+                self._tell(f"damaged at byte {damaged:,}")
+            else:
+                self._tell("writer stopped" if follower.stale() else "following")
             self.stopped.wait(self.poll)
         return None
 
