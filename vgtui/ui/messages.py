@@ -50,3 +50,13 @@ class RunFailed(Message):
         super().__init__()
         self.run = run
         self.error = error
+
+
+class RunLogFailed(Message):
+    """A run's log could not be made or written; the run trains on without it."""
+
+    def __init__(self, run: Run, problem: str) -> None:
+        """Name the run and the problem, one line naming the log."""
+        super().__init__()
+        self.run = run
+        self.problem = problem
