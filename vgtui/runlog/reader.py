@@ -127,6 +127,8 @@ class RunLogReader:
         self.finished = False
         #: Byte offset of a complete frame whose checksum did not match, if one was met.
         self.damaged_at: int | None = None
+        #: Where that frame ends by its own length; None if its length is not plausible.
+        self.damaged_end: int | None = None
         head = next(self._scan(1), None)
         if head is None:
             self._file.close()
@@ -173,7 +175,7 @@ class RunLogReader:
             while at + FRAME_HEAD.size <= len(buf):
                 kind, length, crc = FRAME_HEAD.unpack_from(buf, at)
                 if length > MAX_FRAME:
-                    self.damaged_at = chunk_at + at
+                    self.damaged_at, self.damaged_end = chunk_at + at, None
                     return
                 end = at + FRAME_HEAD.size + length
                 if end > len(buf):
@@ -186,9 +188,9 @@ class RunLogReader:
                         return  # not all there yet
                 payload = view[at + FRAME_HEAD.size : end]
                 if zlib.crc32(payload, zlib.crc32(view[at : at + 5])) != crc:
-                    self.damaged_at = chunk_at + at
+                    self.damaged_at, self.damaged_end = chunk_at + at, chunk_at + end
                     return
-                self.damaged_at = None
+                self.damaged_at = self.damaged_end = None
                 yield kind, payload, chunk_at + end
                 taken += end - at
                 at = end
@@ -213,7 +215,8 @@ class RunLogReader:
             try:
                 decoded = _decode(kind, payload)
             except (ValueError, KeyError, TypeError, struct.error, zlib.error, MemoryError):
-                self.damaged_at = self._offset  # intact but not understood: never misread it
+                # Intact but not understood (a crafted head): never misread it.
+                self.damaged_at, self.damaged_end = self._offset, end
                 break
             self._offset = end
             if isinstance(decoded, SummaryFrame):
