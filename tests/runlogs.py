@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tests.test_runlog import assert_same_records
 from vgtui.config import RunConfig
-from vgtui.controller import Ended, RunController
 from vgtui.records import EpochRecord, Record, RunStart, RunSummary
 from vgtui.runlog import RunLogWriter, header_from_start, read_run
+from vgtui.session.controller import Ended, RunController
 from vgtui.sources.replay import ReplaySource, load_stream
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -26,10 +26,10 @@ def test_the_engine_does_not_import_textual():
         "vgtui.config",
         "vgtui.records",
         "vgtui.history",
-        "vgtui.cli",
-        "vgtui.runfile",
+        "vgtui.cli.run",
+        "vgtui.export.runfile",
         "vgtui.output_path",
-        "vgtui.gpu_check",
+        "vgtui.cli.gpu_check",
     ],
 )
 def test_plain_modules_import_neither_tensorflow_nor_textual(module):

@@ -16,10 +16,10 @@ import pytest
 
 from vgtui.cli import main
 from vgtui.diagnosis import diagnose, first_layer_decades
+from vgtui.export.runfile import run_to_dict
 from vgtui.export.runs import load_run
 from vgtui.history import History
 from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, RunStart, RunSummary
-from vgtui.runfile import run_to_dict
 from vgtui.runlog import FORMAT_VERSION, RunLogWriter, header_from_start
 from vgtui.sources.replay import load_stream
 

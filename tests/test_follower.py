@@ -19,8 +19,8 @@ from tests.runlogs import (
     stream,
     write_partial,
 )
+from vgtui.cli.headless import run_headless
 from vgtui.config import RunConfig
-from vgtui.headless import run_headless
 from vgtui.history import History
 from vgtui.records import EpochEnd, EpochRecord, RunStart, RunSummary, StepBlock
 from vgtui.runlog import RunLogReader

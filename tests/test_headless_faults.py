@@ -17,9 +17,9 @@ import pytest
 
 import vgtui.runlog.writer as writer_module
 from tests.runlogs import epoch_records, stream
-from vgtui.cli import parse_args
+from vgtui.cli.headless import run_headless
+from vgtui.cli.run import parse_args
 from vgtui.config import RunConfig
-from vgtui.headless import run_headless
 from vgtui.records import EpochRecord
 from vgtui.runlog import RunLogReader, read_run
 from vgtui.sources.replay import ReplaySource

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from vgtui.cli.headless import format_summary, run_headless
+from vgtui.cli.stop_signals import StopSignal, StopSignals
 from vgtui.config import RunConfig
-from vgtui.headless import format_summary, run_headless
 from vgtui.records import Emit, EpochRecord, RunSummary
 from vgtui.sources import EventSource
 from vgtui.sources.replay import ReplaySource, load_stream
-from vgtui.stop_signals import StopSignal, StopSignals
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SIGMOID = load_stream(FIXTURES / "sigmoid_normal.npz")

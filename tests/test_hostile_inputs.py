@@ -28,12 +28,12 @@ from tests.pseudo_terminal import ALT_SCREEN_ON, PseudoTerminal, terminal_env
 from tests.runlogs import epoch_records, log_through_controller, started_at, stream
 from vgtui.cli import main
 from vgtui.diagnosis import first_layer_decades
+from vgtui.export.runfile import run_to_dict
 from vgtui.history import History
-from vgtui.kept import MAX_KEPT_RUNS
 from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, RunStart, RunSummary
-from vgtui.runfile import run_to_dict
 from vgtui.runlog import FORMAT_VERSION, RunLogWriter, header_from_start, read_run
 from vgtui.runlog.format import FRAME_HEAD, PREFIX, STEPS, STEPS_HEAD, frame
+from vgtui.session.kept import MAX_KEPT_RUNS
 from vgtui.sources.follower import FollowerSource
 from vgtui.view.target import resolve
 
@@ -303,7 +303,7 @@ def test_view_of_a_directory_of_more_logs_than_the_comparison_keeps_says_so(tmp_
 
 
 def test_one_export_reads_a_live_log_once_for_every_format(tmp_path, sigmoid, monkeypatch):
-    import vgtui.export.command as command
+    import vgtui.cli.export as command
 
     epochs = epoch_records(sigmoid)
     writer = RunLogWriter.create(tmp_path / "live", header_from_start(sigmoid[0]))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tests.runlogs import epoch_records, log_through_controller, started_at, stream, write_partial
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
 from vgtui.records import RunSummary
+from vgtui.session.controller import RunController
 from vgtui.sources.replay import ReplaySource
 from vgtui.view.session import ViewSession
 from vgtui.view.target import resolve

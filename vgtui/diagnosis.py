@@ -49,7 +49,7 @@ import numpy as np
 
 from vgtui.display.names import short_layer_name
 from vgtui.history import HistoryView
-from vgtui.records import STAT_INDEX
+from vgtui.records import STAT_INDEX, Diagnosis
 
 VANISHING_DECADES = -1.0
 WEAK_DECADES = -0.3
@@ -192,22 +192,6 @@ def _accuracy_said(accuracy: float, chance: float, builtin: bool) -> str:
     if math.isnan(chance):
         return f"{said} (chance not known)"
     return f"{said} (chance {chance:.2f})"
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """A verdict with its evidence.
-
-    Attributes:
-        verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
-        reason: one sentence with the numbers (or why there is no verdict).
-        short: the gist in a few words, for narrow screens.
-
-    """
-
-    verdict: str
-    reason: str
-    short: str
 
 
 def diagnose(view: HistoryView) -> tuple[str, str]:

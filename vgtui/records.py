@@ -68,7 +68,7 @@ class Boundary:
 
     Attributes:
         probability: (rows, columns) probabilities; row 0 is the lowest y,
-            column 0 the lowest x (see :func:`vgtui.datasets.grid_points`).
+            column 0 the lowest x (see :func:`vgtui.data.datasets.grid_points`).
         extent: (x_min, x_max, y_min, y_max) of the grid's outer points.
         epoch: the epoch after which it was evaluated (0: unknown).
 
@@ -282,3 +282,19 @@ class RunSummary:
 Record = RunStart | EpochRecord | StepBlock | EpochEnd | RunSummary
 #: Where a run source hands its records.
 Emit = Callable[[Record], None]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A verdict with its evidence.
+
+    Attributes:
+        verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
+        reason: one sentence with the numbers (or why there is no verdict).
+        short: the gist in a few words, for narrow screens.
+
+    """
+
+    verdict: str
+    reason: str
+    short: str

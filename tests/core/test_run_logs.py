@@ -15,16 +15,16 @@ import pytest
 from tests.core.synthetic import SyntheticSource
 from tests.runlogs import assert_log_holds, epoch_records, log_through_controller, stream
 from tests.test_runlog import assert_same_records
-from vgtui.cli import parse_args
+from vgtui.cli.headless import EXIT_FAILED, run_headless
+from vgtui.cli.run import parse_args
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
-from vgtui.headless import EXIT_FAILED, run_headless
 from vgtui.records import EpochRecord, RunStart, RunSummary
 from vgtui.runlog import RunLogReader, RunLogWriter, SummaryFrame, list_logs, read_run
 from vgtui.runlog.reader import EventFrame
+from vgtui.session.controller import RunController
+from vgtui.session.summary import finalize
 from vgtui.sources.follower import FollowerSource
 from vgtui.sources.replay import ReplaySource, replay_factory
-from vgtui.summary import finalize
 
 
 def wait_for(condition, limit: float = 30.0) -> None:

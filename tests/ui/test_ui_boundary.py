@@ -9,7 +9,7 @@ import numpy as np
 from rich.console import Console
 
 from vgtui.config import RunConfig
-from vgtui.datasets import make_dataset, plane_extent
+from vgtui.data.datasets import make_dataset, plane_extent
 from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary
 from vgtui.sources import EventSource
 from vgtui.ui.app import make_app

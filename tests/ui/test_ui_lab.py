@@ -8,7 +8,7 @@ import io
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from vgtui.cli import parse_args
+from vgtui.cli.run import parse_args
 from vgtui.config import CHOICES, SETTINGS, RunConfig, flag_name
 from vgtui.ui.app import make_app
 from vgtui.ui.screens.compare import CompareScreen

@@ -16,8 +16,8 @@ from tests.runlogs import (
     stream,
     write_partial,
 )
+from vgtui.cli.headless import run_headless
 from vgtui.config import RunConfig
-from vgtui.headless import run_headless
 from vgtui.records import STAT_NAMES, RunSummary
 from vgtui.runlog import RunLogWriter, read_run
 from vgtui.sources.replay import replay_factory

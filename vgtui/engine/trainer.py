@@ -19,12 +19,12 @@ import numpy as np
 import tensorflow as tf
 
 from vgtui.config import RunConfig
-from vgtui.datasets import grid_points, make_dataset, plane_extent
+from vgtui.data.datasets import grid_points, make_dataset, plane_extent
 from vgtui.engine.device import Placement, choose_device
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, HEALTH_COLUMNS, first_bad_layer, health, layer_stats
 from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary, StepBlock
-from vgtui.summary import summarize
+from vgtui.session.summary import summarize
 
 #: The most steps one compiled call takes; bounds how long a stop waits.
 MAX_CHUNK_STEPS = 256

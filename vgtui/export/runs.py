@@ -20,7 +20,7 @@ from vgtui.runlog import (
     list_logs,
     start_from_header,
 )
-from vgtui.summary import summarize
+from vgtui.session.summary import summarize
 
 
 class ExportError(ValueError):

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from textual.app import App
 
 from vgtui.config import RunConfig
-from vgtui.pace import DEFAULT_PACE
+from vgtui.session.pace import DEFAULT_PACE
 from vgtui.sources import SourceFactory
-from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
+from vgtui.ui.terminal import screen_to_ourselves
 
 if TYPE_CHECKING:
     from vgtui.view.target import ViewTarget

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgtui.input_path import InputPathError, check_input
-from vgtui.kept import MAX_KEPT_RUNS
 from vgtui.records import Record
 from vgtui.runlog import RunLogError, is_run_log, list_logs
+from vgtui.session.kept import MAX_KEPT_RUNS
 from vgtui.sources.follower import STALE_AFTER, LogFollower
 from vgtui.sources.jsonfile import JsonRunError, looks_like_json, read_json_runs
 

@@ -14,9 +14,9 @@ import math
 import sys
 from collections.abc import Sequence
 
-from vgtui.argparsing import OneLineParser
+from vgtui.cli.parsing import OneLineParser
+from vgtui.cli.terminal_check import EXPORT_HINT, terminal_problem
 from vgtui.sources.follower import STALE_AFTER
-from vgtui.terminal_check import EXPORT_HINT, terminal_problem
 from vgtui.view.target import ViewError, ViewTarget, resolve
 
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from vgtui.argparsing import EXIT_USAGE
-from vgtui.comparison import ComparisonRow, format_table
+from vgtui.cli.parsing import EXIT_USAGE
+from vgtui.cli.stop_signals import StopSignals
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
+from vgtui.export.runfile import run_to_dict, write_json
 from vgtui.history import LatestEpoch
 from vgtui.model_path import ModelFileError
 from vgtui.output_path import OutputPathError
@@ -27,11 +27,11 @@ from vgtui.records import (
     RunSummary,
     StepBlock,
 )
-from vgtui.run import Run
-from vgtui.runfile import run_to_dict, write_json
+from vgtui.session.comparison import ComparisonRow, format_table
+from vgtui.session.controller import RunController
+from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
-from vgtui.stop_signals import StopSignals
 
 #: Exit status of a fault: the run failed (the engine raised), or its run log or JSON
 #: could not be written (a full disk, a file size limit). Complete epochs are kept.
@@ -188,7 +188,7 @@ def run_headless(
     is trained when it is not the built-in network.
 
     Ctrl+C, SIGTERM and SIGHUP stop the run at its next compiled call (see
-    :mod:`vgtui.stop_signals`); the JSON keeps every complete epoch, with
+    :mod:`vgtui.cli.stop_signals`); the JSON keeps every complete epoch, with
     ``"stopped": true``, and the exit status is 130, 143 or 129. A run that
     fails (exit 1; a model file's problem: exit 2) keeps its complete epochs
     in the JSON too. A run log that cannot be written never stops the run:

@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING
 
 from vgtui.config import CHOICES, RunConfig, cycle
 from vgtui.history import History, HistoryView
-from vgtui.kept import KeptRun, KeptRuns
 from vgtui.output_path import OutputPathError
-from vgtui.pace import Pace
 from vgtui.records import Record, RunStart, RunSummary
-from vgtui.run import Run
+from vgtui.session.kept import KeptRun, KeptRuns
+from vgtui.session.pace import Pace
+from vgtui.session.run import Run
+from vgtui.session.summary import finalize
+from vgtui.session.sweep import sweep_configs
 from vgtui.sources import RunSource, SourceFactory
-from vgtui.summary import finalize
-from vgtui.sweep import sweep_configs
 
 if TYPE_CHECKING:
     from vgtui.runlog import RunLogWriter

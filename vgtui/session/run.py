@@ -6,11 +6,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vgtui.clock import RunClock
 from vgtui.config import RunConfig
 from vgtui.history import History
-from vgtui.pace import Pace
 from vgtui.records import EpochEnd, EpochRecord, Record, RunSummary
+from vgtui.session.clock import RunClock
+from vgtui.session.pace import Pace
 from vgtui.sources import RunSource
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""The data sets the network learns, and the plane around them (numpy; no TensorFlow)."""
