@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from vgtui.cli import main
-from vgtui.diagnosis import diagnose
+from vgtui.diagnosis import diagnose, first_layer_decades
 from vgtui.export.runfile import run_to_dict
 from vgtui.export.runs import load_run
 from vgtui.history import History
@@ -127,8 +127,13 @@ def test_json_is_the_headless_form(tmp_path: Path, logs, streams) -> None:
         history.record(record)
     view = history.view()
     verdict, reason = diagnose(view)
+    decades = first_layer_decades(view)  # the fixture's summary lacks them: from the records
     summary = dataclasses.replace(
-        streams["sigmoid_normal"][-1], verdict=verdict, verdict_reason=reason
+        streams["sigmoid_normal"][-1],
+        verdict=verdict,
+        verdict_reason=reason,
+        first_layer_decades_median=decades.median,
+        first_layer_decades_latest=decades.latest,
     )
     want = json.loads(json.dumps(run_to_dict(view.start.config, view, summary), allow_nan=False))
     assert got.pop("log") == paths[0].name

@@ -78,6 +78,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "vgtui.data",
         "vgtui.display",
         "vgtui.output_path",
+        "vgtui.input_path",
         "vgtui.model_path",
     ),
     ("vgtui.runlog",),

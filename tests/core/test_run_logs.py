@@ -141,7 +141,7 @@ def test_a_failed_run_still_leaves_a_complete_log(tmp_path: Path) -> None:
     assert states[-1] == ("failed", "RuntimeError: out of cheese")
 
 
-def test_a_headless_run_whose_log_fails_ends_it_and_exits_1(tmp_path, monkeypatch, capsys):
+def test_a_headless_run_whose_log_fails_trains_on_and_exits_1(tmp_path, monkeypatch, capsys):
     def disk_full(self, *args, **kwargs):
         raise OSError(28, "No space left on device")
 
@@ -152,11 +152,12 @@ def test_a_headless_run_whose_log_fails_ends_it_and_exits_1(tmp_path, monkeypatc
     )
     assert status == EXIT_FAILED
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "writing the run log failed" in err
-    assert "No space left on device" in err
     (log,) = tmp_path.iterdir()
+    assert err.count("\n") == 1 and "writing the run log failed" in err
+    assert "No space left on device" in err and str(log) in err
+    assert "epoch 100/100" in out.getvalue()  # the log's failure did not stop the run
     back = read_run(log)
-    assert isinstance(back[0], RunStart) and back[-1].stopped
+    assert len(back) == 1 and isinstance(back[0], RunStart)  # what was written before it
 
 
 def test_a_log_never_replaces_an_existing_file(tmp_path: Path) -> None:

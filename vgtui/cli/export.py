@@ -1,9 +1,16 @@
 """``vgtui export PATH [PATH...]``: read run logs, write the formats asked for.
 
-Bad input (a missing path, a file that is not a log, a log from a newer
-vgtui, a directory with no logs, no output flag, an output that cannot be
-written, a missing optional package) is one line on stderr and exit 2,
-found before anything is written.
+Bad input (a missing path, a file that is not a log, a FIFO or a pipe, a
+log from a newer vgtui, a directory with no logs, no output flag, an output
+that cannot be written, a missing optional package) is one line on stderr
+and exit 2, found before anything is written. A log of a directory that
+cannot be read (a damaged header, a newer format) is left out with a note.
+A fault while writing (a full disk, a file size limit) is one line naming
+the file and exit 1; a partial TensorBoard event file is removed.
+
+Every log is sized once, when it is found, and every format reads it up to
+that size: a log still being written is exported as it stood then, alike
+in every format.
 """
 
 from __future__ import annotations
@@ -14,10 +21,21 @@ from pathlib import Path
 
 from vgtui.cli.parsing import OneLineParser
 from vgtui.export.formats import FORMATS, Format, Job
-from vgtui.export.runs import ExportError, LoadedRun, damage_note, load_run, resolve_logs
+from vgtui.export.runs import (
+    ExportError,
+    LoadedRun,
+    Snapshot,
+    damage_note,
+    load_run,
+    snapshot_logs,
+)
 from vgtui.output_path import OutputPathError
+from vgtui.runlog import RunLogError
 
 EXIT_USAGE = 2
+#: Exit status of a fault met while exporting: an output that could not be written (a full
+#: disk, a file size limit), a log that could not be read any more.
+EXIT_FAULT = 1
 
 
 def _either(flags: Sequence[str]) -> str:
@@ -61,20 +79,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem := fmt.missing():
             parser.error(problem)
     try:
-        logs = resolve_logs(args.paths)
+        snapshot = snapshot_logs(args.paths)
         for fmt, target in asked:
-            fmt.check(target, logs, args.compare)
-        return _export(asked, logs, args.compare)
+            fmt.check(target, snapshot.logs, args.compare)
     except (ExportError, OutputPathError) as err:
         parser.error(str(err))
+    for note in snapshot.skipped:
+        print(f"{parser.prog}: note: left out: {note}", file=sys.stderr)
+    try:
+        return _export(asked, snapshot, args.compare)
+    except (ExportError, OutputPathError, RunLogError) as err:  # a fault while writing or reading
+        print(f"{parser.prog}: error: {err}", file=sys.stderr)
+        return EXIT_FAULT
 
 
-def _export(asked: list[tuple[Format, Path]], logs: list[Path], compare: bool) -> int:
-    """Write every output asked for; print a line for each."""
+def _export(asked: list[tuple[Format, Path]], snapshot: Snapshot, compare: bool) -> int:
+    """Write every output asked for from one snapshot of the logs; print a line for each."""
+    logs, ends = snapshot.logs, snapshot.ends
     runs: list[LoadedRun] = []
     damaged: dict[Path, int] = {}
     if any(fmt.needs_runs for fmt, _ in asked):
-        runs = [load_run(log) for log in logs]
+        runs = [load_run(log, ends.get(log)) for log in logs]
         for run in runs:
             if run.damaged_at is not None:
                 damaged[run.path] = run.damaged_at
@@ -84,7 +109,7 @@ def _export(asked: list[tuple[Format, Path]], logs: list[Path], compare: bool) -
                     "running): exported up to its last complete epoch",
                     file=sys.stderr,
                 )
-    job = Job(logs, runs, damaged, compare)
+    job = Job(logs, runs, damaged, compare, ends)
     for fmt, target in asked:
         for line in fmt.write(target, job):
             print(line)

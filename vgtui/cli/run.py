@@ -196,6 +196,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
             args.logdir = ensure_output_dir(args.logdir)
         except OutputPathError as err:
             parser.error(f"--logdir: {err}")
+        if args.json is not None:
+            try:  # again, now that the log directory exists: --logdir X --json X
+                check_output_file(args.json)
+            except OutputPathError as err:
+                parser.error(f"--json: {err}")
     try:
         check_device(config)  # last: it asks a child process, a few seconds
     except ConfigError as err:

@@ -10,7 +10,7 @@ matplotlib or TensorBoard. Adding a format is a module and a row here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgtui.export.runs import ExportError, LoadedRun
@@ -26,6 +26,7 @@ class Job:
         runs: the logs read whole, when some format asked for needs them (else empty).
         damaged: the logs found damaged, and where.
         compare: one figure of every run side by side, rather than one a run.
+        ends: each log's size when the export found it: every format reads it up to there.
 
     """
 
@@ -33,6 +34,7 @@ class Job:
     runs: list[LoadedRun]
     damaged: dict[Path, int]
     compare: bool
+    ends: dict[Path, int] = field(default_factory=dict)
 
 
 #: Checks that an output can be written: (target, logs, compare); raises
@@ -151,14 +153,14 @@ def _write_csv(target: Path, job: Job) -> Iterator[str]:
     from vgtui.export.to_csv import write_csv
 
     with open_output(target) as out:
-        rows = write_csv(job.logs, out, job.damaged)
+        rows = write_csv(job.logs, out, job.damaged, job.ends)
     yield f"wrote {target} ({rows} rows)"
 
 
 def _write_tensorboard(root: Path, job: Job) -> Iterator[str]:
     from vgtui.export.to_tensorboard import write_tensorboard
 
-    for directory in write_tensorboard(job.logs, root, job.damaged):
+    for directory in write_tensorboard(job.logs, root, job.damaged, job.ends):
         yield f"wrote {directory}"
 
 

@@ -9,6 +9,7 @@ with ``O_EXCL``: a log never replaces anything.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -28,6 +29,8 @@ from vgtui.runlog.format import (
     EVENT,
     FORMAT_VERSION,
     HEADER,
+    MAX_BLOCK_STEPS,
+    MAX_BLOCK_VALUES,
     STEPS,
     SUMMARY,
     encode_steps,
@@ -134,7 +137,8 @@ class RunLogWriter:
                 :func:`header_from_start`.
 
         Raises:
-            OutputPathError: ``logdir`` is not a directory or cannot be written.
+            OutputPathError: ``logdir`` is not a directory or cannot be written,
+                or the header cannot be written (the disk is full): no file is left.
             ValueError: the header has no layer names.
 
         """
@@ -156,7 +160,13 @@ class RunLogWriter:
         else:
             raise OutputPathError(f"{logdir}: no free name for a run log {stem}{SUFFIX}")
         writer = cls(fd, path)
-        writer._write(first)
+        try:
+            writer._write(first)
+        except OSError as err:  # a full disk, a file size limit: leave no empty log behind
+            writer.close()
+            path.unlink(missing_ok=True)
+            reason = err.strerror or str(err)
+            raise OutputPathError(f"{path}: cannot write the run log: {reason}") from None
         return writer
 
     @property
@@ -180,6 +190,8 @@ class RunLogWriter:
                     view = view[done:]
             except OSError as err:
                 self._failed = err.strerror or str(err)
+                with contextlib.suppress(OSError):  # leave no torn frame at the end
+                    os.ftruncate(self._fd, self.bytes_written)
                 raise
             self.bytes_written += len(data)
 
@@ -196,14 +208,20 @@ class RunLogWriter:
         ``loss`` and ``accuracy`` have shape (n,), ``stats`` (n, layers, stats);
         every value is stored as its float32. An empty block writes nothing.
         """
-        stats = np.asarray(stats)
+        stats, loss, accuracy = np.asarray(stats), np.asarray(loss), np.asarray(accuracy)
         if stats.ndim != 3 or len(loss) != len(stats) or len(accuracy) != len(stats):
             raise ValueError("steps: loss (n,), accuracy (n,) and stats (n, layers, stats)")
         if len(stats) == 0:
             return
-        payload = encode_steps(epoch, first_step, time.time(), loss, accuracy, stats)
-        self._write(frame(STEPS, payload))
-        self.steps_written += len(stats)
+        columns = 2 + stats.shape[1] * stats.shape[2]
+        rows = max(1, min(MAX_BLOCK_STEPS, MAX_BLOCK_VALUES // columns))
+        for at in range(0, len(stats), rows):  # one frame, unless readers would refuse it
+            part = slice(at, at + rows)
+            payload = encode_steps(
+                epoch, first_step + at, time.time(), loss[part], accuracy[part], stats[part]
+            )
+            self._write(frame(STEPS, payload))
+            self.steps_written += len(stats[part])
 
     def epoch_end(
         self,

@@ -30,6 +30,8 @@ class Run:
 
     Attributes:
         log: the run log being written for the run, if one is.
+        log_failure: why the run log stopped being written (or could not be
+            made), in one line naming it; the run trains on without it.
         keep_when_ended: keep the run among the kept runs when it ends (a
             viewed run whose log is still growing is read again instead).
 
@@ -48,6 +50,7 @@ class Run:
         self.config = config
         self.viewed = viewed
         self.log: RunLogWriter | None = None
+        self.log_failure: str | None = None
         self.keep_when_ended = True
         self.source = source
         self.history = History()

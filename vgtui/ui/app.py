@@ -11,6 +11,7 @@ worker when the first run starts, so the first frame is on screen meanwhile.
 
 from __future__ import annotations
 
+import weakref
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -28,7 +29,15 @@ from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
 from vgtui.ui.breakpoints import size_classes
-from vgtui.ui.messages import OpenScreen, RunDiverged, RunEnded, RunFailed, RunStarted, TrainCurrent
+from vgtui.ui.messages import (
+    OpenScreen,
+    RunDiverged,
+    RunEnded,
+    RunFailed,
+    RunLogFailed,
+    RunStarted,
+    TrainCurrent,
+)
 from vgtui.ui.monitor.gate import ActionGate
 from vgtui.ui.monitor.screen import MonitorScreen
 from vgtui.ui.screen_table import SCREENS, ScreenContext
@@ -86,6 +95,7 @@ class VgtuiApp(App[int]):
         self.tour = tour and view is None
         self.pace_after_tour = pace
         self.last_error: tuple[str, str] | None = None
+        self._log_failures_told: weakref.WeakSet[Run] = weakref.WeakSet()
         self.view_session = _view_session(self.controller, view)
 
     def get_default_screen(self) -> Screen[None]:
@@ -139,12 +149,20 @@ class VgtuiApp(App[int]):
 
     def _heard(self, run: Run, record: Record) -> None:
         """Turn a run's start and divergence into messages; called on the worker thread."""
+        if run.log_failure is not None and run not in self._log_failures_told:
+            self._log_failures_told.add(run)
+            self.post_message(RunLogFailed(run, run.log_failure))
         if isinstance(record, RunStart):
             self.post_message(RunStarted(run, record))
         elif isinstance(record, EpochRecord | EpochEnd) and record.diverged_step is not None:
             names = run.history.view().layer_names
             where = diverged_where(record.diverged_layer, names) or "loss"
             self.post_message(RunDiverged(run, record.diverged_step, where))
+
+    @on(RunLogFailed)
+    def _run_log_failed(self, message: RunLogFailed) -> None:
+        """Say once that the run's log stopped; the run trains on."""
+        self.notify(message.problem, title="run log", severity="error", timeout=10)
 
     @on(TrainCurrent)
     def _train_current(self) -> None:
@@ -184,7 +202,7 @@ class VgtuiApp(App[int]):
     def _run_ended(self, message: RunEnded) -> None:
         """Finalize and keep the run, go on with a sweep, and start the next run."""
         ended = self.controller.finish(message.run)
-        if ended.log_problem:
+        if ended.log_problem and ended.log_problem != message.run.log_failure:
             self.notify(ended.log_problem, title="run log", severity="error", timeout=8)
         if ended.sweep_done and self.tour:
             self.tour = False

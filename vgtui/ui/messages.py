@@ -54,6 +54,16 @@ class RunFailed(Message):
         self.error = error
 
 
+class RunLogFailed(Message):
+    """A run's log could not be made or written; the run trains on without it."""
+
+    def __init__(self, run: Run, problem: str) -> None:
+        """Name the run and the problem, one line naming the log."""
+        super().__init__()
+        self.run = run
+        self.problem = problem
+
+
 class TrainCurrent(Message):
     """A screen made a new current run: train it as soon as the engine is free."""
 

@@ -118,6 +118,7 @@ class ViewSession:
             return
         *older, newest = target.logs
         self._known.update(target.logs)
+        self._known.update(target.left_out)  # too old to keep: never read
         for path in older:
             self._add_pending(path)
         self._follow(FollowerSource(newest, poll=poll, stale_after=target.stale_after))
