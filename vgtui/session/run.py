@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from vgtui.config import RunConfig
 from vgtui.history import History
-from vgtui.records import EpochEnd, EpochRecord, Record, RunSummary
+from vgtui.records import EpochEnd, Record, RunSummary, StepBlock
 from vgtui.session.clock import RunClock
 from vgtui.session.pace import Pace
 from vgtui.sources import RunSource
@@ -59,15 +59,22 @@ class Run:
         self._on_record = on_record
         self._paused = False
         self._cancelled = threading.Event()
+        self._shown_epoch = 0  # the epoch whose turn came last
         self.pace = pace if getattr(source, "paced", False) else None
 
     def emit(self, record: Record) -> None:
         """Store one record from the source; called on the source's thread.
 
-        An epoch's end waits for its turn at the run's pace, while the run is
-        paused, and not at all once it is cancelled.
+        An epoch waits for its turn at the run's pace before its first record
+        (its first StepBlock), while the run is paused, and not at all once it
+        is cancelled.
         """
-        if self.pace is not None and isinstance(record, EpochRecord | EpochEnd):
+        if (
+            self.pace is not None
+            and isinstance(record, StepBlock | EpochEnd)
+            and record.epoch != self._shown_epoch
+        ):
+            self._shown_epoch = record.epoch
             self.pace.wait_turn(self._cancelled, lambda: self._paused)
         self.history.record(record)
         if self._on_record is not None:

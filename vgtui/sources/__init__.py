@@ -3,7 +3,7 @@
 A source is made for one run, started once in the thread that will wait for
 it, and closed when done (it is a context manager). ``start`` blocks until
 the run ends or is stopped, handing every record to ``emit`` in order:
-RunStart, epochs (EpochRecord, or StepBlocks and an EpochEnd), RunSummary.
+RunStart; for each epoch one or more StepBlocks, then its EpochEnd; RunSummary.
 ``stop`` and ``pause`` may be called from any thread and take effect at the
 source's next check (between compiled calls, for the engine).
 """
