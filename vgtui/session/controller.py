@@ -152,8 +152,8 @@ class RunController:
 
     def _new_run(self, config: RunConfig) -> Run:
         source = self.source_factory(config)
-        # A source of another model than the built-in network says so: its config is None.
-        run_config = getattr(source, "config", config)
+        # A run of the user's own model has no RunConfig: its RunStart describes the model.
+        run_config = None if source.own_model else config
         return Run(run_config, source, self._heard, Pace(self.pace))
 
     def _heard(self, run: Run, record: Record) -> None:

@@ -60,7 +60,7 @@ class Run:
         self._paused = False
         self._cancelled = threading.Event()
         self._shown_epoch = 0  # the epoch whose turn came last
-        self.pace = pace if getattr(source, "paced", False) else None
+        self.pace = pace if source.paced else None
 
     def emit(self, record: Record) -> None:
         """Store one record from the source; called on the source's thread.

@@ -429,7 +429,7 @@ class MonitorScreen(LabActions, Screen[None]):
             state = "reading"  # a log or a file: nothing is built or compiled
         elif state == "loading":  # the source may say what it does before its first record
             default = "building" if self.engine_seen else "loading TensorFlow"
-            state = getattr(run.source, "phase", None) or default
+            state = run.source.phase or default
         if run.paused and not view.ended:
             state = "paused"
         latest = view.latest
