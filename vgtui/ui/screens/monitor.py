@@ -23,8 +23,8 @@ from vgtui.display.view_options import ViewOptions, cursor_step, moved_cursor
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX, diverged_where
 from vgtui.session.controller import RunController
+from vgtui.session.epoch_gate import next_pace, pace_label
 from vgtui.session.kept import KeptRun
-from vgtui.session.pace import next_pace, pace_label
 from vgtui.session.run import Run
 from vgtui.session.sweep import format_seeds
 from vgtui.ui.lab import LabActions
