@@ -146,3 +146,44 @@ def test_no_import_cycles() -> None:
     for module in sorted(edges):
         if module not in state:
             visit(module, [module])
+
+
+def every_import(path: Path) -> list[str]:
+    """Every vgtui module ``path`` imports, lazily and for type checking included."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+    return [t for n in found if n.startswith("vgtui") and (t := resolve(n)) and t != "vgtui"]
+
+
+def test_no_import_cycles_counting_lazy_and_type_checking_imports() -> None:
+    edges = {m: {t for t in every_import(p) if t != m} for m, p in MODULES.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges[node]):
+            assert state.get(nxt) != 1, "import cycle: " + " -> ".join([*path, nxt])
+            if nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [module])
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("vgtui.ui.widgets.")))
+def test_widgets_are_fed_plain_data(module: str) -> None:
+    """A widget draws what it is given: it never reaches for the runs, their history or verdict."""
+    reached = set(every_import(MODULES[module]))
+    assert not reached & {
+        "vgtui.session.controller",
+        "vgtui.history",
+        "vgtui.diagnosis",
+        "vgtui.session.run",
+    }

@@ -43,7 +43,7 @@ import numpy as np
 
 from vgtui.display.names import short_layer_name
 from vgtui.history import HistoryView
-from vgtui.records import STAT_INDEX
+from vgtui.records import STAT_INDEX, Diagnosis
 
 VANISHING_DECADES = -1.0
 WEAK_DECADES = -0.3
@@ -128,22 +128,6 @@ def first_layer_decades(view: HistoryView) -> Decades:
     if len(median) == 0:
         return Decades(math.nan, math.nan)
     return Decades(float(median[0]), float(latest[0]))
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """A verdict with its evidence.
-
-    Attributes:
-        verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
-        reason: one sentence with the numbers (or why there is no verdict).
-        short: the gist in a few words, for narrow screens.
-
-    """
-
-    verdict: str
-    reason: str
-    short: str
 
 
 def diagnose(view: HistoryView) -> tuple[str, str]:

@@ -227,3 +227,19 @@ class RunSummary:
 Record = RunStart | StepBlock | EpochEnd | RunSummary
 #: Where a run source hands its records.
 Emit = Callable[[Record], None]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A verdict with its evidence.
+
+    Attributes:
+        verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
+        reason: one sentence with the numbers (or why there is no verdict).
+        short: the gist in a few words, for narrow screens.
+
+    """
+
+    verdict: str
+    reason: str
+    short: str

@@ -13,7 +13,8 @@ from vgtui.records import RunSummary
 from vgtui.session.sweep import SWEEP_DEFAULTS, sweep_configs
 from vgtui.sources.replay import replay_factory
 from vgtui.ui.app import make_app
-from vgtui.ui.keys import key_rows, monitor_bindings, plain_keys
+from vgtui.ui.key_tables import monitor_bindings
+from vgtui.ui.keys import key_rows, plain_keys
 from vgtui.ui.screens.compare import CompareScreen
 
 

@@ -1,7 +1,9 @@
-"""The help screen: the keys, and what vanishing gradients look like here."""
+"""The help screen: the keys (those that do not apply now dimmed), and how to read the screen."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.table import Table
@@ -11,8 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from vgtui.display.theory import chain_text, derivative_chain
-from vgtui.ui.keys import compare_bindings, key_rows, monitor_bindings, plain_keys
+from vgtui.ui.keys import grouped, key_rows, plain_keys
 
 HELP_TEXT = """
 [b]Reading the screen[/b]
@@ -54,42 +55,64 @@ HELP_TEXT = """
 """
 
 
-def keys_table(bindings: list[BindingType]) -> Table:
-    """The keys and what they do, as a two-column grid whose second column wraps."""
+@dataclass(frozen=True)
+class KeySection:
+    """A screen's keys, under a title; ``applies`` says which apply now (None: all)."""
+
+    title: str
+    bindings: Sequence[BindingType]
+    applies: Callable[[str], bool] | None = None
+    key: str = ""
+
+
+def keys_table(section: KeySection) -> Table:
+    """The keys and what they do, as a two-column grid whose second column wraps.
+
+    A row whose key does not apply now is dimmed.
+    """
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(ratio=1)
-    for alternatives, what in key_rows(bindings):
-        table.add_row(plain_keys(alternatives), what)
+    for (alternatives, what), row in zip(
+        key_rows(section.bindings), grouped(section.bindings), strict=True
+    ):
+        applies = section.applies is None or section.applies(row[0].action)
+        table.add_row(plain_keys(alternatives), what, style="" if applies else "dim")
     return table
 
 
 class HelpScreen(ModalScreen[None]):
-    """Explains each key and how vanishing gradients look on these charts."""
+    """Explains each key and how vanishing gradients look on these charts.
+
+    Args:
+        sections: the keys of each screen, the monitor's first.
+        theory: the current run's own product of derivatives beside its measured drop.
+
+    """
 
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss", "close", tooltip="close this help"),
     ]
 
+    def __init__(self, sections: Sequence[KeySection], theory: str = "") -> None:
+        super().__init__()
+        self.sections = sections
+        self.theory = theory
+
     def compose(self) -> ComposeResult:
         """Show the keys (from the bindings themselves) and the help text in a scrollable box."""
+        ids = ("help-keys", "help-compare-keys")
         with VerticalScroll(id="help-box"):
-            yield Static("[b]Keys[/b]", classes="help-heading")
-            yield Static(keys_table(monitor_bindings()), id="help-keys")
-            yield Static("\n[b]Comparing runs[/b] (c)", classes="help-heading")
-            yield Static(keys_table(compare_bindings()), id="help-compare-keys")
+            for index, section in enumerate(self.sections):
+                heading = ("\n" if index else "") + f"[b]{section.title}[/b]"
+                if section.key:
+                    heading += f" ({section.key})"
+                yield Static(heading, classes="help-heading")
+                section_id = ids[index] if index < len(ids) else None
+                yield Static(keys_table(section), id=section_id)
             yield Static(HELP_TEXT, id="help-text")
-            yield Static(self._chain_text(), id="help-theory")
-
-    def _chain_text(self) -> str:
-        """The current run's own f' product beside its measured drop."""
-        controller = getattr(self.app, "controller", None)
-        if controller is None:
-            return ""
-        run = controller.current
-        activation = run.config.activation if run.config is not None else None
-        return "  " + chain_text(derivative_chain(run.history.view()), activation)
+            yield Static(self.theory, id="help-theory")
 
     def on_mount(self) -> None:
         """Let the arrow keys scroll the help where it does not fit."""

@@ -221,9 +221,9 @@ class BoundaryMap(Widget):
     }
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         """Create an empty map."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(id=id, classes=classes)
         self._shown: tuple[object, ...] | None = None
         self._picture: BoundaryPicture | None = None
 
