@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from vgtui.config import CHOICES, RunConfig, cycle
 from vgtui.history import History, HistoryView
 from vgtui.records import Record, RunStart, RunSummary
-from vgtui.session.epoch_gate import EpochGate
+from vgtui.session.epoch_throttle import EpochThrottle
 from vgtui.session.kept import KeptRun, KeptRuns
 from vgtui.session.run import Run
 from vgtui.session.summary import finalize
@@ -154,7 +154,7 @@ class RunController:
         source = self.source_factory(config)
         # A run of the user's own model has no RunConfig: its RunStart describes the model.
         run_config = None if source.own_model else config
-        return Run(run_config, source, self._heard, EpochGate(self.pace))
+        return Run(run_config, source, self._heard, EpochThrottle(self.pace))
 
     def _heard(self, run: Run, record: Record) -> None:
         """Log a record a run has stored, then tell the listener; on the training thread."""

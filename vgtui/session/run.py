@@ -10,7 +10,7 @@ from vgtui.config import RunConfig
 from vgtui.history import History
 from vgtui.records import EpochEnd, Record, RunSummary, StepBlock
 from vgtui.session.clock import RunClock
-from vgtui.session.epoch_gate import EpochGate
+from vgtui.session.epoch_throttle import EpochThrottle
 from vgtui.sources import RunSource
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ class Run:
         config: the run's settings (None for a run that is not the built-in network).
         source: where its records come from.
         on_record: called after each record is stored, on the source's thread.
-        pace: the gate that holds each epoch back until its turn at the pace
+        pace: the throttle that holds each epoch back until its turn at the pace
             chosen (None: never waits); only a source that says it is
             ``paced`` (the engine, a replay) is held.
         viewed: the run is read (from a run log or a JSON file), not trained.
@@ -41,7 +41,7 @@ class Run:
         config: RunConfig | None,
         source: RunSource,
         on_record: Callable[[Run, Record], None] | None = None,
-        pace: EpochGate | None = None,
+        pace: EpochThrottle | None = None,
         *,
         viewed: bool = False,
     ) -> None:
