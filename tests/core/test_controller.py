@@ -173,7 +173,7 @@ def test_pause_holds_the_source() -> None:
         "vgtui.session.summary",
         "vgtui.cli.headless",
         "vgtui.display.series",
-        "vgtui.display.pacing",
+        "vgtui.session.epoch_throttle",
     ],
 )
 def test_core_modules_import_neither_textual_nor_tensorflow(module: str) -> None:
