@@ -9,7 +9,7 @@ import pytest
 
 from vgtui.cli import main
 from vgtui.cli.run import parse_args
-from vgtui.config import NO_GPU, RunConfig
+from vgtui.config import NO_GPU, TYPICAL_SEED, RunConfig
 
 BAD = [
     (["--activation", "softmax"], "--activation"),
@@ -144,7 +144,8 @@ def test_defaults_are_the_tutorials():
         32,
         100,
     )
-    assert (config.dataset, config.samples, config.noise, config.seed) == ("circles", 1000, 0.1, 42)
+    assert (config.dataset, config.samples, config.noise) == ("circles", 1000, 0.1)
+    assert config.seed == TYPICAL_SEED.seed == 6  # the median case of seeds 0-29, not the mildest
 
 
 def test_help_lists_every_flag_with_choices_and_defaults(capsys):

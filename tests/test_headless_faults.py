@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 import vgtui.runlog.writer as writer_module
+from tests.epochs import epochs as whole_epochs
 from tests.runlogs import epoch_records, stream
 from vgtui.cli.headless import run_headless
 from vgtui.cli.run import parse_args
 from vgtui.config import RunConfig
-from vgtui.records import EpochRecord
+from vgtui.records import EpochEnd
 from vgtui.runlog import RunLogReader, read_run
 from vgtui.sources.replay import ReplaySource
 
@@ -64,7 +65,7 @@ def test_a_log_whose_disk_fills_mid_run_never_stops_it_and_the_json_has_every_ep
     with RunLogReader(log) as reader:
         list(reader.frames())
         assert reader.damaged_at is None and reader.offset == log.stat().st_size <= limit
-    logged = [r for r in read_run(log) if isinstance(r, EpochRecord)]
+    logged = whole_epochs(read_run(log))
     assert 0 < len(logged) < 10
     assert [r.loss for r in logged] == pytest.approx(
         [e["loss"] for e in run["epochs"][: len(logged)]]
@@ -112,7 +113,7 @@ class FailsAfter(ReplaySource):
     def start(self, emit):
         def emit_then_fail(record) -> None:
             emit(record)
-            if isinstance(record, EpochRecord) and record.epoch == self.epochs:
+            if isinstance(record, EpochEnd) and record.epoch == self.epochs:
                 raise RuntimeError("the GPU fell off the bus")
 
         return super().start(emit_then_fail)

@@ -19,7 +19,7 @@ import pytest
 from vgtui.cli.headless import format_summary, run_headless
 from vgtui.cli.stop_signals import StopSignal, StopSignals
 from vgtui.config import RunConfig
-from vgtui.records import Emit, EpochRecord, RunSummary
+from vgtui.records import Emit, EpochEnd, RunSummary
 from vgtui.sources import EventSource
 from vgtui.sources.replay import ReplaySource, load_stream
 
@@ -39,7 +39,7 @@ class SignalAfter(ReplaySource):
     def start(self, emit: Emit) -> RunSummary:
         def emit_then_signal(record) -> None:
             emit(record)
-            if isinstance(record, EpochRecord) and record.epoch == self.epochs:
+            if isinstance(record, EpochEnd) and record.epoch == self.epochs:
                 os.kill(os.getpid(), self.signum)
 
         return super().start(emit_then_signal)

@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.epochs import Epoch
 from tests.pseudo_terminal import ALT_SCREEN_ON, PseudoTerminal, terminal_env
 from tests.runlogs import epoch_records, log_through_controller, started_at, stream
 from vgtui.cli import main
 from vgtui.diagnosis import first_layer_decades
 from vgtui.export.runfile import run_to_dict
 from vgtui.history import History
-from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_INDEX, STAT_NAMES, RunStart, RunSummary
 from vgtui.runlog import FORMAT_VERSION, RunLogWriter, header_from_start, read_run
 from vgtui.runlog.format import FRAME_HEAD, PREFIX, STEPS, STEPS_HEAD, frame
 from vgtui.session.kept import MAX_KEPT_RUNS
@@ -307,14 +308,16 @@ def test_one_export_reads_a_live_log_once_for_every_format(tmp_path, sigmoid, mo
 
     epochs = epoch_records(sigmoid)
     writer = RunLogWriter.create(tmp_path / "live", header_from_start(sigmoid[0]))
-    for record in epochs[:40]:
-        writer.write_record(record)
+    for epoch in epochs[:40]:
+        for record in epoch.records():
+            writer.write_record(record)
     loaded = command.load_run
 
     def load_then_the_writer_goes_on(path, end=None):
         run = loaded(path, end)
-        for record in epochs[40:60]:  # the run trains on while the export works
-            writer.write_record(record)
+        for epoch in epochs[40:60]:  # the run trains on while the export works
+            for record in epoch.records():
+                writer.write_record(record)
         return run
 
     monkeypatch.setattr(command, "load_run", load_then_the_writer_goes_on)
@@ -333,9 +336,10 @@ def test_decades_of_a_log_without_a_summary_come_from_its_records(tmp_path, sigm
     writer = RunLogWriter.create(tmp_path, header_from_start(sigmoid[0]))
     history = History()
     history.record(sigmoid[0])
-    for record in epoch_records(sigmoid)[:30]:
-        writer.write_record(record)
-        history.record(record)
+    for epoch in epoch_records(sigmoid)[:30]:
+        for record in epoch.records():
+            writer.write_record(record)
+            history.record(record)
     writer.close()  # no summary: its writer was killed
     out = tmp_path / "o.json"
     assert main(["export", str(writer.path), "--json", str(out)]) == 0
@@ -357,17 +361,17 @@ def test_json_rows_of_a_run_longer_than_the_history_name_the_epochs_they_average
     for epoch, loss in enumerate(losses, start=1):
         stats = np.full((1, 2, len(STAT_NAMES)), 0.1)
         stats[0, :, STAT_INDEX["grad_sd"]] = loss  # a number of its own each epoch
-        history.record(
-            EpochRecord(
-                epoch=epoch,
-                first_step=epoch,
-                step_loss=np.array([loss]),
-                step_accuracy=np.array([0.5]),
-                step_stats=stats,
-                loss=float(loss),
-                accuracy=0.5,
-            )
-        )
+        epoch_records = Epoch(
+            epoch=epoch,
+            first_step=epoch,
+            step_loss=np.array([loss]),
+            step_accuracy=np.array([0.5]),
+            step_stats=stats,
+            loss=float(loss),
+            accuracy=0.5,
+        ).records()
+        for record in epoch_records:
+            history.record(record)
     view = history.view()
     summary = RunSummary(0.5, 0.5, float(losses[-1]), 1.0, epochs=5001, steps=5001)
     rows = run_to_dict(None, view, summary)["epochs"]

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
 from vgtui.display.story import DEEP_DEPTH, StoryRun, same_network, story_frame
 from vgtui.history import History, HistoryView
-from vgtui.records import STAT_INDEX, EpochRecord, RunStart
+from vgtui.records import STAT_INDEX, RunStart
 from vgtui.sources.replay import load_stream
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -32,9 +33,7 @@ def views() -> dict[str, tuple[RunConfig, HistoryView, list]]:
 
 def first_layer_median(records: list) -> float:
     """The first hidden layer's gradient SD over every step, median: from the raw records."""
-    sds = np.concatenate(
-        [r.step_stats[:, 0, STAT_INDEX["grad_sd"]] for r in records if isinstance(r, EpochRecord)]
-    )
+    sds = np.concatenate([e.step_stats[:, 0, STAT_INDEX["grad_sd"]] for e in whole_epochs(records)])
     return float(np.median(sds))
 
 
@@ -53,7 +52,7 @@ def test_the_rows_compare_each_activation_with_sigmoid(views) -> None:
         else:
             assert row.multiple == pytest.approx(expected / base, rel=1e-5)
             assert row.multiple > 10  # the tutorial's story: an order of magnitude or more
-        last = [r for r in views[row.activation][2] if isinstance(r, EpochRecord)][-1]
+        last = whole_epochs(views[row.activation][2])[-1]
         assert row.accuracy == pytest.approx(last.accuracy)
         assert len(row.layer_sds) == 5
 

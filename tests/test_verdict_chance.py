@@ -11,10 +11,11 @@ import math
 import numpy as np
 import pytest
 
+from tests.epochs import Epoch
 from vgtui import diagnosis as d
 from vgtui.config import RunConfig
 from vgtui.history import History
-from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, RunStart
+from vgtui.records import STAT_INDEX, STAT_NAMES, RunStart
 
 STEPS = 4
 #: The first layer's gradient SD half a decade below the output layer's: under WEAK_DECADES,
@@ -29,17 +30,17 @@ def _view(accuracy: float, info: dict | None, config: RunConfig | None = None):
     stats = np.full((STEPS, len(names), len(STAT_NAMES)), np.nan)
     stats[:, :, STAT_INDEX["grad_sd"]] = SD
     stats[:, :, STAT_INDEX["grad_norm"]] = 0.1
-    history.record(
-        EpochRecord(
-            epoch=1,
-            first_step=1,
-            step_loss=np.full(STEPS, 0.9),
-            step_accuracy=np.full(STEPS, accuracy),
-            step_stats=stats,
-            loss=0.9,
-            accuracy=accuracy,
-        )
+    epoch = Epoch(
+        epoch=1,
+        first_step=1,
+        step_loss=np.full(STEPS, 0.9),
+        step_accuracy=np.full(STEPS, accuracy),
+        step_stats=stats,
+        loss=0.9,
+        accuracy=accuracy,
     )
+    for record in epoch.records():
+        history.record(record)
     return history.view()
 
 

@@ -175,6 +175,7 @@ def test_pause_holds_the_source() -> None:
         "vgtui.display.series",
         "vgtui.display.story",
         "vgtui.display.intro",
+        "vgtui.session.epoch_throttle",
     ],
 )
 def test_core_modules_import_neither_textual_nor_tensorflow(module: str) -> None:

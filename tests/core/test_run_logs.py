@@ -18,7 +18,7 @@ from tests.test_runlog import assert_same_records
 from vgtui.cli.headless import EXIT_FAILED, run_headless
 from vgtui.cli.run import parse_args
 from vgtui.config import RunConfig
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.records import EpochEnd, RunStart, RunSummary
 from vgtui.runlog import RunLogReader, RunLogWriter, SummaryFrame, list_logs, read_run
 from vgtui.runlog.reader import EventFrame
 from vgtui.session.controller import RunController
@@ -116,7 +116,7 @@ def test_a_stopped_run_ends_its_log_with_a_stopped_summary(tmp_path: Path) -> No
     assert controller.stop_and_finish(30)
     thread.join(30)
     back = read_run(run.log.path)
-    assert [r.epoch for r in back if isinstance(r, EpochRecord)] == [1, 2]
+    assert [r.epoch for r in back if isinstance(r, EpochEnd)] == [1, 2]
     assert back[-1].stopped and back[-1].epochs == 2 and back[-1].verdict
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from vgtui.config import RunConfig
 from vgtui.data.datasets import make_dataset, plane_extent
-from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary
+from vgtui.records import Boundary, Emit, EpochEnd, RunStart, RunSummary, StepBlock
 from vgtui.sources import EventSource
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.boundary_map import (
@@ -113,17 +113,11 @@ class EpochByEpoch(EventSource):
                     return summary
             grid = np.full((48, 48), epoch / (config.epochs + 1), dtype=np.float32)
             emit(
-                EpochRecord(
-                    epoch=epoch,
-                    first_step=epoch,
-                    step_loss=np.full(1, 0.5),
-                    step_accuracy=np.full(1, 0.5),
-                    step_stats=np.full((1, layers, 8), 0.1),
-                    loss=0.5,
-                    accuracy=0.5,
-                    boundary=Boundary(grid, plane_extent(x), epoch),
+                StepBlock(
+                    epoch, epoch, np.full(1, 0.5), np.full(1, 0.5), np.full((1, layers, 8), 0.1)
                 )
             )
+            emit(EpochEnd(epoch, 0.5, 0.5, boundary=Boundary(grid, plane_extent(x), epoch)))
         summary = RunSummary(0.5, 0.5, 0.5, 1.0, config.epochs, config.epochs)
         emit(summary)
         return summary

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
-from vgtui.records import STAT_INDEX, EpochRecord
+from vgtui.records import STAT_INDEX
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.status_line import StatusLine
@@ -34,9 +35,9 @@ async def test_sigmoid_run_reads_vanishing(streams, make_engine, wait_until) -> 
         assert badge(app).startswith(" VANISHING ")
         # From the records themselves: the median over the steps of log10(first SD / output SD).
         records = streams[("sigmoid", "normal")]
-        sd = np.concatenate([r.step_stats[:, :, SD] for r in records if isinstance(r, EpochRecord)])
+        sd = np.concatenate([e.step_stats[:, :, SD] for e in whole_epochs(records)])
         decades = float(np.median(np.log10(sd[:, 0] / sd[:, -1])))
-        accuracy = [r for r in records if isinstance(r, EpochRecord)][-1].accuracy
+        accuracy = whole_epochs(records)[-1].accuracy
         # 80 columns: the short form, which fits (the full reason is in the JSON and at 120).
         times = f"{10**-decades:.0f}×"
         assert f"dense_1 {times} below output · acc {accuracy:.2f}" in badge(app)
@@ -136,7 +137,7 @@ async def test_rows_show_decades_and_dead_share(streams, make_engine, wait_until
         app.monitor.redraw()
         panel = app.query_one(LayerPanel)
         health = [str(label.content).strip() for label in panel.query(".layer-row .health")]
-        last = [r for r in streams[("relu", "normal")] if isinstance(r, EpochRecord)][-1]
+        last = whole_epochs(streams[("relu", "normal")])[-1]
         means = last.step_stats.mean(axis=0)  # the last epoch's mean of each statistic
         decades = np.log10(means[1, SD] / means[-1, SD])
         dead = means[1, STAT_INDEX["dead"]]

@@ -6,7 +6,7 @@ import numpy as np
 
 from vgtui.config import RunConfig
 from vgtui.records import STAT_INDEX
-from vgtui.session.pace import DEFAULT_PACE, PACES
+from vgtui.session.epoch_throttle import DEFAULT_PACE, PACES
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.gradient_figure import GradientFigure
 from vgtui.ui.widgets.heatmap import GradientHeatmap

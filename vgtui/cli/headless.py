@@ -18,15 +18,7 @@ from vgtui.export.runfile import run_to_dict, write_json
 from vgtui.history import LatestEpoch
 from vgtui.model_path import ModelFileError
 from vgtui.output_path import OutputPathError
-from vgtui.records import (
-    STAT_INDEX,
-    EpochEnd,
-    EpochRecord,
-    Record,
-    RunStart,
-    RunSummary,
-    StepBlock,
-)
+from vgtui.records import STAT_INDEX, EpochEnd, Record, RunStart, RunSummary, StepBlock
 from vgtui.session.comparison import ComparisonRow, format_table
 from vgtui.session.controller import RunController
 from vgtui.session.run import Run
@@ -49,7 +41,7 @@ EXIT_NOT_WRITTEN = EXIT_FAILED
 LINE_LAYERS = 8
 
 
-def format_epoch(record: EpochRecord | LatestEpoch, names: tuple[str, ...], epochs: int) -> str:
+def format_epoch(record: LatestEpoch, names: tuple[str, ...], epochs: int) -> str:
     """One line for an epoch: loss, accuracy and each layer's mean gradient SD.
 
     ``epochs`` 0 means the run's length is not known (a user's model).
@@ -153,9 +145,7 @@ class EpochPrinter:
             )
             if run.log is not None and run.log_failure is None:
                 _say(self.out, f"run log {run.log.path}")
-        elif isinstance(record, EpochRecord | EpochEnd):
-            if self.on_start is not None and isinstance(record, EpochRecord):
-                self.on_start()
+        elif isinstance(record, EpochEnd):
             view = run.history.view()
             latest = view.latest
             if latest is not None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgtui.diagnosis import diagnose, first_layer_decades
-from vgtui.history import History, HistoryView
+from vgtui.history import History, HistoryView, LatestEpoch
 from vgtui.input_path import InputPathError, check_input
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.records import RunStart, RunSummary, StepBlock
 from vgtui.runlog import (
     RecordAssembler,
     RunLogError,
@@ -144,28 +144,29 @@ def load_run(path: Path, end: int | None = None) -> LoadedRun:
     """Read the log at ``path`` (up to byte ``end``, if given) into a History; see LoadedRun."""
     history = History()
     summary: RunSummary | None = None
-    last_finite: EpochRecord | None = None
-    diverged: EpochRecord | None = None
+    last_finite: LatestEpoch | None = None
+    diverged: LatestEpoch | None = None
     steps = 0
     last_steps: dict[int, int] = {}
     try:
         with RunLogReader(path, end) as reader:
             start = start_from_header(reader.header, path)
             history.record(start)
-            n_stats = len(reader.header.get("stat_names") or ())  # type: ignore[arg-type]
-            assembler = RecordAssembler(len(start.layer_names), n_stats)
+            assembler = RecordAssembler()
             while frames := reader.read_new(1 << 20):
                 for record in assembler.feed(frames):
                     history.record(record)
                     if isinstance(record, RunSummary):
                         summary = record
                         continue
-                    steps = record.last_step
-                    last_steps[record.epoch] = record.last_step
-                    if record.diverged_layer is None:
-                        last_finite = record
-                    else:
-                        diverged = record
+                    if isinstance(record, StepBlock):
+                        steps = record.last_step
+                        last_steps[record.epoch] = record.last_step
+                    elif (ended := history.latest) is not None and ended.epoch == record.epoch:
+                        if record.diverged_layer is None:
+                            last_finite = ended
+                        else:
+                            diverged = ended
             info = reader.header.get("info")
             damaged_at = reader.damaged_at
     except RunLogError as err:

@@ -21,9 +21,8 @@ from types import TracebackType
 
 import numpy as np
 
-from vgtui import records as _records
 from vgtui.output_path import OutputPathError, ensure_output_dir
-from vgtui.records import STAT_NAMES, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_NAMES, EpochEnd, RunStart, RunSummary, StepBlock
 from vgtui.runlog.format import (
     EPOCH_END,
     EVENT,
@@ -257,15 +256,12 @@ class RunLogWriter:
     def write_record(self, record: object) -> None:
         """Append any record a run emits.
 
-        RunStart writes nothing (the header was given to :meth:`create`); an
-        EpochRecord is its steps then its end; a StepBlock is steps, an
-        EpochEnd an epoch's end; a RunSummary the summary.
+        RunStart writes nothing (the header was given to :meth:`create`); a
+        StepBlock is steps, an EpochEnd an epoch's end; a RunSummary the summary.
         """
-        step_block = getattr(_records, "StepBlock", None)
-        epoch_end = getattr(_records, "EpochEnd", None)
         if isinstance(record, RunStart):
             return
-        if isinstance(record, EpochRecord):
+        if isinstance(record, StepBlock):
             self.steps(
                 record.epoch,
                 record.first_step,
@@ -273,22 +269,7 @@ class RunLogWriter:
                 record.step_accuracy,
                 record.step_stats,
             )
-            self.epoch_end(
-                record.epoch,
-                record.loss,
-                record.accuracy,
-                record.diverged_layer,
-                record.diverged_step,
-            )
-        elif step_block is not None and isinstance(record, step_block):
-            self.steps(
-                record.epoch,
-                record.first_step,
-                record.step_loss,
-                record.step_accuracy,
-                record.step_stats,
-            )
-        elif epoch_end is not None and isinstance(record, epoch_end):
+        elif isinstance(record, EpochEnd):
             self.epoch_end(
                 record.epoch,
                 record.loss,

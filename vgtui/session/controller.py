@@ -30,8 +30,8 @@ from vgtui.config import CHOICES, RunConfig, cycle
 from vgtui.history import History, HistoryView
 from vgtui.output_path import OutputPathError
 from vgtui.records import Record, RunStart, RunSummary
+from vgtui.session.epoch_throttle import EpochThrottle
 from vgtui.session.kept import KeptRun, KeptRuns
-from vgtui.session.pace import Pace
 from vgtui.session.run import Run
 from vgtui.session.summary import finalize
 from vgtui.session.sweep import sweep_configs
@@ -154,9 +154,9 @@ class RunController:
 
     def _new_run(self, config: RunConfig) -> Run:
         source = self.source_factory(config)
-        # A source of another model than the built-in network says so: its config is None.
-        run_config = getattr(source, "config", config)
-        return Run(run_config, source, self._heard, Pace(self.pace))
+        # A run of the user's own model has no RunConfig: its RunStart describes the model.
+        run_config = None if source.own_model else config
+        return Run(run_config, source, self._heard, EpochThrottle(self.pace))
 
     def _heard(self, run: Run, record: Record) -> None:
         """Log a record a run has stored, then tell the listener; on the training thread.

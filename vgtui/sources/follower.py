@@ -165,6 +165,9 @@ class FollowerSource(EventSource):
 
     """
 
+    #: A log keeps its own time: its epochs are shown as they are read.
+    paced = False
+
     def __init__(
         self,
         path: Path | str,

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from vgtui.config import RunConfig
-from vgtui.records import EpochEnd, EpochRecord, Record, RunStart, diverged_where
+from vgtui.records import EpochEnd, Record, RunStart, diverged_where
 from vgtui.session.controller import RunController
 from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
@@ -154,7 +154,7 @@ class VgtuiApp(App[int]):
             self.post_message(RunLogFailed(run, run.log_failure))
         if isinstance(record, RunStart):
             self.post_message(RunStarted(run, record))
-        elif isinstance(record, EpochRecord | EpochEnd) and record.diverged_step is not None:
+        elif isinstance(record, EpochEnd) and record.diverged_step is not None:
             names = run.history.view().layer_names
             where = diverged_where(record.diverged_layer, names) or "loss"
             self.post_message(RunDiverged(run, record.diverged_step, where))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 
 from vgtui.config import RunConfig
-from vgtui.session.pace import DEFAULT_PACE
+from vgtui.session.epoch_throttle import DEFAULT_PACE
 from vgtui.sources import SourceFactory
 from vgtui.ui.app import make_app
 from vgtui.ui.terminal import screen_to_ourselves

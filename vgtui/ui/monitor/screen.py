@@ -37,7 +37,7 @@ from vgtui.display.view_options import ViewOptions, cursor_step, moved_cursor
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX
 from vgtui.session.controller import RunController
-from vgtui.session.pace import next_pace, pace_label
+from vgtui.session.epoch_throttle import next_pace, pace_label
 from vgtui.session.run import Run
 from vgtui.session.sweep import format_seeds
 from vgtui.ui.messages import OpenScreen, TrainCurrent
