@@ -237,9 +237,12 @@ class Diagnosis:
         verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
         reason: one sentence with the numbers (or why there is no verdict).
         short: the gist in a few words, for narrow screens.
+        provisional: the run has not yet run the epochs the verdict needs to hold
+            (see :func:`vgtui.diagnosis.epochs_for_verdict`); it may still change.
 
     """
 
     verdict: str
     reason: str
     short: str
+    provisional: bool = False

@@ -27,6 +27,8 @@ from vgtui.history import HistoryView
 TUTORIAL_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 #: The depth of the deep version (``d``): enough for the slope to span decades.
 DEEP_DEPTH = 10
+#: The most derivatives the reason lists one by one.
+MAX_FACTORS = 6
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,7 +160,10 @@ def why_line(run: StoryRun | None) -> str:
     if chain is None:
         return ""
     depth = len(chain.derivatives)
-    values = "·".join(f"{d:.2f}" for d in chain.derivatives[::-1])
+    factors = [f"{d:.2f}" for d in chain.derivatives[::-1]]
+    if depth > MAX_FACTORS:  # the first few and the last, for a deep network
+        factors = [*factors[:3], "…", *factors[-2:]]
+    values = "·".join(factors)
     product = f"{values} = {chain.product:.1e}"
     if run.config.activation == "sigmoid":
         bound = SIGMOID_MAX_DERIVATIVE**depth
