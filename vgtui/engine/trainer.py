@@ -335,6 +335,12 @@ _POOL: dict[tuple[object, ...], list[CompiledNetwork]] = {}
 _POOL_LOCK = threading.Lock()
 
 
+def pooled(key: tuple[object, ...]) -> bool:
+    """Whether a compiled network of shape ``key`` (see :func:`shape_key`) waits in the pool."""
+    with _POOL_LOCK:
+        return bool(_POOL.get(key))
+
+
 def _acquire(config: RunConfig, diagnostics: bool, boundary: bool = True) -> CompiledNetwork:
     """Lend a compiled network of ``config``'s shape and device, loaded for ``config``.
 
