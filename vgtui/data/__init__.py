@@ -1,0 +1,1 @@
+"""Data sets and presets: plain numpy, no TensorFlow, no Textual."""
