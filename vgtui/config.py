@@ -14,6 +14,7 @@ ACTIVATIONS: tuple[str, ...] = (
     "selu",
     "gelu",
     "swish",
+    "softsign",
     "linear",
 )
 INITIALIZERS: tuple[str, ...] = (
@@ -23,10 +24,11 @@ INITIALIZERS: tuple[str, ...] = (
     "he_normal",
     "he_uniform",
     "lecun_normal",
+    "standard",
     "small",
 )
 OPTIMIZERS: tuple[str, ...] = ("rmsprop", "sgd", "adam")
-DATASETS: tuple[str, ...] = ("circles", "moons", "xor", "spiral")
+DATASETS: tuple[str, ...] = ("circles", "moons", "xor", "spiral", "shapeset")
 #: Where a run computes: ``auto`` picks the GPU for networks big enough to gain from it.
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu")
 

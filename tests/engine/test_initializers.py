@@ -20,6 +20,9 @@ def expected_distribution(init: str, fan_in: int, fan_out: int):
         return stats.norm(0.0, 1.0)
     if init == "small":
         return stats.norm(0.0, 0.01)
+    if init == "standard":  # Glorot & Bengio's U[-1/sqrt(n), 1/sqrt(n)], n the fan-in
+        limit = 1.0 / math.sqrt(fan_in)
+        return stats.uniform(-limit, 2 * limit)
     fan = {"glorot": (fan_in + fan_out) / 2, "he": fan_in, "lecun": fan_in}[init.split("_")[0]]
     scale = 2.0 if init.startswith("he") else 1.0
     variance = scale / fan
@@ -58,7 +61,7 @@ def test_truncated_normals_are_cut_at_two_sd(kernels, init):
     assert np.mean(np.abs(middle) > 0.95 * cut) > 0.005
 
 
-@pytest.mark.parametrize("init", ["glorot_uniform", "he_uniform"])
+@pytest.mark.parametrize("init", ["glorot_uniform", "he_uniform", "standard"])
 def test_uniforms_are_bounded_and_reach_their_limit(kernels, init):
     middle = kernels[init][1].ravel()
     low, high = expected_distribution(init, 400, 400).support()

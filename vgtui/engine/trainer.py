@@ -13,17 +13,29 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from vgtui.config import RunConfig
+from vgtui.data.tasks import input_dim, n_classes, on_the_plane
 from vgtui.datasets import grid_points, make_dataset, plane_extent
+from vgtui.distributions.bins import QUANTITIES, specs_for
 from vgtui.engine.device import Placement, choose_device
+from vgtui.engine.histograms import HISTOGRAM_FIELDS, step_histograms
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, HEALTH_COLUMNS, first_bad_layer, health, layer_stats
-from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary, StepBlock
+from vgtui.records import (
+    Boundary,
+    Emit,
+    EpochRecord,
+    HistogramBlock,
+    RunStart,
+    RunSummary,
+    StepBlock,
+)
 from vgtui.summary import summarize
 
 #: The most steps one compiled call takes; bounds how long a stop waits.
@@ -43,6 +55,9 @@ BOUNDARY_SMALL_MACS = 4096
 #: For such a network, the grid's rows are at most this share of the rows an epoch
 #: computes (its examples four times: forward and backward, and the evaluation).
 BOUNDARY_ROW_SHARE = 0.25
+
+#: What a step calls before its update (see CompiledNetwork._train_step).
+StepHook = Callable[[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor], tuple[tf.Tensor, ...]]
 
 
 def multiply_adds(config: RunConfig) -> int:
@@ -77,13 +92,18 @@ def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
 
 
 def shape_key(
-    config: RunConfig, diagnostics: bool, device: str | None = None, boundary: bool = True
+    config: RunConfig,
+    diagnostics: bool,
+    device: str | None = None,
+    boundary: bool = True,
+    histograms: int = 0,
 ) -> tuple[object, ...]:
     """What fixes a compiled network's graph: runs that share it share the compilation.
 
     ``device`` is the TensorFlow device the network is placed on (by default,
     the one :func:`~vgtui.engine.device.choose_device` picks for ``config``);
-    ``boundary``: whether its epochs evaluate the decision boundary.
+    ``boundary``: whether its epochs evaluate the decision boundary (only data
+    on the plane have one); ``histograms``: every how many steps it counts them (0: never).
     """
     return (
         device or choose_device(config).device,
@@ -94,7 +114,10 @@ def shape_key(
         config.samples,
         config.batch_size,
         diagnostics,
-        boundary,
+        boundary and on_the_plane(config.dataset),
+        input_dim(config.dataset),
+        n_classes(config.dataset),
+        histograms,
     )
 
 
@@ -114,24 +137,31 @@ class CompiledNetwork:
         diagnostics: bool = True,
         placement: Placement | None = None,
         boundary: bool = True,
+        histograms: int = 0,
     ) -> None:
         """Build the network for ``config``'s shape on its device; compile on first use.
 
-        ``boundary``: evaluate the decision boundary at the end of every epoch.
+        ``boundary``: evaluate the decision boundary at the end of every epoch
+        (data on the plane only: other data have none). ``histograms``: count
+        the per-layer histograms of every ``histograms``-th step (0: none).
         """
         self.config = config
         self.diagnostics = diagnostics
-        self.boundary = boundary
+        self.boundary = boundary and on_the_plane(config.dataset)
+        self.histograms = histograms
+        self.specs = specs_for(config.activation)
         self.extent = (-1.0, 1.0, -1.0, 1.0)
         self.placement = placement or choose_device(config)
         with tf.device(self.placement.device):
             self.model = FlatMLP(config)
             self.optimizer = make_optimizer(config)
             self.optimizer.build([self.model.params])
-            self.x = tf.Variable(tf.zeros([config.samples, 2]), trainable=False)
+            dim = input_dim(config.dataset)
+            self.x = tf.Variable(tf.zeros([config.samples, dim]), trainable=False)
             self.y = tf.Variable(tf.zeros([config.samples, 1]), trainable=False)
             self.seed = tf.Variable(0, dtype=tf.int32, trainable=False)
-            self.grid = tf.Variable(tf.zeros([2, BOUNDARY_GRID**2]), trainable=False)  # columns
+            if self.boundary:
+                self.grid = tf.Variable(tf.zeros([2, BOUNDARY_GRID**2]), trainable=False)
         self._chunk_fn = tf.function(self._train_chunk)
         self.load(config)
 
@@ -141,8 +171,9 @@ class CompiledNetwork:
         x, y = make_dataset(config)
         self.x.assign(x)
         self.y.assign(y[:, None])
-        self.extent = plane_extent(x)
-        self.grid.assign(grid_points(self.extent, BOUNDARY_GRID).T)
+        if self.boundary:
+            self.extent = plane_extent(x)
+            self.grid.assign(grid_points(self.extent, BOUNDARY_GRID).T)
         self.seed.assign(config.seed)
         self.model.reset(config)
         for variable in self.optimizer.variables:
@@ -166,7 +197,19 @@ class CompiledNetwork:
         return tf.argsort(keys)
 
     def _loss_and_accuracy(self, logits: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        """Binary cross-entropy (from logits, as Keras does after a sigmoid) and accuracy."""
+        """Cross-entropy from the logits, and accuracy, of labels ``y`` (batch, 1).
+
+        Binary cross-entropy of one logit (as Keras does after a sigmoid) for two
+        classes; for more, categorical cross-entropy of a softmax over one logit a
+        class, the labels being class numbers.
+        """
+        if logits.shape[-1] != 1:
+            labels = tf.cast(y[:, 0], tf.int32)
+            loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+            )
+            hits = tf.argmax(logits, axis=1, output_type=tf.int32) == labels
+            return loss, tf.reduce_mean(tf.cast(hits, tf.float32))
         loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits))
         hits = tf.cast(logits > 0.0, tf.float32) == y
         return loss, tf.reduce_mean(tf.cast(hits, tf.float32))
@@ -192,18 +235,36 @@ class CompiledNetwork:
             return nan, nan
         return nan, nan, tf.fill([BOUNDARY_GRID**2], math.nan)
 
-    def _train_step(self, xb: tf.Tensor, yb: tf.Tensor) -> tuple[tf.Tensor, ...]:
+    def _train_step(
+        self, xb: tf.Tensor, yb: tf.Tensor, before_update: StepHook | None = None
+    ) -> tuple[tf.Tensor, ...]:
         """One step: gradient and update; returns what the step records.
 
         Returns the loss, the accuracy, the flat gradient, the flat parameters
         after the update, the (layers, HEALTH_COLUMNS) health rows and the divergence code.
+        With ``before_update``, it is called with the flat gradient, the flat
+        parameters the forward pass used, the hidden layers' outputs (depth,
+        batch, width) and the loss's gradient with respect to them, and the
+        update waits for what it returns, which is returned last.
         """
         model = self.model
-        with tf.GradientTape() as tape:
-            logits, pres, outs = model.forward(xb)
-            loss, accuracy = self._loss_and_accuracy(logits, yb)
-        grad = tape.gradient(loss, model.params.value)
-        self.optimizer.apply_gradients([(grad, model.params)])
+        if before_update is None:
+            with tf.GradientTape() as tape:
+                logits, pres, outs = model.forward(xb)
+                loss, accuracy = self._loss_and_accuracy(logits, yb)
+            grad = tape.gradient(loss, model.params.value)
+            self.optimizer.apply_gradients([(grad, model.params)])
+            hooked = ()
+        else:
+            with tf.GradientTape() as tape:
+                logits, pre_list, out_list, used = model.forward_layers(xb)
+                loss, accuracy = self._loss_and_accuracy(logits, yb)
+            pres, outs = tf.stack(pre_list), tf.stack(out_list)
+            grad, backprops = tape.gradient(loss, [model.params.value, out_list])
+            hooked = before_update(grad, used, outs, tf.stack(backprops))
+            waits = [t.flow if isinstance(t, tf.TensorArray) else t for t in hooked]
+            with tf.control_dependencies(waits):
+                self.optimizer.apply_gradients([(grad, model.params)])
         n_layers = model.n_layers
         if self.diagnostics:
             health_rows = health(self.config.activation, pres, outs, n_layers, model.activation)
@@ -215,7 +276,33 @@ class CompiledNetwork:
             lambda: tf.constant(FINITE),
             lambda: first_bad_layer(loss, grad, outs, model.segment_ids, n_layers),
         )
-        return loss, accuracy, grad, tf.convert_to_tensor(model.params), health_rows, code
+        stepped = (loss, accuracy, grad, tf.convert_to_tensor(model.params), health_rows, code)
+        return (*stepped, *hooked) if before_update is not None else stepped
+
+    def _histogram_hook(
+        self, step: tf.Tensor, written: tf.Tensor, arrays: tuple[tf.TensorArray, ...]
+    ) -> StepHook:
+        """What a step calls before its update: count its histograms if ``step`` is due.
+
+        ``step`` is the step's 0-based number in the run; ``written`` the steps
+        recorded so far in the call, ``arrays`` where they go (the step's
+        number, then HISTOGRAM_FIELDS). The hook returns ``written`` and
+        ``arrays``, one step further where the step was recorded.
+        """
+        model = self.model
+        due = tf.equal(step % self.histograms, 0)
+
+        def hook(grad, used, outs, backprops):
+            def record():
+                values = step_histograms(
+                    self.specs, grad, used, outs, backprops, model.segment_ids, model.n_layers
+                )
+                written_arrays = (a.write(written, v) for a, v in zip(arrays, (step + 1, *values)))
+                return (written + 1, *written_arrays)
+
+            return tf.cond(due, record, lambda: (written, *arrays))
+
+        return hook
 
     def _train_chunk(
         self,
@@ -241,28 +328,47 @@ class CompiledNetwork:
             the divergence code of the last step, each epoch's whole-data
             loss and accuracy (NaN where not evaluated), and, if the boundary
             is kept, each epoch's probabilities over the grid, (epochs, grid points).
+            Then, if histograms are counted, the 1-based numbers of the steps
+            counted and each of HISTOGRAM_FIELDS, stacked over those steps.
         """
         n = self.config.samples
         batch = self.config.batch_size
+        spe = self.config.steps_per_epoch
         model = self.model
         count = stop - start
+        n_step = 5  # loss, accuracy, gradient, parameters, health rows
 
-        def epoch_body(j, written, code, step_arrays, epoch_arrays):
+        def epoch_body(j, written, code, step_arrays, epoch_arrays, *hist):
             perm = self._permutation(first_epoch + j)
+            before = (first_epoch + j - 1) * spe  # the run's steps before this epoch
 
             def step_body(i, written, code, *arrays):
                 s = start + i
                 idx = perm[s * batch : tf.minimum((s + 1) * batch, n)]
-                *values, code = self._train_step(tf.gather(self.x, idx), tf.gather(self.y, idx))
-                arrays = tuple(a.write(written, v) for a, v in zip(arrays, values))
-                return (i + 1, written + 1, code, *arrays)
+                xb, yb = tf.gather(self.x, idx), tf.gather(self.y, idx)
+                if not self.histograms:
+                    *values, code = self._train_step(xb, yb)
+                    arrays = tuple(a.write(written, v) for a, v in zip(arrays, values))
+                    return (i + 1, written + 1, code, *arrays)
+                step_arrays, (counted, *hist_arrays) = arrays[:n_step], arrays[n_step:]
+                hook = self._histogram_hook(before + s, counted, tuple(hist_arrays))
+                out = self._train_step(xb, yb, hook)
+                values, code, counted, hist_arrays = (
+                    out[:n_step],
+                    out[n_step],
+                    out[n_step + 1],
+                    out[n_step + 2 :],
+                )
+                step_arrays = tuple(a.write(written, v) for a, v in zip(step_arrays, values))
+                return (i + 1, written + 1, code, *step_arrays, counted, *hist_arrays)
 
             def step_cond(i, written, code, *_):
                 return (i < count) & (code == FINITE)
 
-            _, written, code, *step_arrays = tf.while_loop(
-                step_cond, step_body, [tf.constant(0), written, code, *step_arrays]
+            _, written, code, *arrays = tf.while_loop(
+                step_cond, step_body, [tf.constant(0), written, code, *step_arrays, *hist]
             )
+            step_arrays, hist = arrays[:n_step], arrays[n_step:]
             due = evaluate & (code == FINITE)
             branches = [self._not_evaluated, self._evaluate]
             branch = tf.where(due, 1, 0)
@@ -273,7 +379,7 @@ class CompiledNetwork:
                 branch = tf.where(grid_due, 2, branch)
             full = tf.switch_case(branch, branches)
             epoch_arrays = tuple(a.write(j, v) for a, v in zip(epoch_arrays, full))
-            return j + 1, written, code, tuple(step_arrays), epoch_arrays
+            return j + 1, written, code, tuple(step_arrays), epoch_arrays, *hist
 
         def epoch_cond(j, written, code, *_):
             return (j < n_epochs) & (code == FINITE)
@@ -288,15 +394,49 @@ class CompiledNetwork:
         epoch_arrays = tuple(
             tf.TensorArray(tf.float32, size=n_epochs, element_shape=sh) for sh in epoch_shapes
         )
-        epochs_done, written, code, step_arrays, epoch_arrays = tf.while_loop(
+        hist = (tf.constant(0), *self._histogram_arrays(size)) if self.histograms else ()
+        epochs_done, written, code, step_arrays, epoch_arrays, *hist = tf.while_loop(
             epoch_cond,
             epoch_body,
-            [tf.constant(0), tf.constant(0), tf.constant(FINITE), step_arrays, epoch_arrays],
+            [
+                tf.constant(0),
+                tf.constant(0),
+                tf.constant(FINITE),
+                step_arrays,
+                epoch_arrays,
+                *hist,
+            ],
         )
         losses, accs, grads, params, health_rows = (a.stack()[:written] for a in step_arrays)
         stats = layer_stats(grads, params, model.segment_ids, model.kernel_sizes, health_rows)
         evaluated = tuple(a.stack()[:epochs_done] for a in epoch_arrays)
-        return losses, accs, stats, code, *evaluated
+        if not self.histograms:
+            return losses, accs, stats, code, *evaluated
+        counted, *hist_arrays = hist
+        histograms = tuple(a.stack()[:counted] for a in hist_arrays)
+        return losses, accs, stats, code, *evaluated, *histograms
+
+    def _histogram_arrays(self, size: tf.Tensor) -> tuple[tf.TensorArray, ...]:
+        """Empty arrays for the counted steps' numbers and HISTOGRAM_FIELDS, ``size`` long."""
+        depth, layers = self.config.depth, self.model.n_layers
+        slots = {q: self.specs[q].slots for q in QUANTITIES}
+        shapes = [
+            ([], tf.int32),
+            ([layers, slots["grad"]], tf.int32),
+            ([layers, slots["weight"]], tf.int32),
+            ([depth, slots["activation"]], tf.int32),
+            ([depth, slots["backprop"]], tf.int32),
+            ([layers, 4], tf.float64),
+            ([layers, 4], tf.float64),
+            ([depth, 4], tf.float64),
+            ([depth, 4], tf.float64),
+            ([depth], tf.float32),
+            ([depth], tf.float32),
+        ]
+        assert len(shapes) == 1 + len(HISTOGRAM_FIELDS)
+        return tuple(
+            tf.TensorArray(dtype, size=size, element_shape=shape) for shape, dtype in shapes
+        )
 
     def call_chunk(
         self,
@@ -329,12 +469,32 @@ class CompiledNetwork:
         losses, accs = self.call_chunk(0, 1, 0, 0, True)[4:6]
         return float(losses[0]), float(accs[0])
 
+    def histogram_block(self, out: tuple[np.ndarray, ...]) -> HistogramBlock | None:
+        """The histograms of a call's results (see :meth:`call_chunk`); None if it counted none."""
+        if not self.histograms:
+            return None
+        steps, *fields = out[-1 - len(HISTOGRAM_FIELDS) :]
+        if len(steps) == 0:
+            return None
+        got = dict(zip(HISTOGRAM_FIELDS, fields))
+        return HistogramBlock(
+            steps=steps.astype(np.int64),
+            every=self.histograms,
+            specs=self.specs,
+            counts={q: got[f"{q}_counts"].astype(np.int64) for q in QUANTITIES},
+            moments={q: got[f"{q}_moments"] for q in QUANTITIES},
+            activation_mean=got["activation_mean"].astype(np.float64),
+            activation_sd=got["activation_sd"].astype(np.float64),
+        )
+
 
 _POOL: dict[tuple[object, ...], list[CompiledNetwork]] = {}
 _POOL_LOCK = threading.Lock()
 
 
-def _acquire(config: RunConfig, diagnostics: bool, boundary: bool = True) -> CompiledNetwork:
+def _acquire(
+    config: RunConfig, diagnostics: bool, boundary: bool = True, histograms: int = 0
+) -> CompiledNetwork:
     """Lend a compiled network of ``config``'s shape and device, loaded for ``config``.
 
     Raises:
@@ -343,10 +503,10 @@ def _acquire(config: RunConfig, diagnostics: bool, boundary: bool = True) -> Com
     """
     placement = choose_device(config)
     with _POOL_LOCK:
-        free = _POOL.get(shape_key(config, diagnostics, placement.device, boundary))
+        free = _POOL.get(shape_key(config, diagnostics, placement.device, boundary, histograms))
         network = free.pop() if free else None
     if network is None:
-        return CompiledNetwork(config, diagnostics, placement, boundary)
+        return CompiledNetwork(config, diagnostics, placement, boundary, histograms)
     network.placement = placement  # same device; the words may differ (auto or asked)
     network.load(config)
     return network
@@ -356,7 +516,11 @@ def _release(network: CompiledNetwork) -> None:
     """Take a lent network back for the next run of its shape."""
     with _POOL_LOCK:
         key = shape_key(
-            network.config, network.diagnostics, network.placement.device, network.boundary
+            network.config,
+            network.diagnostics,
+            network.placement.device,
+            network.boundary,
+            network.histograms,
         )
         _POOL.setdefault(key, []).append(network)
 
@@ -369,20 +533,31 @@ class Trainer:
     (explicitly, or by leaving its ``with`` block; never in a finalizer).
     """
 
-    def __init__(self, config: RunConfig, diagnostics: bool = True, boundary: bool = True) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        diagnostics: bool = True,
+        boundary: bool = True,
+        histograms: bool | int = False,
+    ) -> None:
         """Prepare a run of ``config``: data, initial weights, optimizer.
 
         Args:
             config: the run to train.
             diagnostics: also measure saturated and dead units and the mean
                 activation derivative at every step.
-            boundary: evaluate the decision boundary at the end of every epoch.
+            boundary: evaluate the decision boundary at the end of every epoch
+                (for data on the plane; other data have none).
+            histograms: count per-layer histograms and emit them as
+                HistogramBlocks: True for every :func:`histogram_every` steps,
+                a number for every that many steps, False for none.
 
         """
         self.config = config
         self.diagnostics = diagnostics
+        every = histogram_every(config) if histograms is True else int(histograms)
         self.network: CompiledNetwork | None = None  # so that __del__ works if the next fails
-        self.network = _acquire(config, diagnostics, boundary)
+        self.network = _acquire(config, diagnostics, boundary, every)
 
     @property
     def model(self) -> FlatMLP:
@@ -391,7 +566,7 @@ class Trainer:
 
     @property
     def x(self) -> tf.Variable:
-        """The inputs of the data set, (samples, 2)."""
+        """The inputs of the data set, (samples, inputs)."""
         return self._network.x
 
     @property
@@ -454,14 +629,21 @@ class Trainer:
         cfg = self.config
         loss_before, acc_before = network.evaluate()
         label = network.placement.label
-        start = RunStart(cfg, label, cfg.layer_names, acc_before, loss_before, started=time.time())
+        info: dict[str, object] = {}
+        if network.histograms:
+            info["histogram_every"] = network.histograms
+            info["histogram_bins"] = {q: network.specs[q].to_json() for q in QUANTITIES}
+        start = RunStart(
+            cfg, label, cfg.layer_names, acc_before, loss_before, started=time.time(), info=info
+        )
         emit(start)
         last: EpochRecord | None = None
         steps = 0
         epoch = 1
         split = cfg.steps_per_epoch > network.chunk_steps  # the steps went out as blocks
         while epoch <= cfg.epochs:
-            records = self._train_epochs(network, epoch, steps, stop, pause, emit)
+            held: list[HistogramBlock] = []
+            records = self._train_epochs(network, epoch, steps, stop, pause, emit, held)
             if isinstance(records, int):  # stopped, after this many steps of a split epoch
                 summary = summarize(start, last, steps + records, stopped=True)
                 break
@@ -472,6 +654,8 @@ class Trainer:
                 if record.diverged_layer is not None:
                     break
                 last = record
+            for block in held:  # after the records of the steps they count
+                emit(block)
             if records[-1].diverged_layer is not None:
                 summary = summarize(start, last, steps, diverged=records[-1])
                 break
@@ -488,12 +672,16 @@ class Trainer:
         stop: threading.Event,
         pause: threading.Event | None,
         emit: Emit,
+        held: list[HistogramBlock] | None = None,
     ) -> list[EpochRecord] | int:
         """Train the next epochs in one compiled call, or one long epoch in several.
 
         Short epochs are trained several to a call (as many as fit in
         ``chunk_steps``); an epoch longer than that is split over calls, and
-        each call's steps are handed to ``emit`` as a StepBlock when it returns.
+        each call's steps are handed to ``emit`` as a StepBlock when it returns,
+        followed by its HistogramBlock, if it counted one. The HistogramBlock of
+        a call of whole epochs is appended to ``held``, for the caller to emit
+        after the epochs' records.
 
         Returns:
             The records of the epochs trained; if a stop came first, the
@@ -518,9 +706,14 @@ class Trainer:
                     epoch, n_epochs, begin, end, end == spe, every, self.config.epochs
                 )
             )
+            block = network.histogram_block(parts[-1])
             if len(spans) > 1:
                 losses, accs, stats = (a.astype(np.float64) for a in parts[-1][:3])
                 emit(StepBlock(epoch, steps_before + begin + 1, losses, accs, stats))
+                if block is not None:
+                    emit(block)
+            elif block is not None and held is not None:
+                held.append(block)
             if parts[-1][3] != FINITE:
                 break
         losses, accs, stats = (np.concatenate([p[k] for p in parts]) for k in range(3))
@@ -547,6 +740,15 @@ class Trainer:
                 )
             )
         return records
+
+
+#: Every how many steps histograms are counted, by default: see :func:`histogram_every`.
+HISTOGRAM_EVERY = 1
+
+
+def histogram_every(config: RunConfig) -> int:
+    """Every how many steps a run of ``config`` counts its histograms, by default."""
+    return HISTOGRAM_EVERY
 
 
 def _boundary(
