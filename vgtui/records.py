@@ -309,7 +309,8 @@ class HistogramBlock:
             outputs over the step's batch) and "backprop" (the loss's gradient
             with respect to those outputs, dL/da) a row for every hidden layer.
         moments: each quantity's (n, layers, 4) min, max, sum and sum of squares
-            of its finite values, float64 (for exact totals in an export).
+            of its values, float64 (for exact totals in an export); NaN where a
+            value is NaN.
         activation_mean: (n, hidden layers) mean of each hidden layer's activations.
         activation_sd: (n, hidden layers) their population SD.
 

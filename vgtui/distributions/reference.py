@@ -34,12 +34,10 @@ def count_rows(values: np.ndarray, spec: BinSpec) -> np.ndarray:
 
 
 def moments(values: np.ndarray) -> np.ndarray:
-    """Min, max, sum and sum of squares of the finite values, in float64 (4,).
-
-    With no finite value: +inf, -inf, 0, 0 (the identities of each).
-    """
+    """Min, max, sum and sum of squares of the values, in float64 (4,); NaN if one is NaN."""
     x = np.asarray(values, dtype=np.float64).ravel()
-    x = x[np.isfinite(x)]
     if x.size == 0:
         return np.array([np.inf, -np.inf, 0.0, 0.0])
+    if np.isnan(x).any():
+        return np.full(4, np.nan)
     return np.array([x.min(), x.max(), x.sum(), np.square(x).sum()])

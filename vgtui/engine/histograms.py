@@ -9,8 +9,6 @@ slots of their own. All layers of a quantity are one ``bincount``.
 
 from __future__ import annotations
 
-import math
-
 import tensorflow as tf
 
 from vgtui.distributions.bins import BinSpec
@@ -25,8 +23,6 @@ HISTOGRAM_FIELDS: tuple[str, ...] = (
     "weight_moments",
     "activation_moments",
     "backprop_moments",
-    "activation_mean",
-    "activation_sd",
 )
 
 
@@ -60,41 +56,33 @@ def layer_groups(stacked: tf.Tensor) -> tf.Tensor:
     return tf.broadcast_to(tf.reshape(tf.range(layers), shape), tf.shape(stacked))
 
 
-def _moments(
-    values: tf.Tensor, reduce: tuple[object, object, object], finite: tf.Tensor
-) -> tf.Tensor:
-    """Min, max, sum and sum of squares (…, 4), float64, of the finite values, by ``reduce``."""
-    reduce_min, reduce_max, reduce_sum = reduce
-    x = tf.cast(tf.where(finite, values, 0.0), tf.float64)
-    low = reduce_min(tf.where(finite, tf.cast(values, tf.float64), math.inf))
-    high = reduce_max(tf.where(finite, tf.cast(values, tf.float64), -math.inf))
-    return tf.stack([low, high, reduce_sum(x), reduce_sum(tf.square(x))], axis=-1)
-
-
 def flat_moments(flat: tf.Tensor, segment_ids: tf.Tensor, n_layers: int) -> tf.Tensor:
-    """Moments (n_layers, 4) of each layer's kernel in a flat parameter vector (biases left out)."""
+    """Min, max, sum and sum of squares (n_layers, 4), float64, of each layer's kernel entries.
 
-    def by(op):
-        return lambda v: op(v, segment_ids)[:n_layers]
-
-    finite = tf.math.is_finite(flat)
-    return _moments(
-        flat,
-        (by(tf.math.segment_min), by(tf.math.segment_max), by(tf.math.segment_sum)),
-        finite,
-    )
+    ``flat`` is a flat parameter vector; its biases (segment ``n_layers``) are left out.
+    A NaN among a layer's values makes its moments NaN (an infinity, its sums infinite).
+    """
+    x = tf.cast(flat, tf.float64)
+    parts = [
+        tf.math.segment_min(x, segment_ids),
+        tf.math.segment_max(x, segment_ids),
+        tf.math.segment_sum(x, segment_ids),
+        tf.math.segment_sum(tf.square(x), segment_ids),
+    ]
+    return tf.stack(parts, axis=-1)[:n_layers]
 
 
 def stacked_moments(stacked: tf.Tensor) -> tf.Tensor:
-    """Moments (layers, 4) of each layer of a stacked (layers, batch, width) tensor."""
-
-    def over(op):
-        return lambda v: op(v, axis=[1, 2])
-
-    finite = tf.math.is_finite(stacked)
-    return _moments(
-        stacked, (over(tf.reduce_min), over(tf.reduce_max), over(tf.reduce_sum)), finite
-    )
+    """Min, max, sum and sum of squares (layers, 4), float64, of each layer of (layers, …)."""
+    x = tf.cast(stacked, tf.float64)
+    axes = tf.range(1, tf.rank(x))
+    parts = [
+        tf.reduce_min(x, axes),
+        tf.reduce_max(x, axes),
+        tf.reduce_sum(x, axes),
+        tf.reduce_sum(tf.square(x), axes),
+    ]
+    return tf.stack(parts, axis=-1)
 
 
 def step_histograms(
@@ -120,8 +108,6 @@ def step_histograms(
     """
     depth = n_layers - 1
     act_groups = layer_groups(outputs)
-    mean = tf.reduce_mean(outputs, axis=[1, 2])
-    sd = tf.sqrt(tf.reduce_mean(tf.square(outputs - mean[:, None, None]), axis=[1, 2]))
     return (
         grouped_counts(grad, segment_ids, n_layers, specs["grad"]),
         grouped_counts(params, segment_ids, n_layers, specs["weight"]),
@@ -131,6 +117,4 @@ def step_histograms(
         flat_moments(params, segment_ids, n_layers),
         stacked_moments(outputs),
         stacked_moments(backprops),
-        mean,
-        sd,
     )
