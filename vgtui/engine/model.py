@@ -83,6 +83,8 @@ class FlatMLP:
         self.params = keras.Variable(np.concatenate(kernels + biases), name="params")
         self.segment_ids = tf.constant(np.concatenate(ids), tf.int32)
         self.kernel_sizes = tf.constant([len(k) for k in kernels], tf.float32)
+        #: Entries of each segment id: each kernel's, then all the biases'.
+        self.segment_sizes = [len(k) for k in kernels] + [sum(len(b) for b in biases)]
 
     def _draw_kernels(self, config: RunConfig) -> list[np.ndarray]:
         """Draw each layer's initial kernel, flattened; layer i's seed is seed + i."""

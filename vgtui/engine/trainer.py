@@ -396,7 +396,9 @@ class CompiledNetwork:
             ],
         )
         losses, accs, grads, params, health_rows = (a.stack()[:written] for a in step_arrays)
-        stats = layer_stats(grads, params, model.segment_ids, model.kernel_sizes, health_rows)
+        stats = layer_stats(
+            grads, params, model.segment_ids, model.kernel_sizes, health_rows, model.segment_sizes
+        )
         evaluated = tuple(a.stack()[:epochs_done] for a in epoch_arrays)
         if not self.histograms:
             return losses, accs, stats, code, *evaluated
