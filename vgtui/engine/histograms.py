@@ -9,21 +9,48 @@ slots of their own. All layers of a quantity are one ``bincount``.
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
-from vgtui.distributions.bins import BinSpec
+from vgtui.distributions.bins import QUANTITIES, BinSpec
 
-#: The tensors :func:`step_histograms` returns, in order.
-HISTOGRAM_FIELDS: tuple[str, ...] = (
-    "grad_counts",
-    "weight_counts",
-    "activation_counts",
-    "backprop_counts",
-    "grad_moments",
-    "weight_moments",
-    "activation_moments",
-    "backprop_moments",
-)
+#: Min, max, sum and sum of squares: the moments kept of each layer's values.
+MOMENTS = 4
+
+
+def layout(specs: dict[str, BinSpec], n_layers: int) -> list[tuple[str, int, int]]:
+    """How a step's counts are packed: (quantity, rows, slots) in QUANTITIES order.
+
+    "grad" and "weight" have a row for every Dense layer, "activation" and
+    "backprop" one for every hidden layer.
+    """
+    rows = {"grad": n_layers, "weight": n_layers, "activation": n_layers - 1}
+    rows["backprop"] = n_layers - 1
+    return [(q, rows[q], specs[q].slots) for q in QUANTITIES]
+
+
+def unpack(
+    counts: np.ndarray, moments: np.ndarray, specs: dict[str, BinSpec], n_layers: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each quantity's counts (steps, rows, slots) and moments (steps, rows, MOMENTS).
+
+    ``counts`` and ``moments`` are :func:`step_histograms`' packed rows, stacked (steps, …).
+    """
+    steps = len(counts)
+    by_count, by_moment = {}, {}
+    c = m = 0
+    for q, rows, slots in layout(specs, n_layers):
+        by_count[q] = counts[:, c : c + rows * slots].reshape(steps, rows, slots)
+        by_moment[q] = moments[:, m : m + rows * MOMENTS].reshape(steps, rows, MOMENTS)
+        c, m = c + rows * slots, m + rows * MOMENTS
+    return by_count, by_moment
+
+
+def packed_sizes(specs: dict[str, BinSpec], n_layers: int) -> tuple[int, int]:
+    """Lengths of a step's packed counts and moments (see :func:`step_histograms`)."""
+    shapes = layout(specs, n_layers)
+    n_rows = sum(rows for _, rows, _ in shapes)
+    return sum(rows * slots for _, rows, slots in shapes), n_rows * MOMENTS
 
 
 def slots(values: tf.Tensor, spec: BinSpec) -> tf.Tensor:
@@ -93,8 +120,12 @@ def step_histograms(
     backprops: tf.Tensor,
     segment_ids: tf.Tensor,
     n_layers: int,
-) -> tuple[tf.Tensor, ...]:
-    """Everything a recorded step's histograms hold, in HISTOGRAM_FIELDS order.
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """A step's histograms, packed into two vectors (see :func:`layout` and :func:`unpack`).
+
+    Returns the counts (int32) and the moments (float64) of every quantity in
+    QUANTITIES order, each layer's row after the other's: two vectors carry a
+    step's histograms through the training loops as cheaply as they can be.
 
     Args:
         specs: the bins of each quantity (see :func:`vgtui.distributions.specs_for`).
@@ -108,13 +139,19 @@ def step_histograms(
     """
     depth = n_layers - 1
     act_groups = layer_groups(outputs)
-    return (
+    counts = [
         grouped_counts(grad, segment_ids, n_layers, specs["grad"]),
         grouped_counts(params, segment_ids, n_layers, specs["weight"]),
         grouped_counts(outputs, act_groups, depth, specs["activation"]),
         grouped_counts(backprops, act_groups, depth, specs["backprop"]),
+    ]
+    moments = [
         flat_moments(grad, segment_ids, n_layers),
         flat_moments(params, segment_ids, n_layers),
         stacked_moments(outputs),
         stacked_moments(backprops),
+    ]
+    return (
+        tf.concat([tf.reshape(c, [-1]) for c in counts], 0),
+        tf.concat([tf.reshape(m, [-1]) for m in moments], 0),
     )

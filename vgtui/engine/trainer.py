@@ -24,7 +24,7 @@ from vgtui.data.tasks import input_dim, n_classes, on_the_plane
 from vgtui.datasets import grid_points, make_dataset, plane_extent
 from vgtui.distributions.bins import QUANTITIES, specs_for
 from vgtui.engine.device import Placement, choose_device
-from vgtui.engine.histograms import HISTOGRAM_FIELDS, step_histograms
+from vgtui.engine.histograms import packed_sizes, step_histograms, unpack
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, HEALTH_COLUMNS, first_bad_layer, health, layer_stats
 from vgtui.records import (
@@ -286,17 +286,22 @@ class CompiledNetwork:
 
         ``step`` is the step's 0-based number in the run; ``written`` the steps
         counted so far in the call, ``arrays`` where they go (the step's
-        number, then HISTOGRAM_FIELDS). The hook returns ``written`` + 1 and
-        the arrays written.
+        1-based number and its packed counts, then its packed moments). The
+        hook returns ``written`` + 1 and the arrays written.
         """
         model = self.model
 
         def hook(grad, used, outs, backprops):
-            values = step_histograms(
+            counts, moments = step_histograms(
                 self.specs, grad, used, outs, backprops, model.segment_ids, model.n_layers
             )
-            written_arrays = (a.write(written, v) for a, v in zip(arrays, (step + 1, *values)))
-            return (written + 1, *written_arrays)
+            numbered = tf.concat([tf.reshape(step + 1, [1]), counts], 0)
+            count_array, moment_array = arrays
+            return (
+                written + 1,
+                count_array.write(written, numbered),
+                moment_array.write(written, moments),
+            )
 
         return hook
 
@@ -324,8 +329,9 @@ class CompiledNetwork:
             the divergence code of the last step, each epoch's whole-data
             loss and accuracy (NaN where not evaluated), and, if the boundary
             is kept, each epoch's probabilities over the grid, (epochs, grid points).
-            Then, if histograms are counted, the 1-based numbers of the steps
-            counted and each of HISTOGRAM_FIELDS, stacked over those steps.
+            Then, if histograms are counted, each counted step's 1-based number
+            followed by its packed counts, and its packed moments (see
+            :func:`vgtui.engine.histograms.step_histograms`), stacked over those steps.
         """
         n = self.config.samples
         batch = self.config.batch_size
@@ -473,23 +479,11 @@ class CompiledNetwork:
         return written, code, tuple(arrays[:n_step]), tuple(arrays[n_step:])
 
     def _histogram_arrays(self, size: tf.Tensor) -> tuple[tf.TensorArray, ...]:
-        """Empty arrays for the counted steps' numbers and HISTOGRAM_FIELDS, ``size`` long."""
-        depth, layers = self.config.depth, self.model.n_layers
-        slots = {q: self.specs[q].slots for q in QUANTITIES}
-        shapes = [
-            ([], tf.int32),
-            ([layers, slots["grad"]], tf.int32),
-            ([layers, slots["weight"]], tf.int32),
-            ([depth, slots["activation"]], tf.int32),
-            ([depth, slots["backprop"]], tf.int32),
-            ([layers, 4], tf.float64),
-            ([layers, 4], tf.float64),
-            ([depth, 4], tf.float64),
-            ([depth, 4], tf.float64),
-        ]
-        assert len(shapes) == 1 + len(HISTOGRAM_FIELDS)
-        return tuple(
-            tf.TensorArray(dtype, size=size, element_shape=shape) for shape, dtype in shapes
+        """Empty arrays, ``size`` long, for the counted steps' numbers and counts, and moments."""
+        n_counts, n_moments = packed_sizes(self.specs, self.model.n_layers)
+        return (
+            tf.TensorArray(tf.int32, size=size, element_shape=[1 + n_counts]),
+            tf.TensorArray(tf.float64, size=size, element_shape=[n_moments]),
         )
 
     def call_chunk(
@@ -527,12 +521,13 @@ class CompiledNetwork:
         """The histograms of a call's results (see :meth:`call_chunk`); None if it counted none."""
         if not self.histograms:
             return None
-        steps, *fields = out[-1 - len(HISTOGRAM_FIELDS) :]
-        if len(steps) == 0:
+        numbered, packed_moments = out[-2:]
+        if len(numbered) == 0:
             return None
-        got = dict(zip(HISTOGRAM_FIELDS, fields))
-        counts = {q: got[f"{q}_counts"].astype(np.int64) for q in QUANTITIES}
-        moments = {q: got[f"{q}_moments"] for q in QUANTITIES}
+        steps = numbered[:, 0]
+        counts, moments = unpack(
+            numbered[:, 1:].astype(np.int64), packed_moments, self.specs, self.model.n_layers
+        )
         n = counts["activation"].sum(axis=2)  # (steps, hidden layers): batch × width
         mean = moments["activation"][..., 2] / n
         variance = np.maximum(moments["activation"][..., 3] / n - mean**2, 0.0)
@@ -809,14 +804,16 @@ def histogram_every(config: RunConfig) -> int:
     """Every how many steps a run of ``config`` counts its histograms, by default.
 
     Measured with tests/bench/bench_histograms.py on this project's 2-core CPU
-    (shared, loaded): counting a step's histograms costs 1.3 to 1.6 more plain
-    steps of the tutorial's network (about 100 more operations) and 1.9 to 2.7
-    of the glorot2010 preset's (passes over its 5 million kernel entries and
-    their gradients). Counting every step would more than double the cost of
-    training; every 50th step added 9 to 10% to the tutorial's (the stretches
-    between counted steps cost a little too), every 100th 4 to 6% (the noise
-    between two identical networks: 0 to 4%), and every 50th 4 to 5% to the
-    preset's. So every 100th, for both.
+    (shared with other work): counting a step's histograms costs 1.2 to 1.6
+    plain steps of the tutorial's network (about 100 more operations) and 3.7
+    to 5.3 of the glorot2010 preset's (passes over its 5 million kernel entries
+    and their gradients): every step would more than double the cost of
+    training. With the tutorial's short epochs the stretches themselves cost
+    about 5% (each epoch's loops of counted and plain steps): every 50th step
+    added 11 to 12%, every 100th 6 to 8%, every 200th 5% (two identical
+    networks differed by up to 4%). The preset's steps not counted cost what
+    they cost without, and every 100th step adds about 4%. So every 100th step,
+    for both.
     """
     return HISTOGRAM_EVERY
 
