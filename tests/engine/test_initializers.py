@@ -87,3 +87,12 @@ def test_every_layer_draws_its_own_kernel(init):
     assert all(not b.any() for b in model.biases())  # biases start at zero, as Dense's
     other_seed = FlatMLP(RunConfig(init=init, depth=4, width=5, seed=12)).kernels()
     assert not np.allclose(ks[1], other_seed[1])
+
+
+def test_a_users_keras_model_gets_the_same_standard_initializer():
+    from vgtui.keras.model_file import keras_initializer
+
+    kernel = np.asarray(keras_initializer("standard")((400, 300))).ravel()
+    expected = expected_distribution("standard", 400, 300)
+    assert stats.kstest(kernel.astype(np.float64), expected.cdf).pvalue > 1e-3
+    assert np.abs(kernel).max() <= 1 / math.sqrt(400)
