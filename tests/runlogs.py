@@ -7,11 +7,12 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.epochs import Epoch, epochs
 from tests.test_runlog import assert_same_records
 from vgtui.config import RunConfig
-from vgtui.controller import Ended, RunController
-from vgtui.records import EpochRecord, Record, RunStart, RunSummary
+from vgtui.records import Record, RunStart, RunSummary
 from vgtui.runlog import RunLogWriter, header_from_start, read_run
+from vgtui.session.controller import Ended, RunController
 from vgtui.sources.replay import ReplaySource, load_stream
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,14 +48,20 @@ def write_partial(logdir: Path, records: Sequence[Record], epochs: int) -> RunLo
     start = records[0]
     assert isinstance(start, RunStart)
     writer = RunLogWriter.create(logdir, header_from_start(start))
-    for record in epoch_records(records)[:epochs]:
-        writer.write_record(record)
+    for epoch in epoch_records(records)[:epochs]:
+        write_epoch(writer, epoch)
     return writer
 
 
-def epoch_records(records: Sequence[Record]) -> list[EpochRecord]:
-    """The EpochRecords of a stream."""
-    return [r for r in records if isinstance(r, EpochRecord)]
+def write_epoch(writer: RunLogWriter, epoch: Epoch) -> None:
+    """Append an epoch to a log as a run emits it: its steps, then its end."""
+    for record in epoch.records():
+        writer.write_record(record)
+
+
+def epoch_records(records: Sequence[Record]) -> list[Epoch]:
+    """The epochs of a stream, whole."""
+    return epochs(records)
 
 
 def same_summary(a: RunSummary, b: RunSummary) -> bool:
@@ -73,7 +80,7 @@ def assert_log_holds(path: Path, records: Sequence[Record], summary: RunSummary)
     back = read_run(path)
     assert isinstance(back[-1], RunSummary), "the log does not end with a summary"
     assert same_summary(back[-1], summary)
-    expected = [r for r in records if isinstance(r, RunStart | EpochRecord)]
+    expected = [r for r in records if not isinstance(r, RunSummary)]
     assert_same_records(expected, back[:-1])
 
 

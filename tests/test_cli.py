@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from vgtui.cli import main, parse_args
-from vgtui.config import RunConfig
-from vgtui.gpu_check import NO_GPU
+from vgtui.cli import main
+from vgtui.cli.run import parse_args
+from vgtui.config import NO_GPU, TYPICAL_SEED, RunConfig
 
 BAD = [
     (["--activation", "softmax"], "--activation"),
@@ -71,7 +71,7 @@ def test_out_of_range_numbers_say_the_allowed_range(capsys):
 
 
 def test_the_range_edges_are_accepted_and_give_finite_float32_data():
-    from vgtui.datasets import make_dataset
+    from vgtui.data.datasets import make_dataset
 
     for text in ("1.18e-38", "1e6"):
         _, config = parse_args(["--headless", "--lr", text])
@@ -88,7 +88,7 @@ def test_the_range_edges_are_accepted_and_give_finite_float32_data():
 def test_device_gpu_without_a_gpu_is_refused_without_tensorflow_in_this_process():
     code = (
         "import sys\n"
-        "from vgtui.cli import parse_args\n"
+        "from vgtui.cli.run import parse_args\n"
         "try:\n"
         "    parse_args(['--headless', '--device', 'gpu'])\n"
         "except SystemExit as exit:\n"
@@ -102,9 +102,9 @@ def test_device_gpu_without_a_gpu_is_refused_without_tensorflow_in_this_process(
 
 
 def test_device_gpu_is_accepted_where_a_gpu_is_seen(monkeypatch):
-    import vgtui.gpu_check
+    import vgtui.cli.gpu_check
 
-    monkeypatch.setattr(vgtui.gpu_check, "visible_gpus", lambda: ["NVIDIA Fake"])
+    monkeypatch.setattr(vgtui.cli.gpu_check, "visible_gpus", lambda: ["NVIDIA Fake"])
     _, config = parse_args(["--headless", "--device", "gpu"])
     assert config.device == "gpu"
     _, config = parse_args(["--headless"])
@@ -144,7 +144,8 @@ def test_defaults_are_the_tutorials():
         32,
         100,
     )
-    assert (config.dataset, config.samples, config.noise, config.seed) == ("circles", 1000, 0.1, 42)
+    assert (config.dataset, config.samples, config.noise) == ("circles", 1000, 0.1)
+    assert config.seed == TYPICAL_SEED.seed == 6  # the median case of seeds 0-29, not the mildest
 
 
 def test_help_lists_every_flag_with_choices_and_defaults(capsys):

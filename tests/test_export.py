@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.cli import main
-from vgtui.diagnosis import diagnose
+from vgtui.diagnosis import diagnose, first_layer_decades
+from vgtui.export.runfile import run_to_dict
 from vgtui.export.runs import load_run
 from vgtui.history import History
-from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, RunStart, RunSummary
-from vgtui.runfile import run_to_dict
+from vgtui.records import STAT_INDEX, STAT_NAMES, RunStart, RunSummary
 from vgtui.runlog import FORMAT_VERSION, RunLogWriter, header_from_start
 from vgtui.sources.replay import load_stream
 
@@ -54,9 +55,9 @@ def logs(tmp_path: Path, streams) -> tuple[Path, list[Path]]:
     ]
     tanh = load_stream(FIXTURES / "tanh_normal.npz")
     with RunLogWriter.create(logdir, {**header_from_start(tanh[0]), "started": 1.8e9 + 2}) as w:
-        for record in tanh[1:4]:
+        for record in tanh[1:7]:  # three epochs, each a StepBlock and an EpochEnd
             w.write_record(record)
-        cut = tanh[4]
+        cut = tanh[7]  # the fourth epoch's steps
         w.steps(cut.epoch, cut.first_step, cut.step_loss[:10], cut.step_accuracy[:10],
                 cut.step_stats[:10])  # fmt: skip
     paths.append(w.path)
@@ -65,7 +66,7 @@ def logs(tmp_path: Path, streams) -> tuple[Path, list[Path]]:
 
 def _steps(records: list) -> tuple[np.ndarray, ...]:
     """Every step's number, epoch, loss, accuracy and stats, straight from the records."""
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    epochs = whole_epochs(records)
     number = np.concatenate([np.arange(e.first_step, e.last_step + 1) for e in epochs])
     epoch = np.concatenate([np.full(e.steps, e.epoch) for e in epochs])
     loss = np.concatenate([e.step_loss for e in epochs])
@@ -127,8 +128,13 @@ def test_json_is_the_headless_form(tmp_path: Path, logs, streams) -> None:
         history.record(record)
     view = history.view()
     verdict, reason = diagnose(view)
+    decades = first_layer_decades(view)  # the fixture's summary lacks them: from the records
     summary = dataclasses.replace(
-        streams["sigmoid_normal"][-1], verdict=verdict, verdict_reason=reason
+        streams["sigmoid_normal"][-1],
+        verdict=verdict,
+        verdict_reason=reason,
+        first_layer_decades_median=decades.median,
+        first_layer_decades_latest=decades.latest,
     )
     want = json.loads(json.dumps(run_to_dict(view.start.config, view, summary), allow_nan=False))
     assert got.pop("log") == paths[0].name
@@ -180,7 +186,7 @@ def test_tensorboard_reads_back_the_logs_numbers(tmp_path: Path, logs, streams) 
             assert np.array_equal(np.array([e.value for e in events], np.float32), want)
     batch = acc.Scalars("batch_loss")
     assert np.array_equal(np.array([e.value for e in batch], np.float32), loss.astype(np.float32))
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    epochs = whole_epochs(records)
     assert [e.step for e in acc.Scalars("loss")] == [e.epoch for e in epochs]
     assert [e.value for e in acc.Scalars("loss")] == [np.float32(e.loss) for e in epochs]
     assert [e.value for e in acc.Scalars("accuracy")] == [np.float32(e.accuracy) for e in epochs]

@@ -12,17 +12,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.epochs import Epoch
+from tests.epochs import epochs as epochs_of
 from tests.runlogs import (
     epoch_records,
     log_through_controller,
     same_summary,
     stream,
+    write_epoch,
     write_partial,
 )
+from vgtui.cli.headless import run_headless
 from vgtui.config import RunConfig
-from vgtui.headless import run_headless
 from vgtui.history import History
-from vgtui.records import EpochEnd, EpochRecord, RunStart, RunSummary, StepBlock
+from vgtui.records import EpochEnd, RunStart, RunSummary, StepBlock
 from vgtui.runlog import RunLogReader
 from vgtui.sources.follower import FollowerSource
 from vgtui.sources.jsonfile import JsonRunError, read_json_runs
@@ -65,31 +68,7 @@ class Following:
         return self.result[0]
 
 
-def as_epochs(records: list) -> list[EpochRecord]:
-    """Step blocks and epoch ends put together into EpochRecords."""
-    out, blocks = [], []
-    for record in records:
-        if isinstance(record, StepBlock):
-            blocks.append(record)
-        elif isinstance(record, EpochEnd):
-            out.append(
-                EpochRecord(
-                    record.epoch,
-                    blocks[0].first_step,
-                    np.concatenate([b.step_loss for b in blocks]),
-                    np.concatenate([b.step_accuracy for b in blocks]),
-                    np.concatenate([b.step_stats for b in blocks]),
-                    record.loss,
-                    record.accuracy,
-                    record.diverged_layer,
-                    record.diverged_step,
-                )
-            )
-            blocks = []
-    return out
-
-
-def assert_epochs_equal(got: list[EpochRecord], want: list[EpochRecord]) -> None:
+def assert_epochs_equal(got: list[Epoch], want: list[Epoch]) -> None:
     assert [e.epoch for e in got] == [e.epoch for e in want]
     for a, b in zip(got, want, strict=True):
         assert a.first_step == b.first_step
@@ -109,7 +88,7 @@ def test_a_finished_log_is_read_whole(tmp_path: Path, name: str) -> None:
     with FollowerSource(path, on_state=lambda s, e=None: states.append(s)) as source:
         summary = source.start(emitted.append)
     assert isinstance(emitted[0], RunStart) and emitted[0].config == records[0].config
-    assert_epochs_equal(as_epochs(emitted), epoch_records(records))
+    assert_epochs_equal(epochs_of(emitted), epoch_records(records))
     assert emitted[-1] is summary and same_summary(summary, ended.summary)
     assert states == ["reading"]  # never "following": the summary says it is over
 
@@ -122,7 +101,7 @@ def test_a_growing_log_is_followed_and_its_summary_ends_it(tmp_path: Path) -> No
     wait_for(lambda: following.states[-1:] == ["following"])
     assert following.steps == epochs[1].last_step
     for k in range(2, 5):
-        writer.write_record(epochs[k])
+        write_epoch(writer, epochs[k])
         wait_for(lambda k=k: following.steps == epochs[k].last_step)
         wait_for(lambda k=k: following.records[-1] == EpochEnd(*end_fields(epochs[k])))
     writer.write_record(records[-1])
@@ -130,11 +109,11 @@ def test_a_growing_log_is_followed_and_its_summary_ends_it(tmp_path: Path) -> No
     following.thread.join(30)
     assert not following.thread.is_alive()
     assert same_summary(following.result[0], records[-1])
-    assert_epochs_equal(as_epochs(following.records), epochs[:5])
+    assert_epochs_equal(epochs_of(following.records), epochs[:5])
     following.source.close()
 
 
-def end_fields(epoch: EpochRecord) -> tuple:
+def end_fields(epoch: Epoch) -> tuple:
     return epoch.epoch, epoch.loss, epoch.accuracy, epoch.diverged_layer, epoch.diverged_step
 
 
@@ -145,7 +124,7 @@ def test_a_log_that_stops_growing_reads_writer_stopped_until_it_grows(tmp_path: 
     following = Following(writer.path, poll=0.01, stale_after=0.3)
     wait_for(lambda: following.states[-1:] == ["writer stopped"])
     assert "following" in following.states  # it was fresh when the follower opened it
-    writer.write_record(epochs[1])
+    write_epoch(writer, epochs[1])
     wait_for(lambda: following.states[-1:] == ["following"])
     wait_for(lambda: following.steps == epochs[1].last_step)
     assert following.stop() is None  # stopped before a summary came
@@ -203,7 +182,8 @@ def test_a_json_file_gives_its_epochs_exactly(tmp_path: Path) -> None:
     )
     data = json.loads((tmp_path / "run.json").read_text())
     (records,) = read_json_runs(tmp_path / "run.json")
-    start, *epochs, summary = records
+    start, *middle, summary = records
+    epochs = epochs_of(middle)
     assert start.config == RunConfig() and start.device == data["device"]
     assert len(epochs) == len(data["epochs"]) == 100
     for got, want in zip(epochs, data["epochs"], strict=True):

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from vgtui.cli.headless import format_summary, run_headless
+from vgtui.cli.stop_signals import StopSignal, StopSignals
 from vgtui.config import RunConfig
-from vgtui.headless import format_summary, run_headless
-from vgtui.records import Emit, EpochRecord, RunSummary
+from vgtui.records import Emit, EpochEnd, RunSummary
 from vgtui.sources import EventSource
 from vgtui.sources.replay import ReplaySource, load_stream
-from vgtui.stop_signals import StopSignal, StopSignals
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SIGMOID = load_stream(FIXTURES / "sigmoid_normal.npz")
@@ -39,7 +39,7 @@ class SignalAfter(ReplaySource):
     def start(self, emit: Emit) -> RunSummary:
         def emit_then_signal(record) -> None:
             emit(record)
-            if isinstance(record, EpochRecord) and record.epoch == self.epochs:
+            if isinstance(record, EpochEnd) and record.epoch == self.epochs:
                 os.kill(os.getpid(), self.signum)
 
         return super().start(emit_then_signal)
@@ -113,7 +113,7 @@ def test_an_ignored_sighup_stays_ignored_as_under_nohup():
         signal.signal(signal.SIGHUP, old)
 
 
-def test_a_json_that_cannot_be_written_at_the_end_is_one_line_and_exit_2(tmp_path, monkeypatch):
+def test_a_json_that_cannot_be_written_at_the_end_is_one_line_and_exit_1(tmp_path, monkeypatch):
     import vgtui.output_path
 
     def disk_full(fd: int, data: bytes) -> None:
@@ -126,7 +126,7 @@ def test_a_json_that_cannot_be_written_at_the_end_is_one_line_and_exit_2(tmp_pat
     out, err = io.StringIO(), io.StringIO()
     replay = lambda c: ReplaySource(SIGMOID)  # noqa: E731
     status = run_headless(RunConfig(), path, out, source_factory=replay, err=err)
-    assert status == 2
+    assert status == 1  # a fault (the path was fine when the run began)
     assert err.getvalue() == f"vgtui: error: --json: cannot write {path}: No space left on device\n"
     assert path.read_text() == "the older run\n"
     assert sorted(tmp_path.iterdir()) == [path]  # no temporary file left

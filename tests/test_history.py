@@ -5,9 +5,10 @@ import threading
 import numpy as np
 import pytest
 
+from tests.epochs import Epoch
 from vgtui.config import RunConfig
 from vgtui.history import DownsampledSeries, History
-from vgtui.records import STAT_NAMES, EpochRecord, RunStart
+from vgtui.records import STAT_NAMES, RunStart
 
 
 @pytest.mark.parametrize("block", [1, 7, 32, 1000])
@@ -26,7 +27,7 @@ def test_every_row_is_the_mean_of_its_raw_rows(block):
 
 def _record(epoch, steps, layers, value):
     stats = np.full((steps, layers, len(STAT_NAMES)), float(value))
-    return EpochRecord(
+    return Epoch(
         epoch=epoch,
         first_step=(epoch - 1) * steps + 1,
         step_loss=np.full(steps, float(value)),
@@ -37,12 +38,17 @@ def _record(epoch, steps, layers, value):
     )
 
 
+def _add(history, epoch):
+    for record in epoch.records():
+        history.record(record)
+
+
 def test_a_million_steps_keep_a_bounded_number_of_rows():
     config = RunConfig()
     history = History(capacity=4096)
     history.begin(RunStart(config, "CPU", config.layer_names, 0.5, 0.7))
     for epoch in range(1, 31_251):  # 31,250 epochs of 32 steps: 1,000,000 steps
-        history.add(_record(epoch, 32, 5, epoch))
+        _add(history, _record(epoch, 32, 5, epoch))
     view = history.view()
     assert len(view.step_x) <= 4097 and len(view.epoch_x) <= 4097
     assert view.step_x[-1] == 1_000_000 and view.steps_done == 1_000_000
@@ -61,7 +67,7 @@ def test_readers_see_consistent_views_while_a_writer_adds():
 
     def write():
         for epoch in range(1, 2000):
-            history.add(_record(epoch, 32, 5, epoch))
+            _add(history, _record(epoch, 32, 5, epoch))
             if epoch == 1000:  # let the reader look in the middle of the writing
                 halfway.set()
                 read_halfway.wait(timeout=60)
@@ -105,7 +111,7 @@ def test_a_thinned_view_averages_neighbours_and_keeps_the_ends():
     history = History()
     history.begin(RunStart(config, "CPU", config.layer_names, 0.5, 0.7))
     for epoch in range(1, 101):
-        history.add(_record(epoch, 32, 5, epoch))
+        _add(history, _record(epoch, 32, 5, epoch))
     view = history.view()
     thin = view.thinned(300)
     assert len(thin.step_x) == len(thin.step_loss) == len(thin.step_stats) <= 300
@@ -122,7 +128,8 @@ def test_record_stores_each_kind_of_record():
     history = History()
     start = RunStart(config, "CPU", config.layer_names, 0.5, 0.7)
     history.record(start)
-    history.record(_record(1, 32, 5, 1.0))
+    for record in _record(1, 32, 5, 1.0).records():  # a StepBlock and an EpochEnd
+        history.record(record)
     from vgtui.records import RunSummary
 
     history.record(RunSummary(0.5, 0.6, 0.6, 0.1, 1, 32, stopped=True))

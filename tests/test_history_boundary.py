@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.epochs import Epoch
 from vgtui.history import MAX_BOUNDARIES, History
-from vgtui.records import Boundary, EpochRecord, RunStart
+from vgtui.records import Boundary, RunStart
 
 
-def _epoch(epoch: int, boundary: bool) -> EpochRecord:
+def _epoch(epoch: int, boundary: bool) -> Epoch:
     grid = np.full((2, 2), epoch, dtype=np.float32)
-    return EpochRecord(
+    return Epoch(
         epoch=epoch,
         first_step=epoch,
         step_loss=np.ones(1),
@@ -22,12 +23,17 @@ def _epoch(epoch: int, boundary: bool) -> EpochRecord:
     )
 
 
+def _add(history: History, epoch: Epoch) -> None:
+    for record in epoch.records():
+        history.record(record)
+
+
 def test_the_latest_and_a_past_boundary() -> None:
     history = History()
     assert history.latest_boundary() is None
     history.record(RunStart(None, "CPU", ("a", "b"), 0.5, 0.7))
     for epoch in range(1, 11):
-        history.record(_epoch(epoch, boundary=epoch % 3 == 0))  # epochs 3, 6, 9 have one
+        _add(history, _epoch(epoch, boundary=epoch % 3 == 0))  # epochs 3, 6, 9 have one
     assert history.latest_boundary().epoch == 9
     assert history.boundary_at(2) is None
     assert [history.boundary_at(e).epoch for e in (3, 5, 6, 8, 10)] == [3, 3, 6, 6, 9]
@@ -40,7 +46,7 @@ def test_a_long_run_keeps_a_bounded_number_spread_over_the_whole_run() -> None:
     history.record(RunStart(None, "CPU", ("a", "b"), 0.5, 0.7))
     epochs = 5 * MAX_BOUNDARIES
     for epoch in range(1, epochs + 1):
-        history.record(_epoch(epoch, boundary=True))
+        _add(history, _epoch(epoch, boundary=True))
     kept = [history.boundary_at(e) for e in range(1, epochs + 1)]
     assert len({id(b) for b in kept}) <= MAX_BOUNDARIES + 1
     assert history.latest_boundary().epoch == epochs  # the latest is always kept

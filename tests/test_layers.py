@@ -1,10 +1,12 @@
 """Who may import what, read from the source: no cycles, nothing imports upward.
 
 The layers, lowest first: the core (plain Python: config, records, history,
-the controller, run sources, ...), the engine (TensorFlow) and the Keras
-monitor, the UI (Textual), and the command line. A module imports only from
-its own layer or below; the core reaches the engine only inside a function
-(the run source that starts it), so importing the core never imports TensorFlow.
+diagnosis, data, display), the run log, the run sources, the session (the
+controller and its parts), export and view; then the engine (TensorFlow) and
+the Keras monitor, the UI (Textual), and the command line. A module imports
+only from its own layer or below; the sources reach the engine only inside a
+function (the run source that starts it), so importing them never imports
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -66,14 +68,37 @@ def resolve(name: str) -> str | None:
     return name or None
 
 
+#: Each layer's packages and modules, lowest first.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    (
+        "vgtui.config",
+        "vgtui.records",
+        "vgtui.history",
+        "vgtui.diagnosis",
+        "vgtui.data",
+        "vgtui.distributions",
+        "vgtui.display",
+        "vgtui.output_path",
+        "vgtui.input_path",
+        "vgtui.model_path",
+    ),
+    ("vgtui.runlog",),
+    ("vgtui.sources",),
+    ("vgtui.session",),
+    ("vgtui.export", "vgtui.view"),
+    ("vgtui.engine", "vgtui.keras"),
+    ("vgtui.ui",),
+    ("vgtui.cli", "vgtui.__main__"),
+)
+ENGINE = 5
+UI = 6
+
+
 def layer(module: str) -> int:
-    if module.startswith(("vgtui.cli", "vgtui.__main__")):
-        return 3
-    if module.startswith("vgtui.ui"):
-        return 2
-    if module.startswith(("vgtui.engine", "vgtui.keras")):
-        return 1
-    return 0
+    for number, names in enumerate(LAYERS):
+        if any(module == name or module.startswith(name + ".") for name in names):
+            return number
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS")
 
 
 def graph(module_level_only: bool) -> dict[str, set[str]]:
@@ -99,9 +124,9 @@ def test_nothing_imports_upward(module: str) -> None:
         if target is None or target == "vgtui":
             continue
         allowed = layer(target) <= layer(module)
-        if layer(module) == 0 and layer(target) == 1 and not at_top:
+        if layer(module) < ENGINE and layer(target) == ENGINE and not at_top:
             allowed = True  # a run source starts the engine inside a function
-        if layer(module) == 2 and layer(target) == 1:
+        if layer(module) == UI and layer(target) == ENGINE:
             allowed = False  # the UI never imports the engine: the worker does, via a source
         assert allowed, f"{module} imports {target}"
 
@@ -123,3 +148,44 @@ def test_no_import_cycles() -> None:
     for module in sorted(edges):
         if module not in state:
             visit(module, [module])
+
+
+def every_import(path: Path) -> list[str]:
+    """Every vgtui module ``path`` imports, lazily and for type checking included."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+    return [t for n in found if n.startswith("vgtui") and (t := resolve(n)) and t != "vgtui"]
+
+
+def test_no_import_cycles_counting_lazy_and_type_checking_imports() -> None:
+    edges = {m: {t for t in every_import(p) if t != m} for m, p in MODULES.items()}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges[node]):
+            assert state.get(nxt) != 1, "import cycle: " + " -> ".join([*path, nxt])
+            if nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for module in sorted(edges):
+        if module not in state:
+            visit(module, [module])
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("vgtui.ui.widgets.")))
+def test_widgets_are_fed_plain_data(module: str) -> None:
+    """A widget draws what it is given: it never reaches for the runs, their history or verdict."""
+    reached = set(every_import(MODULES[module]))
+    assert not reached & {
+        "vgtui.session.controller",
+        "vgtui.history",
+        "vgtui.diagnosis",
+        "vgtui.session.run",
+    }

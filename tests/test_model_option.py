@@ -9,9 +9,10 @@ import textwrap
 
 import pytest
 
-from vgtui.cli import main, parse_args
+from vgtui.cli import main
+from vgtui.cli.run import parse_args
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
+from vgtui.session.controller import RunController
 from vgtui.sources.keras_model import KerasModelSource, model_source_factory
 
 TINY = """
@@ -73,7 +74,7 @@ def test_headless_model_run_trains_and_writes_json(tmp_path) -> None:
     argv = [
         sys.executable,
         "-m",
-        "vgtui.cli",
+        "vgtui.cli.run",
         "--headless",
         "--model",
         str(model),

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from vgtui.cli import parse_args
+from vgtui.cli.run import parse_args
+from vgtui.export.runfile import read_json, write_json
 from vgtui.output_path import (
     OutputPathError,
     check_output_file,
     ensure_output_dir,
     write_output,
 )
-from vgtui.runfile import read_json, write_json
 
 IS_ROOT = os.geteuid() == 0
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
 from vgtui.output_path import OutputPathError
-from vgtui.records import STAT_NAMES, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_NAMES, RunStart, RunSummary, StepBlock
 from vgtui.runlog import (
     FORMAT_VERSION,
     EpochEndFrame,
@@ -81,7 +82,7 @@ def test_bytes_a_step_for_the_tutorial_network(tmp_path: Path) -> None:
     for name in ("sigmoid_normal.npz", "tanh_normal.npz", "relu_normal.npz"):
         records = load_stream(FIXTURES / name)
         path = _write(tmp_path / name, records)
-        steps = sum(r.steps for r in records if isinstance(r, EpochRecord))
+        steps = sum(r.steps for r in records if isinstance(r, StepBlock))
         per_step = path.stat().st_size / steps
         print(f"{name}: {per_step:.1f} bytes a step over {steps} steps")
         # 5 layers x 7 stats + loss + accuracy as raw float32 would be 148.
@@ -189,13 +190,14 @@ def test_a_header_without_layer_names_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_reader_follows_what_the_writer_appends(tmp_path: Path) -> None:
-    records = load_stream(FIXTURES / "sigmoid_normal.npz")[:12]
-    summary = load_stream(FIXTURES / "sigmoid_normal.npz")[-1]
+    stream = load_stream(FIXTURES / "sigmoid_normal.npz")
+    records, summary = [stream[0], *whole_epochs(stream)[:11]], stream[-1]
     with RunLogWriter.create(tmp_path, header_from_start(records[0])) as writer:
         reader = RunLogReader(writer.path)
         assert reader.read_new() == []
         for record in records[1:]:
-            writer.write_record(record)
+            for part in record.records():
+                writer.write_record(part)
             steps, end = reader.read_new()
             assert isinstance(steps, StepsFrame) and isinstance(end, EpochEndFrame)
             assert steps.epoch == end.epoch == record.epoch
@@ -211,7 +213,7 @@ def test_a_reader_follows_what_the_writer_appends(tmp_path: Path) -> None:
 
 
 def test_an_incomplete_frame_is_read_once_it_is_whole(tmp_path: Path) -> None:
-    records = load_stream(FIXTURES / "tanh_normal.npz")[:3]
+    records = load_stream(FIXTURES / "tanh_normal.npz")[:5]  # start and two epochs
     written = _write(tmp_path / "whole", records)
     whole = written.read_bytes()
     growing = tmp_path / "growing.vglog"
@@ -276,7 +278,7 @@ def _assert_frames_equal(got: list, want: list) -> None:
 
 
 def test_a_damaged_frame_stops_the_reading_there(tmp_path: Path) -> None:
-    records = load_stream(FIXTURES / "tanh_normal.npz")[:6]
+    records = load_stream(FIXTURES / "tanh_normal.npz")[:11]  # start and five epochs
     path = _write(tmp_path, records)
     data = bytearray(path.read_bytes())
     ends = _frame_ends(bytes(data))
@@ -299,21 +301,22 @@ def test_reading_in_chunks_gives_the_same_frames(tmp_path: Path) -> None:
 
 def test_a_run_cut_mid_epoch_reads_as_its_complete_epochs(tmp_path: Path) -> None:
     records = load_stream(FIXTURES / "sigmoid_normal.npz")
-    start, first, second = records[:3]
+    start, first, first_end, second = records[:4]
     with RunLogWriter.create(tmp_path, header_from_start(start)) as writer:
         writer.write_record(first)
+        writer.write_record(first_end)
         writer.steps(
             2, second.first_step, second.step_loss, second.step_accuracy, second.step_stats
         )
     got = read_run(writer.path)
-    assert_same_records([start, first], got)
+    assert_same_records([start, first, first_end], got)
     with RunLogReader(writer.path) as reader:
         assert not reader.finished
         assert isinstance(reader.read_new()[-1], StepsFrame)
 
 
 def test_a_newer_format_is_refused_in_one_line(tmp_path: Path) -> None:
-    path = _write(tmp_path, load_stream(FIXTURES / "tanh_normal.npz")[:2])
+    path = _write(tmp_path, load_stream(FIXTURES / "tanh_normal.npz")[:3])
     data = bytearray(path.read_bytes())
     struct.pack_into("<H", data, 8, FORMAT_VERSION + 1)
     path.write_bytes(bytes(data))
@@ -383,7 +386,7 @@ def test_a_keras_run_without_config_reads_back(tmp_path: Path) -> None:
                 RunSummary(float("nan"), 0.75, 0.5, 1.0, epochs=1, steps=10, verdict="healthy")
             )
         )
-    start, epoch, summary = read_run(writer.path)
+    start, epoch, _, summary = read_run(writer.path)
     assert start.config is None and start.layer_names == ("dense", "dense_1")
     assert np.isnan(start.accuracy_before) and start.loss_before == 0.7
     assert np.array_equal(epoch.step_stats, stats.astype(np.float64), equal_nan=True)
@@ -409,7 +412,7 @@ def test_reading_imports_neither_tensorflow_nor_textual(tmp_path: Path) -> None:
         timeout=120,
     )
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
-    assert loaded == {"records": 102, "tensorflow": False, "keras": False, "textual": False}
+    assert loaded == {"records": 202, "tensorflow": False, "keras": False, "textual": False}
 
 
 def test_step_blocks_and_epoch_ends_are_written_as_they_come(tmp_path: Path) -> None:
@@ -417,7 +420,7 @@ def test_step_blocks_and_epoch_ends_are_written_as_they_come(tmp_path: Path) -> 
 
     if not hasattr(rec, "StepBlock"):
         pytest.skip("vgtui.records has no StepBlock on this branch yet")
-    start, first = load_stream(FIXTURES / "sigmoid_normal.npz")[:2]
+    start, first, end = load_stream(FIXTURES / "sigmoid_normal.npz")[:3]
     parts = [slice(0, 10), slice(10, 32)]
     with RunLogWriter.create(tmp_path, header_from_start(start)) as writer:
         for part in parts:
@@ -430,17 +433,17 @@ def test_step_blocks_and_epoch_ends_are_written_as_they_come(tmp_path: Path) -> 
                     step_stats=first.step_stats[part],
                 )
             )
-        writer.write_record(rec.EpochEnd(epoch=1, loss=first.loss, accuracy=first.accuracy))
+        writer.write_record(rec.EpochEnd(epoch=1, loss=end.loss, accuracy=end.accuracy))
     frames = _frames_of(writer.path)
     assert [type(f) for f in frames] == [StepsFrame, StepsFrame, EpochEndFrame]
     assert [f.first_step for f in frames[:2]] == [1, 11]
-    assert_same_records([start, first], read_run(writer.path))
+    assert_same_records([start, first, end], read_run(writer.path))
     blocks = [frame_record(f) for f in frames]
     assert [type(b) for b in blocks] == [rec.StepBlock, rec.StepBlock, rec.EpochEnd]
     assert np.array_equal(
         np.concatenate([b.step_stats for b in blocks[:2]]), first.step_stats, equal_nan=True
     )
-    assert blocks[2] == rec.EpochEnd(epoch=1, loss=first.loss, accuracy=first.accuracy)
+    assert blocks[2] == rec.EpochEnd(epoch=1, loss=end.loss, accuracy=end.accuracy)
 
 
 def test_a_start_time_and_info_read_back(tmp_path: Path) -> None:

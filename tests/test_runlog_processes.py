@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vgtui.records import EpochRecord
+from vgtui.records import EpochEnd, StepBlock
 from vgtui.runlog import EpochEndFrame, RunLogReader, StepsFrame, SummaryFrame, read_run
 from vgtui.runlog.format import FRAME_HEAD
 from vgtui.sources.replay import load_stream
@@ -155,14 +155,14 @@ def test_a_reader_in_another_process_sees_each_record_once_written(tmp_path: Pat
         proc.stdin.flush()
         assert proc.stdout.readline() == "written\n"
         frames = reader.read_new()
-        if isinstance(record, EpochRecord):
-            steps, end = frames
-            assert (steps.epoch, steps.first_step, end.epoch) == (
-                record.epoch,
-                record.first_step,
-                record.epoch,
-            )
+        if isinstance(record, StepBlock):
+            (steps,) = frames
+            assert (steps.epoch, steps.first_step) == (record.epoch, record.first_step)
             assert np.array_equal(steps.loss, record.step_loss.astype(np.float32))
+            assert not reader.finished
+        elif isinstance(record, EpochEnd):
+            (end,) = frames
+            assert isinstance(end, EpochEndFrame) and end.epoch == record.epoch
             assert end.loss == record.loss and not reader.finished
         else:
             (summary,) = frames

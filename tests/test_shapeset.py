@@ -96,3 +96,20 @@ def test_sizes_places_and_angles_vary(drawn):
     u, _, _ = np.linalg.svd(drawn.linear[:, 0])
     angle = np.arctan2(u[:, 1, 0], u[:, 0, 0]) % np.pi
     assert np.histogram(angle, bins=6, range=(0, np.pi))[0].min() > 40
+
+
+def test_a_shapeset_run_is_judged_against_a_chance_of_one_in_nine():
+    import math
+
+    from vgtui.config import RunConfig
+    from vgtui.diagnosis import chance_of
+    from vgtui.history import History
+    from vgtui.records import RunStart
+
+    def chance(dataset: str) -> float:
+        history = History()
+        config = RunConfig(dataset=dataset)
+        history.record(RunStart(config, "CPU", config.layer_names, math.nan, math.nan))
+        return chance_of(history.view())
+
+    assert chance("shapeset") == pytest.approx(1 / 9) and chance("circles") == 0.5

@@ -2,12 +2,13 @@
 
 import pytest
 
-from vgtui.cli import main, parse_args
-from vgtui.comparison import ComparisonRow, format_table
+from vgtui.cli import main
+from vgtui.cli.run import parse_args
 from vgtui.config import ConfigError, RunConfig
+from vgtui.export.runfile import read_json
 from vgtui.records import RunSummary
-from vgtui.runfile import read_json
-from vgtui.sweep import sweep_configs
+from vgtui.session.comparison import ComparisonRow, format_table
+from vgtui.session.sweep import sweep_configs
 
 
 def test_sweep_configs_change_one_field_and_keep_seed_and_data():

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from tests.pseudo_terminal import PseudoTerminal, installed
-from vgtui.cli import parse_args
-from vgtui.terminal_check import (
+from vgtui.cli.run import parse_args
+from vgtui.cli.terminal_check import (
     dumb_terminal,
     locale_is_utf8,
     missing_terminal,
@@ -138,7 +138,7 @@ def test_the_checks_come_in_order():
 
 
 def test_the_command_line_refuses_the_app_but_not_the_headless_run(monkeypatch, capsys):
-    monkeypatch.setattr("vgtui.terminal_check.os.isatty", ttys(1, 2))
+    monkeypatch.setattr("vgtui.cli.terminal_check.os.isatty", ttys(1, 2))
     with pytest.raises(SystemExit) as exit_info:
         parse_args([])
     assert exit_info.value.code == 2

@@ -11,11 +11,12 @@ import math
 import numpy as np
 import pytest
 
+from tests.epochs import Epoch
 from vgtui import diagnosis as d
 from vgtui.config import RunConfig
 from vgtui.diagnosis import diagnosis
 from vgtui.history import History
-from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_INDEX, STAT_NAMES, RunStart, RunSummary
 
 CONFIG = RunConfig(depth=2, width=4, samples=32, batch_size=8)  # 4 steps an epoch
 STEPS = CONFIG.steps_per_epoch
@@ -29,7 +30,7 @@ def epoch(
     accuracy: float = 0.9,
     dead: list[float] | None = None,
     saturation: list[float] | None = None,
-) -> EpochRecord:
+) -> Epoch:
     """One epoch whose every step has these per-layer statistics (hidden layers, then output)."""
     layers = len(sd)
     stats = np.full((STEPS, layers, len(STAT_NAMES)), np.nan)
@@ -42,7 +43,7 @@ def epoch(
         stats[:, :-1, STAT_INDEX["dead"]] = dead
     if saturation is not None:
         stats[:, :-1, STAT_INDEX["saturation"]] = saturation
-    return EpochRecord(
+    return Epoch(
         epoch=number,
         first_step=(number - 1) * STEPS + 1,
         step_loss=np.full(STEPS, 0.5),
@@ -53,11 +54,12 @@ def epoch(
     )
 
 
-def verdict_of(*epochs: EpochRecord, ended: bool = False) -> d.Diagnosis:
+def verdict_of(*epochs: Epoch, ended: bool = False) -> d.Diagnosis:
     history = History()
     history.record(RunStart(CONFIG, "CPU", CONFIG.layer_names, 0.5, 0.7))
-    for record in epochs:
-        history.record(record)
+    for epoch in epochs:
+        for record in epoch.records():
+            history.record(record)
     if ended:
         history.record(RunSummary(0.5, 0.5, 0.7, math.nan, 0, 0, stopped=True))
     return diagnosis(history.view())
@@ -157,7 +159,7 @@ def test_zero_steps_count_in_the_median() -> None:
 
 def test_diverged() -> None:
     record = epoch(1, ratio(0.0))
-    diverged = EpochRecord(**{**record.__dict__, "diverged_layer": 1, "diverged_step": 3})
+    diverged = Epoch(**{**record.__dict__, "diverged_layer": 1, "diverged_step": 3})
     found = verdict_of(diverged)
     assert found.verdict == "diverged"
     assert "step 3, first in dense_2" in found.reason

@@ -12,8 +12,8 @@ import pytest
 
 from tests.runlogs import log_through_controller, started_at, stream, write_partial
 from vgtui.cli import main
+from vgtui.cli.headless import run_headless
 from vgtui.config import RunConfig
-from vgtui.headless import run_headless
 from vgtui.runlog import FORMAT_VERSION
 from vgtui.sources.replay import replay_factory
 from vgtui.view.target import ViewError, resolve

@@ -7,10 +7,17 @@ import threading
 import time
 from pathlib import Path
 
-from tests.runlogs import epoch_records, log_through_controller, started_at, stream, write_partial
+from tests.runlogs import (
+    epoch_records,
+    log_through_controller,
+    started_at,
+    stream,
+    write_epoch,
+    write_partial,
+)
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
 from vgtui.records import RunSummary
+from vgtui.session.controller import RunController
 from vgtui.sources.replay import ReplaySource
 from vgtui.view.session import ViewSession
 from vgtui.view.target import resolve
@@ -90,7 +97,7 @@ def test_a_growing_log_replaced_by_a_newer_one_is_kept_once_complete(tmp_path: P
         wait_for(lambda: driver.kept() == [("relu", "done", 100)])
         # The tanh log goes on: it is kept whole once its summary is written, not before.
         for epoch in epoch_records(records)[2:]:
-            writer.write_record(epoch)
+            write_epoch(writer, epoch)
         writer.write_record(next(r for r in records if isinstance(r, RunSummary)))
         writer.close()
         wait_for(lambda: len(driver.controller.kept) == 2)

@@ -2,6 +2,6 @@
 
 import sys
 
-from vgtui.cli import main
+from vgtui.cli.main import main
 
 sys.exit(main())

@@ -25,7 +25,13 @@ saturated units. Thresholds, chosen from runs of the tutorial's network
   ``STUCK_ACCURACY``. A step whose first-layer gradient is exactly zero
   counts as infinitely far below. (sigmoid + normal measured -0.5 to -1.5
   decades and accuracy 0.62 to 0.74; tanh, relu and relu + he_normal +0.2 to
-  +1.1.)
+  +1.1.) ``STUCK_ACCURACY`` is for the built-in tasks, two balanced classes
+  (chance 0.5): halfway from chance to perfect. Another model's accuracy is
+  judged against its own task's chance the same way (see
+  :func:`stuck_accuracy`): 1/k for k classes, or the commonest class's share
+  of the data where it is known (a model file's data); a 3-class model is
+  stuck under 0.67, not 0.75. Where chance cannot be told, the accuracy rule
+  does not apply, and the reason quotes the chance it used.
 - *healthy*: none of these; but where some hidden layer has at least
   ``DEGRADED_SHARE`` of its units dead or saturated over the latest epoch,
   the verdict says so ("healthy gradients · 41% dead units in dense_1"):
@@ -41,13 +47,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgtui.data.tasks import n_classes
 from vgtui.display.names import short_layer_name
 from vgtui.history import HistoryView
-from vgtui.records import STAT_INDEX
+from vgtui.records import STAT_INDEX, Diagnosis
 
 VANISHING_DECADES = -1.0
 WEAK_DECADES = -0.3
 STUCK_ACCURACY = 0.75
+#: Accuracy by chance on the built-in tasks: two classes of equal size.
+BUILTIN_CHANCE = 0.5
+#: Where STUCK_ACCURACY sits between chance and perfect accuracy (0.75: halfway from 0.5).
+STUCK_SHARE = (STUCK_ACCURACY - BUILTIN_CHANCE) / (1 - BUILTIN_CHANCE)
 EXPLODING_NORM = 10.0
 EXPLODING_DECADES = 2.5
 GROWTH_DECADES = 3.0
@@ -118,6 +129,20 @@ def layer_decades(view: HistoryView) -> tuple[np.ndarray, np.ndarray]:
     return median, latest
 
 
+def median_layer_sds(view: HistoryView) -> np.ndarray:
+    """Each layer's gradient SD, median over every recorded step (NaN where a layer has none).
+
+    The one definition of "a layer's gradient SD over the run": the comparison
+    table's first-layer SD, the story's multiples and the JSON's read it.
+    """
+    sd = view.step_stats[:, :, SD] if view.step_stats.ndim == 3 else np.zeros((0, 0))
+    if sd.size == 0:
+        return np.full(sd.shape[1], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a layer with no finite step: NaN
+        return np.nanmedian(np.where(np.isfinite(sd), sd, np.nan), axis=0)
+
+
 def first_layer_decades(view: HistoryView) -> Decades:
     """The first hidden layer's gradient SD against the output layer's, in decades.
 
@@ -130,20 +155,60 @@ def first_layer_decades(view: HistoryView) -> Decades:
     return Decades(float(median[0]), float(latest[0]))
 
 
-@dataclass(frozen=True)
-class Diagnosis:
-    """A verdict with its evidence.
+def chance_of(view: HistoryView) -> float:
+    """The accuracy a model gets by chance on the run's task; NaN when it cannot be told.
 
-    Attributes:
-        verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
-        reason: one sentence with the numbers (or why there is no verdict).
-        short: the gist in a few words, for narrow screens.
-
+    The built-in network's tasks on the plane have two classes of equal size
+    (0.5); Shapeset's nine are balanced too (1/9). A model's run says it in
+    its start record's ``info["chance"]`` (the commonest class's share, or
+    1/k for k output units); a log of an older monitor, by the output shape
+    of its last layer in ``info["model"]``.
     """
+    start = view.start
+    if start is None:
+        return math.nan
+    if start.config is not None:
+        classes = n_classes(start.config.dataset)
+        return BUILTIN_CHANCE if classes == 2 else 1.0 / classes
+    info = start.info or {}
+    value = _fraction(info.get("chance"))
+    if not math.isnan(value):
+        return value
+    model = info.get("model")
+    layers = model.get("layers") if isinstance(model, dict) else None
+    shape = layers[-1].get("output_shape") if layers and isinstance(layers[-1], dict) else None
+    units = shape[-1] if isinstance(shape, list) and shape else None
+    if isinstance(units, int) and units >= 1:
+        return 0.5 if units == 1 else 1.0 / units
+    return math.nan
 
-    verdict: str
-    reason: str
-    short: str
+
+def _fraction(value: object) -> float:
+    """``value`` as a number strictly between 0 and 1, else NaN."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+    return number if 0.0 < number < 1.0 else math.nan
+
+
+def stuck_accuracy(chance: float) -> float:
+    """Accuracy under which a run counts as stuck: STUCK_SHARE of the way from chance to 1.
+
+    0.75 for the built-in tasks (chance 0.5); 0.67 for three balanced
+    classes; NaN (no accuracy is stuck) when chance is not known.
+    """
+    return chance + (1.0 - chance) * STUCK_SHARE
+
+
+def _accuracy_said(accuracy: float, chance: float, builtin: bool) -> str:
+    """``accuracy 0.62``; for a model's run, with the chance it is judged against."""
+    said = f"accuracy {accuracy:.2f}"
+    if builtin:
+        return said
+    if math.isnan(chance):
+        return f"{said} (chance not known)"
+    return f"{said} (chance {chance:.2f})"
 
 
 def diagnose(view: HistoryView) -> tuple[str, str]:
@@ -162,6 +227,9 @@ def diagnosis(view: HistoryView) -> Diagnosis:
         return Diagnosis("", "", "")
     accuracy = latest.accuracy
     acc = f"acc {accuracy:.2f}"
+    chance = chance_of(view)
+    builtin = view.start is not None and view.start.config is not None
+    accuracy_said = _accuracy_said(accuracy, chance, builtin or view.start is None)
     if latest.diverged_step is not None:
         layer = latest.diverged_where(names)
         where = "the loss" if layer in (None, "loss") else layer
@@ -202,24 +270,19 @@ def diagnosis(view: HistoryView) -> Diagnosis:
             f"Gradient norms grew {growth:.1f} decades since the first epoch.",
             f"grad norms grew {growth:.1f} decades · {acc}",
         )
-    if median <= VANISHING_DECADES or (median <= WEAK_DECADES and accuracy < STUCK_ACCURACY):
+    stuck = stuck_accuracy(chance if view.start is not None else BUILTIN_CHANCE)
+    if median <= VANISHING_DECADES or (median <= WEAK_DECADES and accuracy < stuck):
         if median == -math.inf:
-            reason = (
-                f"{first} gradient is exactly zero in most steps ({steps}); "
-                f"accuracy {accuracy:.2f}."
-            )
+            reason = f"{first} gradient is exactly zero in most steps ({steps}); {accuracy_said}."
             short = f"{short_layer_name(names[0])} gradient zero · {acc}"
             return Diagnosis("vanishing", reason, short)
         return Diagnosis(
             "vanishing",
             f"{first} gradient SD is {-median:.1f} decades{_times(-median)} below "
-            f"{last} ({steps}); accuracy {accuracy:.2f}.",
+            f"{last} ({steps}); {accuracy_said}.",
             f"{short_layer_name(names[0])} {_factor(-median)} below {_short_last(names)} · {acc}",
         )
-    reason = (
-        f"{first} gradient SD is {median:+.1f} decades from {last} "
-        f"({steps}); accuracy {accuracy:.2f}."
-    )
+    reason = f"{first} gradient SD is {median:+.1f} decades from {last} ({steps}); {accuracy_said}."
     side = "above" if median >= 0 else "below"
     short = (
         f"{short_layer_name(names[0])} {_factor(abs(median))} {side} {_short_last(names)} · {acc}"
@@ -317,8 +380,8 @@ def _degraded(view: HistoryView, names: tuple[str, ...]) -> tuple[float, str, st
 
 
 def _times(decades: float) -> str:
-    """Return " (NNx)" for a factor under 1000, else nothing: decades say it better."""
-    return f" ({10**decades:.0f}x)" if decades < 3 else ""
+    """Return " (NN×)" for a factor under 1000, else nothing: decades say it better."""
+    return f" ({10**decades:.0f}×)" if decades < 3 else ""
 
 
 def _norm_growth(view: HistoryView) -> float:

@@ -18,7 +18,6 @@ from vgtui.records import (
     STAT_NAMES,
     Boundary,
     EpochEnd,
-    EpochRecord,
     Record,
     RunStart,
     RunSummary,
@@ -143,7 +142,7 @@ class LatestEpoch:
         loss: loss on the whole data after it (NaN if not evaluated).
         accuracy: accuracy on the whole data after it.
         means: per-layer statistics averaged over its steps, (layers, stats).
-        diverged_layer: as in :class:`vgtui.records.EpochRecord`.
+        diverged_layer: as in :class:`vgtui.records.EpochEnd`.
         diverged_step: the step that stopped being finite, if one did.
 
     """
@@ -339,6 +338,12 @@ class History:
         """The run's start record, None before it has started."""
         return self._start
 
+    @property
+    def latest(self) -> LatestEpoch | None:
+        """The last epoch that ended, as a view's ``latest`` (without copying the series)."""
+        with self._lock:
+            return self._latest
+
     def latest_boundary(self) -> Boundary | None:
         """The latest decision boundary recorded (None before the first, or if none is)."""
         with self._lock:
@@ -437,18 +442,10 @@ class History:
             self._epoch_count = 0
             self._version += 1
 
-    def add(self, record: EpochRecord) -> None:
-        """Append one whole epoch."""
-        block, end = record.parts()
-        self.add_steps(block)
-        self.end_epoch(end)
-
     def record(self, record: Record) -> None:
         """Store any record a run source emits: a source's ``emit`` can be this method."""
         if isinstance(record, RunStart):
             self.begin(record)
-        elif isinstance(record, EpochRecord):
-            self.add(record)
         elif isinstance(record, StepBlock):
             self.add_steps(record)
         elif isinstance(record, EpochEnd):

@@ -322,8 +322,11 @@ def open_output(path: PathArg) -> Iterator[BinaryIO]:
             fd = os.open(target, flags | getattr(os, "O_CLOEXEC", 0))
         except OSError as err:
             raise _oserror(err, path) from None
-        with os.fdopen(fd, "wb") as f:
-            yield f
+        try:
+            with os.fdopen(fd, "wb") as f:
+                yield f
+        except OSError as err:  # writing failed (/dev/full, a closed pipe): one line
+            raise _oserror(err, path) from None
         return
     try:
         fd, tmp = _create_tmp(target)

@@ -1,11 +1,13 @@
 """What a run reports: plain dataclasses, free of TensorFlow and Textual.
 
 A run source hands the rest of the program these records, in order: one
-:class:`RunStart`; then, for every epoch, either one :class:`EpochRecord`
-(its steps and its end together, as the built-in engine makes them) or any
-number of :class:`StepBlock` followed by one :class:`EpochEnd` (a source that
-reads every K steps); then one :class:`RunSummary`. Step statistics travel as
-arrays, one block per compiled call, never one object per step.
+:class:`RunStart`; then, for every epoch, one or more :class:`StepBlock`
+(its steps, as they are made) followed by one :class:`EpochEnd` (its loss
+and accuracy on the whole data, and its decision boundary); then one
+:class:`RunSummary`. Every source emits this one shape, whether it trains
+several epochs in a compiled call or reads a log every K steps. Step
+statistics travel as arrays, one block per compiled call (at most an
+epoch), never one object per step.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from vgtui.distributions.bins import BinSpec
 
 #: The per-layer statistics recorded at every step, in the order of the last
-#: axis of :attr:`EpochRecord.step_stats`. ``saturation`` and ``dead`` are
+#: axis of :attr:`StepBlock.step_stats`. ``saturation`` and ``dead`` are
 #: fractions in [0, 1], NaN where they do not apply to the layer's activation.
 #: ``act_deriv_mean`` is the mean of the activation's derivative over the
 #: batch and the layer's units (at most 0.25 for sigmoid), NaN for the output
@@ -72,7 +74,7 @@ class Boundary:
 
     Attributes:
         probability: (rows, columns) probabilities; row 0 is the lowest y,
-            column 0 the lowest x (see :func:`vgtui.datasets.grid_points`).
+            column 0 the lowest x (see :func:`vgtui.data.datasets.grid_points`).
         extent: (x_min, x_max, y_min, y_max) of the grid's outer points.
         epoch: the epoch after which it was evaluated (0: unknown).
 
@@ -115,26 +117,9 @@ class RunStart:
         return str(self.info.get("title", "model"))
 
 
-class StepSpan:
-    """The steps a record covers: from ``first_step``, one a row of ``step_loss``."""
-
-    first_step: int
-    step_loss: np.ndarray
-
-    @property
-    def steps(self) -> int:
-        """Number of steps recorded."""
-        return len(self.step_loss)
-
-    @property
-    def last_step(self) -> int:
-        """1-based global number of the last step recorded."""
-        return self.first_step + self.steps - 1
-
-
 @dataclass(frozen=True)
-class StepBlock(StepSpan):
-    """Consecutive steps of one epoch, before the epoch has ended.
+class StepBlock:
+    """Consecutive steps of one epoch: all of them, or those since the last block.
 
     Attributes:
         epoch: 1-based epoch the steps belong to.
@@ -151,34 +136,24 @@ class StepBlock(StepSpan):
     step_accuracy: np.ndarray
     step_stats: np.ndarray
 
+    @property
+    def steps(self) -> int:
+        """Number of steps recorded."""
+        return len(self.step_loss)
+
+    @property
+    def last_step(self) -> int:
+        """1-based global number of the last step recorded."""
+        return self.first_step + self.steps - 1
+
 
 @dataclass(frozen=True)
 class EpochEnd:
-    """The end of an epoch whose steps came as StepBlocks: its loss and accuracy.
-
-    ``diverged_layer``, ``diverged_step`` and ``boundary`` are as in :class:`EpochRecord`.
-    """
-
-    epoch: int
-    loss: float
-    accuracy: float
-    diverged_layer: int | None = None
-    diverged_step: int | None = None
-    boundary: Boundary | None = None
-
-
-@dataclass(frozen=True)
-class EpochRecord(StepSpan):
-    """One epoch: every step's statistics, then loss and accuracy on all the data.
+    """The end of an epoch, after its StepBlocks: its loss and accuracy on the whole data.
 
     Attributes:
         epoch: 1-based epoch number.
-        first_step: 1-based global number of the epoch's first step.
-        step_loss: batch loss at each step, shape (steps,).
-        step_accuracy: batch accuracy at each step, shape (steps,).
-        step_stats: per-layer statistics at each step, shape
-            (steps, layers, len(STAT_NAMES)).
-        loss: loss on the whole data set after the epoch.
+        loss: loss on the whole data set after the epoch (NaN if not evaluated).
         accuracy: accuracy on the whole data set after the epoch.
         diverged_layer: index of the first layer whose gradient held NaN or
             Inf, -1 for the loss alone, None while the run is finite.
@@ -189,41 +164,11 @@ class EpochRecord(StepSpan):
     """
 
     epoch: int
-    first_step: int
-    step_loss: np.ndarray
-    step_accuracy: np.ndarray
-    step_stats: np.ndarray
     loss: float
     accuracy: float
     diverged_layer: int | None = None
     diverged_step: int | None = None
     boundary: Boundary | None = None
-
-    def layer_means(self) -> np.ndarray:
-        """Per-layer statistics averaged over the epoch's steps, (layers, stats)."""
-        return self.step_stats.mean(axis=0)
-
-    def diverged_where(self, names: tuple[str, ...]) -> str | None:
-        """Name the first layer whose gradient held NaN or Inf ("loss" for the loss alone).
-
-        None while the epoch is finite. ``names`` are the run's layer names.
-        """
-        return diverged_where(self.diverged_layer, names)
-
-    def parts(self) -> tuple[StepBlock, EpochEnd]:
-        """The same epoch as a StepBlock and its EpochEnd."""
-        block = StepBlock(
-            self.epoch, self.first_step, self.step_loss, self.step_accuracy, self.step_stats
-        )
-        end = EpochEnd(
-            self.epoch,
-            self.loss,
-            self.accuracy,
-            self.diverged_layer,
-            self.diverged_step,
-            self.boundary,
-        )
-        return block, end
 
 
 def diverged_where(layer: int | None, names: tuple[str, ...]) -> str | None:
@@ -283,9 +228,25 @@ class RunSummary:
 
 
 #: Any record a run source emits.
-Record = RunStart | EpochRecord | StepBlock | EpochEnd | RunSummary
+Record = RunStart | StepBlock | EpochEnd | RunSummary
 #: Where a run source hands its records.
 Emit = Callable[[Record], None]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A verdict with its evidence.
+
+    Attributes:
+        verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
+        reason: one sentence with the numbers (or why there is no verdict).
+        short: the gist in a few words, for narrow screens.
+
+    """
+
+    verdict: str
+    reason: str
+    short: str
 
 
 @dataclass(frozen=True, eq=False)

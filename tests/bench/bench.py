@@ -35,7 +35,7 @@ from sklearn.datasets import make_circles
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer, warm_up
 from vgtui.history import History
-from vgtui.records import EpochRecord, RunStart
+from vgtui.records import EpochEnd, RunStart, StepBlock
 from vgtui.runlog import RunLogWriter, header_from_start
 
 
@@ -90,7 +90,7 @@ def engine_ms_per_step(
     writers: list[RunLogWriter] = []
 
     def emit(record: object) -> None:
-        if isinstance(record, EpochRecord):
+        if isinstance(record, EpochEnd):
             marks.append(clock())
         if logdir is not None:
             if isinstance(record, RunStart):
@@ -198,7 +198,7 @@ def log_write_us_per_step(config: RunConfig, repeats: int = 5) -> float:
     """Microseconds a step that writing a finished run's records to a new log takes, median."""
     records: list[object] = []
     Trainer(config).run(records.append, threading.Event())
-    steps = sum(r.steps for r in records if isinstance(r, EpochRecord))
+    steps = sum(r.steps for r in records if isinstance(r, StepBlock))
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(repeats):
@@ -218,7 +218,7 @@ def first_step_seconds(config: RunConfig) -> float:
     seen: list[float] = []
 
     def emit(record: object) -> None:
-        if isinstance(record, EpochRecord) and not seen:
+        if isinstance(record, EpochEnd) and not seen:
             seen.append(time.perf_counter() - t0)
             stop.set()
 
@@ -254,7 +254,7 @@ def restart_growth_mb(runs: int) -> float:
         stop = threading.Event()
 
         def emit(record: object) -> None:
-            if isinstance(record, EpochRecord) and record.epoch >= 10:
+            if isinstance(record, EpochEnd) and record.epoch >= 10:
                 stop.set()
 
         Trainer(RunConfig(activation=ACTIVATIONS[k % len(ACTIVATIONS)], epochs=50)).run(emit, stop)

@@ -202,7 +202,7 @@ class _MarkTrainer(importlib.abc.MetaPathFinder):
         def noted_run(self, emit, *args, **kwargs):
             def noting(record: object) -> None:
                 kind = type(record).__name__
-                name = {"RunStart": "start", "EpochRecord": "records"}.get(kind)
+                name = {"RunStart": "start", "StepBlock": "records"}.get(kind)
                 if name and name not in _read_marks(path):
                     with open(path, "a") as f:
                         f.write(f"{name}={time.time()}\n")

@@ -35,11 +35,11 @@ BLOCK = 256
 def write_long_log(directory: Path, steps: int) -> Path:
     """A finished log of ``steps`` steps in epochs of 1,000; see the module."""
     from vgtui.config import RunConfig
-    from vgtui.records import EpochRecord, RunStart, RunSummary
+    from vgtui.records import RunStart, RunSummary, StepBlock
     from vgtui.runlog import RunLogWriter, header_from_start
     from vgtui.sources.replay import load_stream
 
-    recorded = [r for r in load_stream(FIXTURE) if isinstance(r, EpochRecord)]
+    recorded = [r for r in load_stream(FIXTURE) if isinstance(r, StepBlock)]
     stats = np.concatenate([r.step_stats for r in recorded])
     loss = np.concatenate([r.step_loss for r in recorded])
     accuracy = np.concatenate([r.step_accuracy for r in recorded])

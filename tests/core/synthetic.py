@@ -6,21 +6,22 @@ import threading
 
 import numpy as np
 
+from tests.epochs import Epoch
 from vgtui.config import RunConfig
-from vgtui.records import STAT_INDEX, STAT_NAMES, Emit, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_INDEX, STAT_NAMES, Emit, RunStart, RunSummary
 from vgtui.sources import EventSource
 
 
 def epoch_record(
     epoch: int, steps: int, layer_sd: np.ndarray, loss: float = 0.5, accuracy: float = 0.8
-) -> EpochRecord:
+) -> Epoch:
     """An epoch whose every step has the given per-layer gradient SDs (and norms = 10 x SD)."""
     stats = np.zeros((steps, len(layer_sd), len(STAT_NAMES)))
     stats[:, :, STAT_INDEX["grad_sd"]] = layer_sd
     stats[:, :, STAT_INDEX["grad_norm"]] = 10 * np.asarray(layer_sd)
     stats[:, :, STAT_INDEX["saturation"]] = np.nan
     stats[:, :, STAT_INDEX["dead"]] = np.nan
-    return EpochRecord(
+    return Epoch(
         epoch=epoch,
         first_step=(epoch - 1) * steps + 1,
         step_loss=np.full(steps, loss),
@@ -73,7 +74,8 @@ class SyntheticSource(EventSource):
                 self.stopped.wait()
                 break
             last = epoch_record(epoch, steps, self.layer_sd)
-            emit(last)
+            for record in last.records():
+                emit(record)
             if self.fail is not None:
                 raise self.fail
         stopped = last is None or last.epoch < cfg.epochs

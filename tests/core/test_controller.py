@@ -12,7 +12,7 @@ import pytest
 
 from tests.core.synthetic import SyntheticSource
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
+from vgtui.session.controller import RunController
 
 #: Four hidden layers and the output: the first hidden layer's SD is 100x smaller.
 VANISHING_SD = np.array([1e-4, 1e-3, 3e-3, 5e-3, 1e-2])
@@ -165,15 +165,17 @@ def test_pause_holds_the_source() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "vgtui.controller",
+        "vgtui.session.controller",
         "vgtui.sources",
         "vgtui.sources.engine",
         "vgtui.sources.replay",
-        "vgtui.kept",
-        "vgtui.summary",
-        "vgtui.headless",
+        "vgtui.session.kept",
+        "vgtui.session.summary",
+        "vgtui.cli.headless",
         "vgtui.display.series",
-        "vgtui.display.pacing",
+        "vgtui.display.story",
+        "vgtui.display.intro",
+        "vgtui.session.epoch_throttle",
     ],
 )
 def test_core_modules_import_neither_textual_nor_tensorflow(module: str) -> None:

@@ -7,9 +7,10 @@ import pytest
 from scipy.special import erf
 
 from tests.engine.test_gradients import ACTIVATIONS, SELU_ALPHA, SELU_SCALE, _sigmoid
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer
-from vgtui.records import STAT_INDEX, EpochRecord
+from vgtui.records import STAT_INDEX, StepBlock
 
 DERIV = STAT_INDEX["act_deriv_mean"]
 
@@ -87,7 +88,7 @@ def test_act_deriv_mean_is_the_mean_derivative_at_the_pre_activations(activation
 def test_the_tutorial_run_records_sigmoid_derivatives_of_at_most_a_quarter():
     records = []
     Trainer(RunConfig(epochs=2)).run(records.append, threading.Event())
-    stats = np.concatenate([r.step_stats for r in records if isinstance(r, EpochRecord)])
+    stats = np.concatenate([r.step_stats for r in records if isinstance(r, StepBlock)])
     assert stats.shape == (64, 5, len(STAT_INDEX))
     hidden = stats[:, :-1, DERIV]
     assert (hidden <= 0.25).all() and (hidden > 0).all()
@@ -97,5 +98,5 @@ def test_the_tutorial_run_records_sigmoid_derivatives_of_at_most_a_quarter():
 def test_without_diagnostics_act_deriv_mean_is_nan():
     records = []
     Trainer(RunConfig(epochs=1), diagnostics=False).run(records.append, threading.Event())
-    epoch = next(r for r in records if isinstance(r, EpochRecord))
+    epoch = whole_epochs(records)[0]
     assert np.isnan(epoch.step_stats[:, :, DERIV]).all()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.engine.test_gradients import ACTIVATIONS, _sigmoid
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import (
     BOUNDARY_GRID,
@@ -16,7 +17,7 @@ from vgtui.engine.trainer import (
     boundary_every,
     multiply_adds,
 )
-from vgtui.records import EpochRecord
+from vgtui.records import EpochEnd
 
 
 def _probability(kernels, biases, points, act):
@@ -62,7 +63,7 @@ def test_each_epochs_boundary_is_the_networks_prediction_on_the_grid(activation,
         trainer.close()
 
 
-def test_every_epoch_record_carries_its_own_boundary():
+def test_every_epoch_end_carries_its_own_boundary():
     config = RunConfig(activation="tanh", epochs=4)
     records = []
     trainer = Trainer(config)
@@ -70,14 +71,14 @@ def test_every_epoch_record_carries_its_own_boundary():
 
     def emit(record):
         records.append(record)
-        if isinstance(record, EpochRecord) and record.epoch == config.epochs:
+        if isinstance(record, EpochEnd) and record.epoch == config.epochs:
             model = trainer.network.model  # the weights after the last epoch, the run still open
             kept["kernels"] = [k.astype(np.float64) for k in model.kernels()]
             kept["biases"] = [b.astype(np.float64) for b in model.biases()]
 
     assert trainer.network.chunk_steps >= config.total_steps  # all four epochs in one call
     trainer.run(emit, threading.Event())
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    epochs = whole_epochs(records)
     assert all(e.boundary is not None for e in epochs)
     shapes = {e.boundary.probability.shape for e in epochs}
     assert shapes == {(BOUNDARY_GRID, BOUNDARY_GRID)}
@@ -92,7 +93,7 @@ def test_every_epoch_record_carries_its_own_boundary():
 def test_without_the_boundary_no_epoch_carries_one():
     records = []
     Trainer(RunConfig(epochs=2), boundary=False).run(records.append, threading.Event())
-    assert all(r.boundary is None for r in records if isinstance(r, EpochRecord))
+    assert all(r.boundary is None for r in records if isinstance(r, EpochEnd))
 
 
 def test_a_diverged_epoch_carries_no_boundary():
@@ -100,7 +101,7 @@ def test_a_diverged_epoch_carries_no_boundary():
                        width=64, epochs=5)  # fmt: skip
     records = []
     Trainer(config).run(records.append, threading.Event())
-    diverged = [r for r in records if isinstance(r, EpochRecord) and r.diverged_layer is not None]
+    diverged = [r for r in records if isinstance(r, EpochEnd) and r.diverged_layer is not None]
     assert len(diverged) == 1 and diverged[0].boundary is None
 
 
@@ -122,6 +123,6 @@ def test_short_epochs_share_a_boundary_and_the_last_has_one():
     assert boundary_every(RunConfig(width=64, samples=5000)) == 1
     records = []
     Trainer(config).run(records.append, threading.Event())
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    epochs = whole_epochs(records)
     assert [r.epoch for r in epochs if r.boundary] == [4, 8, 10]
     assert [r.boundary.epoch for r in epochs if r.boundary] == [4, 8, 10]

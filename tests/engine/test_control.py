@@ -6,9 +6,10 @@ import time
 
 import numpy as np
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.records import EpochEnd, RunStart, RunSummary, StepBlock
 
 DIVERGING = RunConfig(
     optimizer="sgd", lr=100.0, activation="relu", init="he_normal", depth=8, width=64, epochs=5
@@ -21,14 +22,14 @@ def test_stop_ends_the_run_between_calls_and_keeps_complete_epochs():
 
     def emit(record):
         records.append(record)
-        if isinstance(record, EpochRecord) and record.epoch == 2:
+        if isinstance(record, EpochEnd) and record.epoch == 2:
             stop.set()
 
     trainer = Trainer(RunConfig(epochs=50))
     per_call = trainer.network.chunk_steps // 32  # epochs one compiled call trains
     summary = trainer.run(emit, stop)
     assert summary.stopped
-    epochs = [r.epoch for r in records if isinstance(r, EpochRecord)]
+    epochs = [r.epoch for r in records if isinstance(r, EpochEnd)]
     # The call that was under way when the stop came finishes and is kept, whole.
     assert epochs == list(range(1, max(2, per_call) + 1))
     assert summary.steps == 32 * len(epochs) and summary.epochs == len(epochs)
@@ -41,7 +42,7 @@ def test_pause_holds_the_run_until_released():
     seen_while_paused = []
 
     def emit(record):
-        if isinstance(record, EpochRecord):
+        if isinstance(record, EpochEnd):
             epochs.append(record.epoch)
             if record.epoch == 1:
                 pause.set()
@@ -63,7 +64,7 @@ def test_divergence_stops_the_run_and_names_the_step_and_layer():
     records = []
     summary = Trainer(DIVERGING).run(records.append, threading.Event())
     assert isinstance(summary, RunSummary)
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    epochs = whole_epochs(records)
     bad = epochs[-1]
     assert bad.diverged_step == summary.diverged_step
     assert summary.diverged_layer in (*DIVERGING.layer_names, "loss")
@@ -94,6 +95,6 @@ def test_restarting_many_times_compiles_once_a_shape(monkeypatch):
     for change in changes:
         records = []
         Trainer(config.replace(**change)).run(records.append, threading.Event())
-        assert [type(r) for r in records] == [RunStart, EpochRecord, RunSummary]
+        assert [type(r) for r in records] == [RunStart, StepBlock, EpochEnd, RunSummary]
     assert len(traces) == 1
     assert len(trainer_module._POOL[key]) == 1  # given back after each run

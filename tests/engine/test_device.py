@@ -5,7 +5,7 @@ import threading
 import pytest
 import tensorflow as tf
 
-from vgtui.config import ConfigError, RunConfig
+from vgtui.config import NO_GPU, ConfigError, RunConfig
 from vgtui.engine import device as device_module
 from vgtui.engine import trainer as trainer_module
 from vgtui.engine.device import (
@@ -17,7 +17,6 @@ from vgtui.engine.device import (
 )
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.trainer import Trainer
-from vgtui.gpu_check import NO_GPU
 from vgtui.records import RunStart
 
 FAKE_GPU = "NVIDIA Fake H100 80GB"

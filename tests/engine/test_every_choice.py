@@ -5,9 +5,11 @@ import threading
 import numpy as np
 import pytest
 
+from tests.epochs import Epoch
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import DATASETS, INITIALIZERS, OPTIMIZERS, RunConfig
 from vgtui.engine.trainer import Trainer
-from vgtui.records import STAT_INDEX, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_INDEX, RunStart, RunSummary
 
 #: A network that learns every data set here within 100 epochs (spiral is the hardest).
 BASE = RunConfig(
@@ -26,10 +28,11 @@ BASE = RunConfig(
 LR = {"sgd": 0.1, "rmsprop": 0.003, "adam": 0.01}
 
 
-def _run(config: RunConfig) -> tuple[RunStart, list[EpochRecord], RunSummary]:
+def _run(config: RunConfig) -> tuple[RunStart, list[Epoch], RunSummary]:
     records = []
     Trainer(config).run(records.append, threading.Event())
-    start, *epochs, summary = records
+    start, *middle, summary = records
+    epochs = whole_epochs(middle)
     assert isinstance(start, RunStart) and isinstance(summary, RunSummary)
     return start, epochs, summary
 

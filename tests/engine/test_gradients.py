@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
+from tests.epochs import Epoch
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import ACTIVATIONS as ACTIVATION_NAMES
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer
-from vgtui.records import STAT_INDEX, EpochEnd, EpochRecord, StepBlock
+from vgtui.records import STAT_INDEX, EpochEnd, StepBlock
 
 FIELDS = ("step_loss", "step_accuracy", "step_stats")
 
@@ -81,7 +83,7 @@ def test_first_step_gradient_stats_match_finite_differences(activation):
     expected = _fd_gradients(kernels, biases, x, y, _activation(activation))
     records = []
     trainer.run(records.append, threading.Event())
-    step1 = next(r for r in records if isinstance(r, EpochRecord)).step_stats[0]
+    step1 = whole_epochs(records)[0].step_stats[0]
 
     for layer, g in enumerate(expected):
         norm = np.linalg.norm(g)
@@ -98,7 +100,7 @@ def test_weight_stats_are_those_of_the_kernels_after_the_update():
     network = trainer.network  # the run gives it back when it ends
     records = []
     trainer.run(records.append, threading.Event())
-    stats = next(r for r in records if isinstance(r, EpochRecord)).step_stats[0]
+    stats = whole_epochs(records)[0].step_stats[0]
     for layer, kernel in enumerate(network.model.kernels()):
         assert stats[layer, STAT_INDEX["weight_mean"]] == pytest.approx(kernel.mean(), abs=1e-6)
         assert stats[layer, STAT_INDEX["weight_sd"]] == pytest.approx(kernel.std(), rel=1e-5)
@@ -210,9 +212,8 @@ def test_epochs_split_across_compiled_calls_record_the_right_gradients():
     ]
     assert [(b.epoch, b.first_step, b.steps) for b in blocks] == calls
     assert [r.epoch for r in records if isinstance(r, EpochEnd)] == [1, 2]
-    assert not any(isinstance(r, EpochRecord) for r in records)
     epochs = [
-        EpochRecord(
+        Epoch(
             epoch,
             300 * (epoch - 1) + 1,
             *(np.concatenate([getattr(b, f) for b in blocks if b.epoch == epoch]) for f in FIELDS),

@@ -12,7 +12,7 @@ from vgtui.config import RunConfig
 from vgtui.distributions import QUANTITIES, count, moments, specs_for
 from vgtui.engine.trainer import Trainer
 from vgtui.history import History
-from vgtui.records import EpochEnd, EpochRecord, HistogramBlock, RunStart, StepBlock
+from vgtui.records import EpochEnd, HistogramBlock, RunStart, StepBlock
 
 
 def _softmax(z):
@@ -143,7 +143,7 @@ def _run(config: RunConfig, histograms):
 
 
 def _steps(records):
-    return [r for r in records if isinstance(r, EpochRecord | StepBlock)]
+    return [r for r in records if isinstance(r, StepBlock)]
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_every_kth_step_is_counted_and_nothing_else_changes(config, every):
     # Each block comes after the step records that cover its steps.
     covered = 0
     for record in counted:
-        if isinstance(record, EpochRecord | StepBlock):
+        if isinstance(record, StepBlock):
             covered = record.last_step
         if isinstance(record, HistogramBlock):
             assert record.steps[-1] <= covered
@@ -203,4 +203,4 @@ def test_a_partial_last_batch_is_counted_whole_and_the_history_ignores_blocks():
         history.record(record)
     view = history.view()
     assert view.state == "done" and view.steps_done == 3
-    assert any(isinstance(r, EpochRecord | EpochEnd) for r in records)
+    assert any(isinstance(r, EpochEnd) for r in records)

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.test_runlog import assert_same_records
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer
-from vgtui.records import EpochRecord, RunStart
+from vgtui.records import RunStart, StepBlock
 from vgtui.runlog import RunLogWriter, header_from_start, read_run
 
 
@@ -25,6 +25,6 @@ def test_an_engine_run_reads_back_exactly(tmp_path: Path) -> None:
     Trainer(RunConfig(epochs=20)).run(emit, threading.Event())
     writers[0].close()
     assert_same_records(records, read_run(writers[0].path))
-    steps = sum(r.steps for r in records if isinstance(r, EpochRecord))
+    steps = sum(r.steps for r in records if isinstance(r, StepBlock))
     assert steps == 20 * 32
     assert writers[0].path.stat().st_size / steps <= 125

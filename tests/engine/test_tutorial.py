@@ -5,9 +5,10 @@ import threading
 import numpy as np
 import pytest
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
 from vgtui.engine.trainer import Trainer
-from vgtui.records import STAT_INDEX, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_INDEX, RunStart, RunSummary
 
 SEEDS = (1, 2, 3)
 
@@ -15,7 +16,7 @@ SEEDS = (1, 2, 3)
 def _run(**changes):
     records = []
     Trainer(RunConfig(**changes)).run(records.append, threading.Event())
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
+    epochs = whole_epochs(records)
     summary = records[-1]
     assert isinstance(summary, RunSummary)
     assert isinstance(records[0], RunStart)
@@ -87,7 +88,7 @@ def test_a_reused_compiled_network_gives_the_records_of_a_fresh_one():
     fresh = Trainer(config)
     fresh.network = CompiledNetwork(config)  # compiled anew, not from the pool
     fresh.run(records.append, threading.Event())
-    new = [r for r in records if isinstance(r, EpochRecord)]
+    new = whole_epochs(records)
     for a, b, c in zip(first, again, new, strict=True):
         np.testing.assert_array_equal(a.step_stats, b.step_stats)
         np.testing.assert_array_equal(a.step_stats, c.step_stats)

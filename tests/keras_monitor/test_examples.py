@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.keras.model_file import check_fits, load_model_file, train_model_file
 from vgtui.records import STAT_INDEX, StepBlock
 from vgtui.runlog import list_logs, read_run
@@ -57,7 +58,8 @@ def test_an_example_run_as_a_script_writes_a_run_log_and_never_imports_textual(t
     assert "vgtui.keras.monitor" in out and "tensorflow" in out
     assert not [m for m in out if m == "textual" or m.startswith("textual.")]
     (log,) = list_logs(tmp_path / "runs")
-    start, epoch, summary = read_run(log)
+    start, block, end, summary = read_run(log)
+    (epoch,) = whole_epochs([block, end])
     assert start.layer_names == ("lstm/kernel", "lstm/recurrent_kernel", "dense/kernel")
     assert start.info["model"]["name"] == "digits_rnn"
     assert epoch.steps == summary.steps == 45  # 1437 training digits in batches of 32

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.epochs import epochs as whole_epochs
 from vgtui.keras import GradientMonitor, KerasInternalsError
 from vgtui.keras import _keras_internals as internals
 from vgtui.records import STAT_INDEX, STAT_NAMES, EpochEnd, RunStart, RunSummary, StepBlock
@@ -445,7 +446,7 @@ def test_the_run_log_holds_what_was_emitted(tmp_path):
     assert start.layer_names == ("conv2d/kernel", "dense/kernel")
     assert start.info["title"] == "tiny cnn"
     stats, losses = _steps(records)
-    epochs = [r for r in logged[1:-1]]
+    epochs = whole_epochs(logged)
     np.testing.assert_allclose(
         np.concatenate([e.step_stats for e in epochs]), stats.astype(np.float32), rtol=1e-6
     )

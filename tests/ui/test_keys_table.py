@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vgtui.ui.keys import compare_bindings, key_name, markdown_table, monitor_bindings
+from vgtui.ui.key_tables import compare_bindings, monitor_bindings
+from vgtui.ui.keys import key_name, markdown_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -9,8 +9,8 @@ import numpy as np
 from rich.console import Console
 
 from vgtui.config import RunConfig
-from vgtui.datasets import make_dataset, plane_extent
-from vgtui.records import Boundary, Emit, EpochRecord, RunStart, RunSummary
+from vgtui.data.datasets import make_dataset, plane_extent
+from vgtui.records import Boundary, Emit, EpochEnd, RunStart, RunSummary, StepBlock
 from vgtui.sources import EventSource
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.boundary_map import (
@@ -113,17 +113,11 @@ class EpochByEpoch(EventSource):
                     return summary
             grid = np.full((48, 48), epoch / (config.epochs + 1), dtype=np.float32)
             emit(
-                EpochRecord(
-                    epoch=epoch,
-                    first_step=epoch,
-                    step_loss=np.full(1, 0.5),
-                    step_accuracy=np.full(1, 0.5),
-                    step_stats=np.full((1, layers, 8), 0.1),
-                    loss=0.5,
-                    accuracy=0.5,
-                    boundary=Boundary(grid, plane_extent(x), epoch),
+                StepBlock(
+                    epoch, epoch, np.full(1, 0.5), np.full(1, 0.5), np.full((1, layers, 8), 0.1)
                 )
             )
+            emit(EpochEnd(epoch, 0.5, 0.5, boundary=Boundary(grid, plane_extent(x), epoch)))
         summary = RunSummary(0.5, 0.5, 0.5, 1.0, config.epochs, config.epochs)
         emit(summary)
         return summary
@@ -158,10 +152,15 @@ async def test_each_epochs_boundary_is_drawn_as_it_comes(wait_until) -> None:
         assert (picture(app).levels == NO_DATA).all()
 
 
-async def test_the_map_stands_beside_the_chart_or_instead_of_it(fake_engine, wait_until) -> None:
-    app = make_app(RunConfig(), fake_engine, show_timing=False)
+async def test_the_map_stands_beside_the_chart_or_instead_of_it(
+    streams, make_engine, wait_until
+) -> None:
+    engine = make_engine(streams[("sigmoid", "normal")])
+    app = make_app(RunConfig(), engine, show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: bool(app.query(BoundaryView)))  # after the first frame
+        # Once a run has started: before, the map shows the data beside the introduction.
+        await wait_until(pilot, lambda: app.controller.current.history.start is not None)
         chart, shown = app.query_one(LossChart), app.query_one(BoundaryView)
 
         async def drawn() -> None:
@@ -176,7 +175,7 @@ async def test_the_map_stands_beside_the_chart_or_instead_of_it(fake_engine, wai
         assert shown.display and chart.display and shown.beside
         assert chart.region.width >= 40 and shown.region.width < 40
         assert shown.region.x > chart.region.x
-        await pilot.resize_terminal(60, 24)
+        await pilot.resize_terminal(60, 40)
         await drawn()
         assert shown.display and not chart.display and not shown.beside  # too narrow: instead
         await pilot.resize_terminal(160, 48)

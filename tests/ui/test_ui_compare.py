@@ -10,10 +10,11 @@ from textual.widgets import DataTable
 
 from vgtui.config import RunConfig
 from vgtui.records import RunSummary
+from vgtui.session.sweep import SWEEP_DEFAULTS, sweep_configs
 from vgtui.sources.replay import replay_factory
-from vgtui.sweep import SWEEP_DEFAULTS, sweep_configs
 from vgtui.ui.app import make_app
-from vgtui.ui.keys import key_rows, monitor_bindings, plain_keys
+from vgtui.ui.key_tables import monitor_bindings
+from vgtui.ui.keys import key_rows, plain_keys
 from vgtui.ui.screens.compare import CompareScreen
 
 
@@ -174,7 +175,7 @@ async def test_identical_runs_share_a_row_with_a_count(streams, make_engine, wai
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
         assert column(table, "n") == ["2"]
-        assert column(table, "seeds") == ["42 ×2"]
+        assert column(table, "seeds") == [f"{RunConfig().seed} ×2"]
         accuracy = recorded_summary(streams, "sigmoid").accuracy_after
         assert column(table, "acc after") == [f"{accuracy:.3f}±0.000"]
 
@@ -252,7 +253,7 @@ async def test_help_names_the_comparison_keys(fake_engine) -> None:
 
 def test_the_run_store_is_bounded_and_thins_what_it_keeps(streams) -> None:
     from vgtui.history import History
-    from vgtui.kept import KEPT_ROWS, MAX_KEPT_RUNS, KeptRun, KeptRuns
+    from vgtui.session.kept import KEPT_ROWS, MAX_KEPT_RUNS, KeptRun, KeptRuns
 
     history = History()
     for record in streams[("sigmoid", "normal")]:

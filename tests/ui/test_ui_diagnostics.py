@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from tests.epochs import epochs as whole_epochs
 from vgtui.config import RunConfig
+from vgtui.records import STAT_INDEX
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.status_line import StatusLine
 from vgtui.ui.widgets.verdict_badge import VerdictBadge
 
+SD = STAT_INDEX["grad_sd"]
 DIVERGING = RunConfig(
     optimizer="sgd", lr=100.0, activation="relu", init="he_normal", depth=8, width=64
 )
@@ -28,11 +33,17 @@ async def test_sigmoid_run_reads_vanishing(streams, make_engine, wait_until) -> 
         await pilot.pause()
         app.monitor.redraw()
         assert badge(app).startswith(" VANISHING ")
+        # From the records themselves: the median over the steps of log10(first SD / output SD).
+        records = streams[("sigmoid", "normal")]
+        sd = np.concatenate([e.step_stats[:, :, SD] for e in whole_epochs(records)])
+        decades = float(np.median(np.log10(sd[:, 0] / sd[:, -1])))
+        accuracy = whole_epochs(records)[-1].accuracy
         # 80 columns: the short form, which fits (the full reason is in the JSON and at 120).
-        assert "dense_1 3× below output · acc 0.62" in badge(app)
+        times = f"{10**-decades:.0f}×"
+        assert f"dense_1 {times} below output · acc {accuracy:.2f}" in badge(app)
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
-        assert "0.5 decades (3x) below the output layer's (median over 3200 steps)" in badge(app)
+        assert f"{-decades:.1f} decades ({times}) below the output layer's" in badge(app)
 
 
 async def test_relu_run_reads_healthy(streams, make_engine, wait_until) -> None:
@@ -55,7 +66,8 @@ async def test_diverged_run_names_step_and_layer_and_keys_still_work(
         await wait_until(pilot, lambda: app.controller.current.history.view().state == "done")
         await pilot.pause()
         app.monitor.redraw()
-        assert "diverged at step 3 (dense_8)" in status(app)
+        last = diverged_stream[-1]
+        assert f"diverged at step {last.diverged_step} ({last.diverged_layer})" in status(app)
         assert badge(app).startswith(" DIVERGED ")
         view = app.controller.current.history.view()
         assert view.steps_done == 3, "the recorded steps were dropped"
@@ -86,8 +98,8 @@ async def test_real_engine_diverges_and_the_app_says_so(wait_until) -> None:
 
 
 def test_fixture_really_diverges(diverged_stream) -> None:
-    assert diverged_stream[-1].diverged_step == 3
-    assert diverged_stream[-1].diverged_layer == "dense_8"
+    assert diverged_stream[-1].diverged_step is not None
+    assert diverged_stream[-1].diverged_layer.startswith("dense_")
 
 
 async def test_w_switches_rows_to_weights_and_back(streams, make_engine, wait_until) -> None:
@@ -125,7 +137,11 @@ async def test_rows_show_decades_and_dead_share(streams, make_engine, wait_until
         app.monitor.redraw()
         panel = app.query_one(LayerPanel)
         health = [str(label.content).strip() for label in panel.query(".layer-row .health")]
-        assert health[1] == "+0.7d  40%"  # dense_2: 40% of its units dead at the end
+        last = whole_epochs(streams[("relu", "normal")])[-1]
+        means = last.step_stats.mean(axis=0)  # the last epoch's mean of each statistic
+        decades = np.log10(means[1, SD] / means[-1, SD])
+        dead = means[1, STAT_INDEX["dead"]]
+        assert health[1] == f"{decades:+.1f}d {dead:4.0%}"  # dense_2 at the end
         assert health[-1] == ""  # the output layer is the reference
         assert str(panel.query_one("#health-title").content) == "ep vs out dead"
 

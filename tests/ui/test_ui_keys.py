@@ -113,11 +113,11 @@ async def test_l_toggles_log_and_linear(streams, make_engine, wait_until) -> Non
         title = str(app.query_one("#sd-title").content)
         assert "log" in title
         sd = app.query_one(LayerPanel).query(".grad-sd").first()
-        log_data = list(sd.data)
+        log_data = sd.drawn()
         await pilot.press("l")
         title = str(app.query_one("#sd-title").content)
         assert "linear" in title
-        assert list(sd.data) != log_data
+        assert sd.drawn() != log_data
         await pilot.press("l")
         assert "log" in str(app.query_one("#sd-title").content)
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from textual.widgets import DataTable, Input, Select
 
-from vgtui.cli import parse_args
+from vgtui.cli.run import parse_args
 from vgtui.config import CHOICES, SETTINGS, RunConfig, flag_name
 from vgtui.ui.app import make_app
 from vgtui.ui.screens.compare import CompareScreen
@@ -325,7 +325,7 @@ async def test_header_of_the_defaults_is_unchanged(fake_engine, wait_until) -> N
         await pilot.pause()
         text = app.query_one(RunHeader).content.plain
         assert text.startswith(
-            " vgtui  sigmoid · normal · 4×5 · rmsprop lr=0.001 · circles · seed 42"
+            f" vgtui  sigmoid · normal · 4×5 · rmsprop lr=0.001 · circles · seed {RunConfig().seed}"
         )
 
 

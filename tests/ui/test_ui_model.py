@@ -11,7 +11,7 @@ from vgtui.sources import EventSource
 class FailingModel(EventSource):
     """A model source whose file cannot be built."""
 
-    config = None
+    own_model = True
 
     def start(self, emit: Emit) -> None:
         raise ModelFileError("m.py: build_model raised ValueError: bad units", "Traceback...\nline")
@@ -37,7 +37,7 @@ async def test_the_app_stays_up_on_a_bad_model_and_shows_its_traceback(wait_unti
 class DeepModel(EventSource):
     """A recorded-looking run of a model with 52 kernels whose early layers vanish."""
 
-    config = None
+    own_model = True
 
     def start(self, emit: Emit) -> None:
         import numpy as np

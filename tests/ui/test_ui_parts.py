@@ -1,4 +1,4 @@
-"""Unit tests of the UI's pure parts: screen columns, shared scales, pacing, the status line."""
+"""Unit tests of the UI's pure parts: screen columns, shared scales, the status line."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from vgtui.display.pacing import Pacer
 from vgtui.display.series import columns, log10_magnitude, log_bounds, sci, symmetric_bounds
+from vgtui.display.status import Status
 from vgtui.ui.widgets.scaled_sparkline import FixedScaleBars
-from vgtui.ui.widgets.status_line import Status, status_text
+from vgtui.ui.widgets.status_line import status_text
 
 
 def test_columns_average_by_position_and_leave_the_future_blank() -> None:
@@ -42,20 +42,6 @@ def test_bars_share_the_given_bounds() -> None:
     assert math.isnan(ratios[5])  # beyond the data
 
 
-def test_pacer_limits_the_rate_but_not_urgent_changes() -> None:
-    now = [0.0]
-    pacer = Pacer(2, now=lambda: now[0])
-    assert pacer.due("a")
-    assert not pacer.due("a")  # nothing changed
-    assert not pacer.due("b")  # changed, but too soon
-    assert pacer.due("b", urgent=True)
-    now[0] = 0.6
-    assert pacer.due("c")
-    assert pacer.key == "c"
-    pacer.forget()
-    assert pacer.due("c")  # drawn too early: the same key is due again
-
-
 def test_status_line_drops_the_least_important_fields_to_fit() -> None:
     status = Status("training", 50, 100, 1600, 3200, 3800.0, 65.0, 0.567, None, 0.672)
     wide = status_text(status, 200).plain
@@ -76,7 +62,7 @@ def test_breakpoint_classes_are_chosen_as_textual_chooses_them() -> None:
     from textual.screen import Screen
 
     from vgtui.ui.breakpoints import breakpoint_classes
-    from vgtui.ui.screens.monitor import MonitorScreen
+    from vgtui.ui.monitor.screen import MonitorScreen
 
     screen = Screen()
     for breakpoints in (MonitorScreen.HORIZONTAL_BREAKPOINTS, MonitorScreen.VERTICAL_BREAKPOINTS):

@@ -4,7 +4,7 @@ run starts, then counts the steps of the first epoch."""
 from __future__ import annotations
 
 from vgtui.config import RunConfig
-from vgtui.records import Emit, EpochRecord, RunStart, RunSummary
+from vgtui.records import Emit, RunStart, RunSummary, StepBlock
 from vgtui.sources import EventSource
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.status_line import StatusLine
@@ -19,8 +19,7 @@ class FirstStepsOnly(EventSource):
 
     def start(self, emit: Emit) -> RunSummary | None:
         start = next(r for r in self.records if isinstance(r, RunStart))
-        epoch = next(r for r in self.records if isinstance(r, EpochRecord))
-        block, _ = epoch.parts()
+        block = next(r for r in self.records if isinstance(r, StepBlock))
         emit(start)
         for first, last in ((0, 12), (12, 20)):
             emit(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from tests.epochs import epochs as whole_epochs
 from tests.runlogs import assert_log_holds, epoch_records
 from tests.test_runlog import assert_same_records
 from vgtui.config import RunConfig
-from vgtui.records import EpochRecord, RunSummary
+from vgtui.records import RunSummary
 from vgtui.runlog import list_logs, read_run
 from vgtui.ui.app import make_app
 
@@ -43,6 +44,6 @@ async def test_a_run_switched_mid_way_ends_its_log_stopped(
         summary = back[-1]
         assert isinstance(summary, RunSummary) and summary.stopped
         assert summary == first.summary and summary.verdict
-        epochs = [r for r in back if isinstance(r, EpochRecord)]
+        epochs = whole_epochs(back)
         assert len(epochs) == summary.epochs >= 3
         assert_same_records(epoch_records(records)[: len(epochs)], epochs)

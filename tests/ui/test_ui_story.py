@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from vgtui.config import RunConfig
-from vgtui.pace import DEFAULT_PACE, PACES
 from vgtui.records import STAT_INDEX
+from vgtui.session.epoch_throttle import DEFAULT_PACE, PACES
 from vgtui.ui.app import make_app
 from vgtui.ui.widgets.gradient_figure import GradientFigure
 from vgtui.ui.widgets.heatmap import GradientHeatmap

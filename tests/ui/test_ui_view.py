@@ -14,10 +14,11 @@ from tests.runlogs import (
     log_through_controller,
     started_at,
     stream,
+    write_epoch,
     write_partial,
 )
+from vgtui.cli.headless import run_headless
 from vgtui.config import RunConfig
-from vgtui.headless import run_headless
 from vgtui.records import STAT_NAMES, RunSummary
 from vgtui.runlog import RunLogWriter, read_run
 from vgtui.sources.replay import replay_factory
@@ -79,7 +80,7 @@ async def test_a_growing_log_is_followed(tmp_path, wait_until) -> None:
         await wait_until(pilot, lambda: "following" in status(app))
         assert steps(app) == 64 and "step 64/3200" in status(app)
         for k in (2, 3):
-            writer.write_record(epochs[k])
+            write_epoch(writer, epochs[k])
             await wait_until(pilot, lambda k=k: f"step {epochs[k].last_step}/3200" in status(app))
             assert "following" in status(app)
         assert app.controller.current.history.view().latest.epoch == 4
@@ -98,7 +99,7 @@ async def test_a_log_that_stops_growing_says_writer_stopped(tmp_path, wait_until
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: "writer stopped" in status(app))
         assert steps(app) == 96
-        writer.write_record(epoch_records(records)[3])
+        write_epoch(writer, epoch_records(records)[3])
         await wait_until(pilot, lambda: "following" in status(app))
         await wait_until(pilot, lambda: steps(app) == 128)
         writer.close()

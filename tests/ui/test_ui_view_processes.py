@@ -54,7 +54,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from tests.runlogs import stream
 from vgtui.config import RunConfig
-from vgtui.headless import run_headless
+from vgtui.cli.headless import run_headless
 from vgtui.sources.replay import replay_factory
 
 streams = {("sigmoid", "normal"): stream("sigmoid_normal")}

@@ -16,20 +16,23 @@ import time
 from collections.abc import Callable
 
 from vgtui.config import RunConfig
-from vgtui.records import EpochRecord, Record, RunSummary
+from vgtui.records import EpochEnd, Record, RunSummary, StepBlock
 from vgtui.sources.engine import EngineSource
 
 
 class _Stamps:
-    """When each EpochRecord was emitted, and its last step."""
+    """When each epoch ended, and its last step."""
 
     def __init__(self) -> None:
         self.times: list[tuple[float, int]] = []
+        self.last_step = 0
 
     def wrap(self, emit: Callable[[Record], None]) -> Callable[[Record], None]:
         def stamped(record: Record) -> None:
-            if isinstance(record, EpochRecord):
-                self.times.append((time.perf_counter(), record.last_step))
+            if isinstance(record, StepBlock):
+                self.last_step = record.last_step
+            elif isinstance(record, EpochEnd):
+                self.times.append((time.perf_counter(), self.last_step))
             emit(record)
 
         return stamped

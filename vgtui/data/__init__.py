@@ -1,1 +1,1 @@
-"""Data sets and presets: plain numpy, no TensorFlow, no Textual."""
+"""The data sets the network learns, the plane around them, and presets (numpy; no TensorFlow)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -135,3 +136,29 @@ def signed_log(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
     out = np.sign(values) * height
     out[np.isnan(values)] = np.nan
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnSeries:
+    """A series to be drawn as columns, at whatever width the drawing has.
+
+    Attributes:
+        x: 1-based positions of the values (steps or epochs), ascending.
+        values: one value a position.
+        total: the position the last column ends at (the run's length).
+        signed_floor: after averaging into columns, map them with
+            :func:`signed_log` on these decades (None: draw the means as they are).
+
+    """
+
+    x: np.ndarray
+    values: np.ndarray
+    total: int
+    signed_floor: tuple[float, float] | None = None
+
+    def at_width(self, width: int) -> np.ndarray:
+        """The series as ``width`` columns (see :func:`columns`)."""
+        cols = columns(self.x, self.values, self.total, width)
+        if self.signed_floor is not None:
+            cols = signed_log(cols, self.signed_floor)
+        return cols

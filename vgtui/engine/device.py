@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from vgtui.config import ConfigError, RunConfig
+from vgtui.config import NO_GPU, ConfigError, RunConfig
 from vgtui.engine.model import layer_shapes
-from vgtui.gpu_check import NO_GPU
 
 #: Multiply-adds a step from which ``auto`` uses a GPU: this, plus the next per layer.
 AUTO_GPU_BASE_MULTIPLY_ADDS = 7_000_000

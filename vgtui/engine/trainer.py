@@ -20,23 +20,24 @@ import numpy as np
 import tensorflow as tf
 
 from vgtui.config import RunConfig
+from vgtui.data.datasets import grid_points, make_dataset, plane_extent
 from vgtui.data.tasks import input_dim, n_classes, on_the_plane
-from vgtui.datasets import grid_points, make_dataset, plane_extent
 from vgtui.distributions.bins import QUANTITIES, specs_for
 from vgtui.engine.device import Placement, choose_device
 from vgtui.engine.histograms import packed_sizes, step_histograms, unpack
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, HEALTH_COLUMNS, first_bad_layer, health, layer_stats
+from vgtui.history import LatestEpoch
 from vgtui.records import (
     Boundary,
     Emit,
-    EpochRecord,
+    EpochEnd,
     HistogramBlock,
     RunStart,
     RunSummary,
     StepBlock,
 )
-from vgtui.summary import summarize
+from vgtui.session.summary import summarize
 
 #: The most steps one compiled call takes; bounds how long a stop waits.
 MAX_CHUNK_STEPS = 256
@@ -657,14 +658,15 @@ class Trainer:
     ) -> RunSummary:
         """Train for the configured epochs, emitting records as they are made.
 
-        Emits one RunStart, one EpochRecord per epoch, then the RunSummary it
-        also returns. An epoch split over compiled calls (a network so large
-        that one call takes only part of an epoch, see
-        :attr:`CompiledNetwork.chunk_steps`) is emitted as it goes instead: a
-        StepBlock as each call returns, then its EpochEnd; so a step that
-        takes seconds shows at once. ``stop`` is checked between compiled
-        calls; an epoch cut short by a stop gets no EpochRecord or EpochEnd.
-        While ``pause`` is set the loop waits.
+        Emits one RunStart; for every epoch its steps as StepBlocks, then its
+        EpochEnd; then the RunSummary it also returns. Short epochs are
+        trained several to a compiled call, and each is emitted as one
+        StepBlock and its EpochEnd when the call returns; an epoch split over
+        calls (a network so large that one call takes only part of an epoch,
+        see :attr:`CompiledNetwork.chunk_steps`) has a StepBlock as each call
+        returns, so a step that takes seconds shows at once. ``stop`` is
+        checked between compiled calls; an epoch cut short by a stop gets no
+        EpochEnd. While ``pause`` is set the loop waits.
         """
         network = self._network
         try:
@@ -691,28 +693,22 @@ class Trainer:
             cfg, label, cfg.layer_names, acc_before, loss_before, started=time.time(), info=info
         )
         emit(start)
-        last: EpochRecord | None = None
+        last: LatestEpoch | None = None
         steps = 0
         epoch = 1
-        split = cfg.steps_per_epoch > network.chunk_steps  # the steps went out as blocks
         while epoch <= cfg.epochs:
-            held: list[HistogramBlock] = []
-            records = self._train_epochs(network, epoch, steps, stop, pause, emit, held)
-            if isinstance(records, int):  # stopped, after this many steps of a split epoch
-                summary = summarize(start, last, steps + records, stopped=True)
+            epochs = self._train_epochs(network, epoch, steps, stop, pause, emit)
+            if isinstance(epochs, int):  # stopped, after this many steps of a split epoch
+                summary = summarize(start, last, steps + epochs, stopped=True)
                 break
-            for record in records:
-                emit(record.parts()[1] if split else record)
-                steps += record.steps
-                epoch += 1
-                if record.diverged_layer is not None:
-                    break
-                last = record
-            for block in held:  # after the records of the steps they count
-                emit(block)
-            if records[-1].diverged_layer is not None:
-                summary = summarize(start, last, steps, diverged=records[-1])
+            steps = epochs[-1].last_step
+            epoch = epochs[-1].epoch + 1
+            if epochs[-1].diverged_layer is not None:
+                summary = summarize(
+                    start, epochs[-2] if len(epochs) > 1 else last, steps, diverged=epochs[-1]
+                )
                 break
+            last = epochs[-1]
         else:
             summary = summarize(start, last, steps)
         emit(summary)
@@ -726,20 +722,20 @@ class Trainer:
         stop: threading.Event,
         pause: threading.Event | None,
         emit: Emit,
-        held: list[HistogramBlock] | None = None,
-    ) -> list[EpochRecord] | int:
+    ) -> list[LatestEpoch] | int:
         """Train the next epochs in one compiled call, or one long epoch in several.
 
         Short epochs are trained several to a call (as many as fit in
-        ``chunk_steps``); an epoch longer than that is split over calls, and
-        each call's steps are handed to ``emit`` as a StepBlock when it returns,
-        followed by its HistogramBlock, if it counted one. The HistogramBlock of
-        a call of whole epochs is appended to ``held``, for the caller to emit
-        after the epochs' records.
+        ``chunk_steps``), each handed to ``emit`` as a StepBlock and its
+        EpochEnd when the call returns; an epoch longer than that is split
+        over calls, each call's steps handed on as a StepBlock when it
+        returns, and its EpochEnd after the last. A call's HistogramBlock, if
+        it counted one, follows the records of its steps.
 
         Returns:
-            The records of the epochs trained; if a stop came first, the
-            number of steps of the cut epoch already handed on (0 if none).
+            The epochs ended, as a summary sees them (the last is the one
+            that diverged, if one did); if a stop came first, the number of
+            steps of the cut epoch already handed on (0 if none).
         """
         spe = self.config.steps_per_epoch
         chunk = network.chunk_steps
@@ -766,34 +762,53 @@ class Trainer:
                 emit(StepBlock(epoch, steps_before + begin + 1, losses, accs, stats))
                 if block is not None:
                     emit(block)
-            elif block is not None and held is not None:
-                held.append(block)
             if parts[-1][3] != FINITE:
                 break
         losses, accs, stats = (np.concatenate([p[k] for p in parts]) for k in range(3))
         full_losses, full_accs = parts[-1][4], parts[-1][5]
         grids = parts[-1][6] if network.boundary else None
         code = int(parts[-1][3])
-        records = []
+        ended = []
         for j in range(len(full_losses)):
             part = slice(j * spe, min((j + 1) * spe, len(losses)))
             first = steps_before + j * spe + 1
+            last = first + len(losses[part]) - 1
             bad = code != FINITE and j == len(full_losses) - 1
-            records.append(
-                EpochRecord(
-                    epoch=epoch + j,
+            step_stats = stats[part].astype(np.float64)
+            if len(spans) == 1:  # a split epoch's steps went out call by call
+                emit(
+                    StepBlock(
+                        epoch + j,
+                        first,
+                        losses[part].astype(np.float64),
+                        accs[part].astype(np.float64),
+                        step_stats,
+                    )
+                )
+            end = EpochEnd(
+                epoch=epoch + j,
+                loss=float(full_losses[j]),
+                accuracy=float(full_accs[j]),
+                diverged_layer=code if bad else None,
+                diverged_step=last if bad else None,
+                boundary=_boundary(grids, j, network.extent, epoch + j),
+            )
+            emit(end)
+            ended.append(
+                LatestEpoch(
+                    epoch=end.epoch,
                     first_step=first,
-                    step_loss=losses[part].astype(np.float64),
-                    step_accuracy=accs[part].astype(np.float64),
-                    step_stats=stats[part].astype(np.float64),
-                    loss=float(full_losses[j]),
-                    accuracy=float(full_accs[j]),
-                    diverged_layer=code if bad else None,
-                    diverged_step=first + len(losses[part]) - 1 if bad else None,
-                    boundary=_boundary(grids, j, network.extent, epoch + j),
+                    last_step=last,
+                    loss=end.loss,
+                    accuracy=end.accuracy,
+                    means=step_stats.mean(axis=0),
+                    diverged_layer=end.diverged_layer,
+                    diverged_step=end.diverged_step,
                 )
             )
-        return records
+        if len(spans) == 1 and block is not None:  # after the records of the steps it counts
+            emit(block)
+        return ended
 
 
 #: Every how many steps histograms are counted, by default: see :func:`histogram_every`.

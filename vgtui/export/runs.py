@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vgtui.diagnosis import diagnose
-from vgtui.history import History, HistoryView
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.diagnosis import diagnose, first_layer_decades
+from vgtui.history import History, HistoryView, LatestEpoch
+from vgtui.input_path import InputPathError, check_input
+from vgtui.records import RunStart, RunSummary, StepBlock
 from vgtui.runlog import (
     RecordAssembler,
     RunLogError,
@@ -18,40 +20,79 @@ from vgtui.runlog import (
     list_logs,
     start_from_header,
 )
-from vgtui.summary import summarize
+from vgtui.session.summary import summarize
 
 
 class ExportError(ValueError):
     """Bad input to an export; the message says what, in one line."""
 
 
-def resolve_logs(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """The run logs the paths name (a directory: every log in it, oldest first).
+@dataclass
+class Snapshot:
+    """The logs an export reads, and how much of each: every format reads the same bytes.
 
-    Raises:
-        ExportError: a path is missing, not a log, from a newer vgtui, or an
-            empty directory.
+    Attributes:
+        logs: the run logs, in the order given (a directory's oldest first).
+        ends: each log's size when it was found; readers stop there, so a log
+            still being written is read once, as it stood, for every format.
+        skipped: one line for each log of a directory that cannot be read
+            (a damaged header, a newer format): left out, as ``vgtui view`` does.
 
     """
-    logs: list[Path] = []
+
+    logs: list[Path] = field(default_factory=list)
+    ends: dict[Path, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def snapshot_logs(paths: Sequence[str | os.PathLike[str]]) -> Snapshot:
+    """The run logs the paths name (a directory: every log in it, oldest first), sized now.
+
+    A log named on the command line must be readable; a log found in a
+    directory that is not is left out with a line in ``skipped``.
+
+    Raises:
+        ExportError: a path is missing, not a regular file or directory (a FIFO,
+            a pipe), not a log, from a newer vgtui, or a directory without a
+            readable log.
+
+    """
+    snapshot = Snapshot()
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = list_logs(path)
-            if not found:
-                raise ExportError(f"{path} holds no vgtui run logs")
-        elif not path.exists():
-            raise ExportError(f"{path}: no such file or directory")
-        else:
-            found = [path]
+        try:
+            kind = check_input(path)  # a FIFO or a pipe: refused, never waited on
+        except InputPathError as err:
+            raise ExportError(str(err)) from None
+        in_directory = kind == "dir"
+        found = list_logs(path) if in_directory else [path]
+        if in_directory and not found:
+            raise ExportError(f"{path} holds no vgtui run logs")
+        readable = 0
         for log in found:
             try:
-                RunLogReader(log).close()
+                with RunLogReader(log) as reader:
+                    size = os.fstat(reader.fileno()).st_size
             except RunLogError as err:
-                raise ExportError(str(err)) from None
-            if log.resolve() not in {p.resolve() for p in logs}:
-                logs.append(log)
-    return logs
+                if not in_directory:
+                    raise ExportError(str(err)) from None
+                snapshot.skipped.append(str(err))
+                continue
+            readable += 1
+            key = log.resolve()
+            if key not in seen:
+                seen.add(key)
+                snapshot.logs.append(log)
+                snapshot.ends[log] = size
+        if in_directory and not readable:
+            raise ExportError(f"{path} holds no readable run log: {snapshot.skipped[-1]}")
+    return snapshot
+
+
+def resolve_logs(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """The run logs the paths name; see :func:`snapshot_logs`."""
+    return snapshot_logs(paths).logs
 
 
 @dataclass
@@ -99,32 +140,33 @@ class LoadedRun:
         return str(self.info.get("title") or self.stem)
 
 
-def load_run(path: Path) -> LoadedRun:
-    """Read the log at ``path`` into a History; see :class:`LoadedRun`."""
+def load_run(path: Path, end: int | None = None) -> LoadedRun:
+    """Read the log at ``path`` (up to byte ``end``, if given) into a History; see LoadedRun."""
     history = History()
     summary: RunSummary | None = None
-    last_finite: EpochRecord | None = None
-    diverged: EpochRecord | None = None
+    last_finite: LatestEpoch | None = None
+    diverged: LatestEpoch | None = None
     steps = 0
     last_steps: dict[int, int] = {}
     try:
-        with RunLogReader(path) as reader:
+        with RunLogReader(path, end) as reader:
             start = start_from_header(reader.header, path)
             history.record(start)
-            n_stats = len(reader.header.get("stat_names") or ())  # type: ignore[arg-type]
-            assembler = RecordAssembler(len(start.layer_names), n_stats)
+            assembler = RecordAssembler()
             while frames := reader.read_new(1 << 20):
                 for record in assembler.feed(frames):
                     history.record(record)
                     if isinstance(record, RunSummary):
                         summary = record
                         continue
-                    steps = record.last_step
-                    last_steps[record.epoch] = record.last_step
-                    if record.diverged_layer is None:
-                        last_finite = record
-                    else:
-                        diverged = record
+                    if isinstance(record, StepBlock):
+                        steps = record.last_step
+                        last_steps[record.epoch] = record.last_step
+                    elif (ended := history.latest) is not None and ended.epoch == record.epoch:
+                        if record.diverged_layer is None:
+                            last_finite = ended
+                        else:
+                            diverged = ended
             info = reader.header.get("info")
             damaged_at = reader.damaged_at
     except RunLogError as err:
@@ -136,6 +178,15 @@ def load_run(path: Path) -> LoadedRun:
     if not summary.verdict:
         verdict, reason = diagnose(view)
         summary = dataclasses.replace(summary, verdict=verdict, verdict_reason=reason)
+    if math.isnan(summary.first_layer_decades_median) and math.isnan(
+        summary.first_layer_decades_latest
+    ):  # a log without a summary, or a writer that left them out: from the records
+        decades = first_layer_decades(view)
+        summary = dataclasses.replace(
+            summary,
+            first_layer_decades_median=decades.median,
+            first_layer_decades_latest=decades.latest,
+        )
     info = dict(info) if isinstance(info, dict) else {}
     return LoadedRun(path, start, view, summary, complete, last_steps, info, damaged_at)
 

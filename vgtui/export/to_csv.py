@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -89,17 +89,23 @@ def block_rows(
     return table.tolist()
 
 
-def write_csv(logs: Sequence[Path], out: BinaryIO, damaged: dict[Path, int] | None = None) -> int:
+def write_csv(
+    logs: Sequence[Path],
+    out: BinaryIO,
+    damaged: dict[Path, int] | None = None,
+    ends: Mapping[Path, int] | None = None,
+) -> int:
     """Write the CSV of every step of ``logs`` to ``out``; return the rows written.
 
-    ``damaged`` gets, for each log a damaged frame cut short, where it did.
+    ``damaged`` gets, for each log a damaged frame cut short, where it did;
+    ``ends`` gives, for a log, the byte at which to stop (an export's snapshot).
     """
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
     rows = 0
     for path in logs:
-        with RunLogReader(path) as reader:
+        with RunLogReader(path, (ends or {}).get(path)) as reader:
             layers = [str(n) for n in reader.header.get("layer_names", [])]  # type: ignore[union-attr]
             stat_names = [str(n) for n in reader.header.get("stat_names") or LEADING_STATS]  # type: ignore[union-attr]
             for frame in reader.frames():

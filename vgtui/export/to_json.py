@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from vgtui.export.runfile import run_to_dict
 from vgtui.export.runs import LoadedRun
-from vgtui.runfile import run_to_dict
 
 
 def _finite(value: object) -> object:

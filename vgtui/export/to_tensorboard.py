@@ -8,15 +8,16 @@ scalars; each epoch one event with ``loss`` and ``accuracy``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from vgtui.output_path import ensure_output_dir
+from vgtui.output_path import OutputPathError, ensure_output_dir
 from vgtui.records import STAT_INDEX
 from vgtui.runlog import EpochEndFrame, RunLogReader, StepsFrame
 
@@ -48,29 +49,54 @@ def holds_events(directory: Path) -> bool:
         return False
 
 
-def _new_event_file(directory: Path, started: float) -> int:
-    """Create a new event file in ``directory`` (never replacing one); return its descriptor."""
+def _new_event_file(directory: Path, started: float) -> tuple[int, Path]:
+    """Create a new event file in ``directory`` (never replacing one); its descriptor and path."""
     host = socket.gethostname().replace("/", "_") or "host"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for n in range(1000):
         name = f"events.out.tfevents.{int(started):010d}.{host}.{os.getpid()}.{n}.vgtui"
         try:
-            return os.open(directory / name, flags, 0o666)
+            return os.open(directory / name, flags, 0o666), directory / name
         except FileExistsError:
             continue
     raise FileExistsError(f"{directory}: no free event file name")
 
 
-def write_run_events(log: Path, directory: Path) -> tuple[int, int | None]:
-    """Write the events of ``log`` into ``directory`` (made if missing).
+def write_run_events(log: Path, directory: Path, end: int | None = None) -> tuple[int, int | None]:
+    """Write the events of ``log`` (up to byte ``end``, if given) into ``directory``.
 
-    Returns the steps written and where a damaged frame cut the log short, if one did.
+    ``directory`` is made if missing. Returns the steps written and where a
+    damaged frame cut the log short, if one did.
+
+    Raises:
+        OutputPathError: the event file could not be written (a full disk, a
+            file size limit): it is removed, and so is ``directory`` if it
+            was made here, so that the export can simply be run again.
+
     """
+    existed = directory.exists()
+    ensure_output_dir(directory)
+    made: list[Path] = []
+    try:
+        return _write_events(log, directory, end, made)
+    except OSError as err:
+        where = made[0] if made else directory
+        for path in made:
+            path.unlink(missing_ok=True)
+        if not existed:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise OutputPathError(f"cannot write {where}: {err.strerror or err}") from None
+
+
+def _write_events(
+    log: Path, directory: Path, end: int | None, made: list[Path]
+) -> tuple[int, int | None]:
+    """Write the event file of :func:`write_run_events`; its path goes into ``made`` at once."""
     from tensorboard.compat.proto import event_pb2, summary_pb2
     from tensorboard.summary.writer.record_writer import RecordWriter
 
-    ensure_output_dir(directory)
-    with RunLogReader(log) as reader:
+    with RunLogReader(log, end) as reader:
         header = reader.header
         layers = [str(n) for n in header.get("layer_names", [])]  # type: ignore[union-attr]
         started = float(header.get("started") or time.time())  # type: ignore[arg-type]
@@ -78,7 +104,9 @@ def write_run_events(log: Path, directory: Path) -> tuple[int, int | None]:
         tags = [f"{stat}/{layer}" for stat in STEP_STATS for layer in layers] + ["batch_loss"]
         value = summary_pb2.Summary.Value
         steps = 0
-        with os.fdopen(_new_event_file(directory, started), "wb") as f:
+        fd, path = _new_event_file(directory, started)
+        made.append(path)
+        with os.fdopen(fd, "wb") as f:
             writer = RecordWriter(f)
             first = event_pb2.Event(wall_time=started, file_version="brain.Event:2")
             writer.write(first.SerializeToString())
@@ -114,16 +142,20 @@ def write_run_events(log: Path, directory: Path) -> tuple[int, int | None]:
 
 
 def write_tensorboard(
-    logs: Sequence[Path], root: Path, damaged: dict[Path, int] | None = None
+    logs: Sequence[Path],
+    root: Path,
+    damaged: dict[Path, int] | None = None,
+    ends: Mapping[Path, int] | None = None,
 ) -> list[Path]:
     """Write each log's events into its own subfolder of ``root``; return the subfolders.
 
-    ``damaged`` gets, for each log a damaged frame cut short, where it did.
+    ``damaged`` gets, for each log a damaged frame cut short, where it did;
+    ``ends`` gives, for a log, the byte at which to stop (an export's snapshot).
     """
     out = []
     for log in logs:
         directory = event_dir(root, log)
-        _, damaged_at = write_run_events(log, directory)
+        _, damaged_at = write_run_events(log, directory, (ends or {}).get(log))
         if damaged is not None and damaged_at is not None:
             damaged[log] = damaged_at
         out.append(directory)

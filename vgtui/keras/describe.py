@@ -174,3 +174,20 @@ def number(value: object) -> float:
         return float(np.asarray(value))
     except (TypeError, ValueError):
         return math.nan
+
+
+def chance_of_outputs(model: keras.Model) -> float:
+    """Accuracy by chance as the model's output tells it: 1/2 for one unit, 1/k for k; else NaN.
+
+    One unit is taken for two classes (a sigmoid), k units for k classes
+    (a softmax), each equally likely; the majority class's share, where the
+    data is known, is the better figure (see ``GradientMonitor(chance=...)``).
+    """
+    try:
+        outputs = list(getattr(model, "outputs", None) or ())
+        units = outputs[0].shape[-1] if len(outputs) == 1 else None
+    except (AttributeError, IndexError, TypeError, ValueError):
+        units = None
+    if not isinstance(units, int) or units < 1:
+        return math.nan
+    return 0.5 if units == 1 else 1.0 / units

@@ -58,7 +58,7 @@ RAW_COLUMNS = (
 #: Stamps are step numbers modulo this (exact in float32), plus one; 0 means never written.
 STAMP_MODULUS = 2**23
 #: Where an object hooked by an OptimizerHook keeps a reference to it.
-_HOOK_ATTRIBUTE = "_vgtui_optimizer_hook"
+HOOK_ATTRIBUTE = _HOOK_ATTRIBUTE = "_vgtui_optimizer_hook"
 NO_KERNEL = "the model has no trainable variable of rank >= 2 (no kernel) to monitor"
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from vgtui.config import INT_BOUNDS, flag_name
 from vgtui.keras.monitor import DEFAULT_EVERY, GradientMonitor
 from vgtui.model_path import ModelFileError, check_model_path
 from vgtui.records import Emit, RunSummary
@@ -91,6 +92,16 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+def _failure(what: str, error: BaseException) -> str:
+    """``what raised Type: message``, or, for sys.exit(), what a model file must do instead."""
+    if isinstance(error, SystemExit):
+        return (
+            f"{what} called sys.exit({error.code!r}) (argparse does, on arguments it does not "
+            "know): a model file's functions must return, not exit"
+        )
+    return f"{what} raised {_one_line(error)}"
+
+
 def keras_initializer(name: str | None) -> object:
     """The Keras kernel initializer for one of vgtui's initializer names (None stays None).
 
@@ -128,13 +139,12 @@ class ModelFile:
     _data: ModelData | None = field(default=None, repr=False)
 
     def _call(self, what: str, function: Callable[..., Any], **kwargs: object) -> Any:
-        """Call the user's function; anything it raises becomes a ModelFileError."""
+        """Call the user's function; anything it raises (or sys.exit) becomes a ModelFileError."""
         try:
             return function(**kwargs)
-        except Exception as error:  # the user's code may raise anything
+        except (Exception, SystemExit) as error:  # the user's code may raise anything, or exit
             raise ModelFileError(
-                f"{self.path.name}: {what} raised {_one_line(error)}",
-                _user_traceback(error, self.path),
+                f"{self.path.name}: {_failure(what, error)}", _user_traceback(error, self.path)
             ) from error
 
     def build(
@@ -173,6 +183,15 @@ class ModelFile:
                 f"{self.path.name}: build_model() returned a model that is not compiled; "
                 "call model.compile(optimizer=..., loss=...) in it"
             )
+        try:
+            outputs = list(getattr(model, "outputs", None) or ())
+        except (AttributeError, ValueError, TypeError):  # a subclassed model not called yet
+            outputs = []
+        if len(outputs) > 1:
+            raise ModelFileError(
+                f"{self.path.name}: build_model() returned a model with {len(outputs)} outputs; "
+                "vgtui trains models with one output only"
+            )
         if not any(len(v.shape) >= 2 for v in model.trainable_variables):
             raise ModelFileError(
                 f"{self.path.name}: the model has no trainable kernel (a variable of rank >= 2) "
@@ -190,6 +209,12 @@ class ModelFile:
 
 def _as_array(file: str, what: str, value: object) -> np.ndarray:
     """``value`` as a numpy array with at least one example, or a ModelFileError."""
+    several = _several_arrays(value)
+    if several:
+        raise ModelFileError(
+            f"{file}: load_data()'s {what} is {several}; vgtui trains models with one input "
+            "and one output only: give one array"
+        )
     try:
         array = np.asarray(value)
     except Exception as error:  # array conversion of arbitrary user objects
@@ -202,6 +227,16 @@ def _as_array(file: str, what: str, value: object) -> np.ndarray:
             "it must be a numeric array with one row per example"
         )
     return array
+
+
+def _several_arrays(value: object) -> str | None:
+    """What ``value`` is when it holds several arrays (a multi-input or -output model's data)."""
+    if isinstance(value, Mapping):
+        return f"a dict of {len(value)} entries ({', '.join(map(str, list(value)[:3]))})"
+    arrays = isinstance(value, (list, tuple)) and len(value) > 1
+    if arrays and all(len(getattr(item, "shape", ())) >= 1 for item in value):
+        return f"a {type(value).__name__} of {len(value)} arrays"
+    return None
 
 
 def _check_data(file: str, loaded: object) -> ModelData:
@@ -287,15 +322,31 @@ def load_model_file(path: str | Path) -> ModelFile:
         path=resolved,
         name=resolved.stem,
         module=module,
-        epochs=_positive_int(module, "EPOCHS"),
-        batch_size=_positive_int(module, "BATCH_SIZE"),
+        epochs=_setting(given, module, "EPOCHS", "epochs"),
+        batch_size=_setting(given, module, "BATCH_SIZE", "batch_size"),
     )
 
 
-def _positive_int(module: types.ModuleType, name: str) -> int | None:
-    """The module's ``name`` if it is a positive int, else None."""
+def _setting(path: Path, module: types.ModuleType, name: str, setting: str) -> int | None:
+    """The module's ``name``, None if unset; ModelFileError unless a whole number in range.
+
+    The range is the command line's for the same setting (``--epochs``, ``--batch-size``).
+    """
     value = getattr(module, name, None)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    if value is None:
+        return None
+    low, high = INT_BOUNDS[setting]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not (low <= value <= high)
+    ):
+        shown = f"{value!r}"[:40]
+        raise ModelFileError(
+            f"{path}: {name} = {shown} ({type(value).__name__}); it must be a whole number "
+            f"from {low} to {high}, as {flag_name(setting)} takes"
+        )
+    return int(value)
 
 
 class _Control(keras.callbacks.Callback):
@@ -312,6 +363,29 @@ class _Control(keras.callbacks.Callback):
             self.stop.wait(0.05)
         if self.stop.is_set():
             self.model.stop_training = True
+
+
+def majority_share(y: np.ndarray) -> float | None:
+    """The share of the commonest class among labels ``y``: the accuracy of always guessing it.
+
+    Labels are integers (or whole floats), one per example, or one-hot rows;
+    None for anything else (a regression's targets), when it cannot be told.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1:
+        labels = np.argmax(y, axis=1)
+    elif y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
+        labels = y.reshape(-1)
+        if not np.issubdtype(labels.dtype, np.number) or not np.all(np.isfinite(labels)):
+            return None
+        if not np.all(labels == np.round(labels)) or labels.min() < 0 or labels.max() > 1e5:
+            return None
+        labels = labels.astype(np.int64)
+    else:
+        return None
+    if len(labels) == 0:
+        return None
+    return float(np.bincount(labels).max() / len(labels))
 
 
 def _accuracy_of(results: Mapping[str, Any]) -> float:
@@ -360,9 +434,9 @@ def train_model_file(
         before = model.evaluate(
             data.x, data.y, batch_size=max(batch_size, 256), verbose=0, return_dict=True
         )
-    except Exception as error:  # the user's model and data
+    except (Exception, SystemExit) as error:  # the user's model and data
         raise ModelFileError(
-            f"{model_file.path.name}: evaluating the model raised {_one_line(error)}",
+            f"{model_file.path.name}: {_failure('evaluating the model', error)}",
             _user_traceback(error, model_file.path),
         ) from error
     monitor = GradientMonitor(
@@ -373,6 +447,7 @@ def train_model_file(
         batch_size=batch_size,
         before=(float(before.get("loss", math.nan)), _accuracy_of(before)),
         stop_on_divergence=True,
+        chance=majority_share(data.y),
     )
     try:
         model.fit(
@@ -384,10 +459,13 @@ def train_model_file(
             verbose=0,
             callbacks=[monitor, _Control(stop, pause)],
         )
-    except Exception as error:  # the user's model and data
+    except KeyboardInterrupt:  # a stop signal that could not wait: keep what was recorded
+        monitor.detach(stopped=True)
+        raise
+    except (Exception, SystemExit) as error:  # the user's model and data
         monitor.abandon()
         raise ModelFileError(
-            f"{model_file.path.name}: training raised {_one_line(error)}",
+            f"{model_file.path.name}: {_failure('training', error)}",
             _user_traceback(error, model_file.path),
         ) from error
     if monitor.summary is None:  # fit ended without on_train_end (not in Keras 3.15)

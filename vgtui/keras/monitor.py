@@ -21,20 +21,26 @@ cluster only the chief reads, emits and writes.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import math
+import sys
 import time
 import types
 import warnings
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import keras
 import numpy as np
 
 from vgtui.keras import _keras_internals as internals
 from vgtui.keras import describe
-from vgtui.keras.hook import HOOK_STATS, OptimizerHook
+from vgtui.keras.hook import HOOK_ATTRIBUTE, HOOK_STATS, OptimizerHook
+from vgtui.output_path import OutputPathError
 from vgtui.records import (
     STAT_NAMES,
     Emit,
@@ -49,6 +55,35 @@ from vgtui.runlog import RunLogWriter, header_from_start
 
 #: Steps between two reads of the device buffers (measured: see tests/bench/bench_keras.py).
 DEFAULT_EVERY = 100
+#: How the monitor signs what it says on stderr.
+SAYS = "vgtui GradientMonitor"
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _contained(method: _Method) -> _Method:
+    """Run a callback so that no fault of the monitor's own can end the training it watches.
+
+    An Exception raised inside (a bug, a device read that fails) stops the
+    monitoring: it is said once on stderr, the hook comes out, the run log
+    is closed with what it holds, and training goes on. A KeyboardInterrupt
+    passes through (after the run was ended as stopped: see ``_interrupted``).
+    """
+
+    @functools.wraps(method)
+    def contained(self: GradientMonitor, *args: object, **kwargs: object) -> object:
+        if self._gave_up:
+            return None
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as error:  # the monitor's own fault: never the training's
+            self._give_up(error)
+            return None
+        except BaseException:
+            self._interrupted()
+            raise
+
+    return contained  # type: ignore[return-value]
 
 
 def _accuracy(logs: Mapping[str, Any] | None) -> float:
@@ -71,6 +106,19 @@ class GradientMonitor(keras.callbacks.Callback):
         before: (loss, accuracy) of the model before training, if known.
         stop_on_divergence: under ``fit``, stop training once a gradient or the
             loss is seen to be NaN or infinite.
+        chance: the accuracy a model gets on this task by chance, for the
+            verdict (the majority class's share of the data); default: 1/k
+            for a model with k output units (1/2 for one).
+
+    The monitor never ends the training it watches: a run log that cannot
+    be written (a full disk) is closed with every record it holds, one line
+    on stderr names it, and the steps go on to ``emit``; any other fault of
+    the monitor's own stops the monitoring, said once on stderr, and the
+    training goes on. If ``fit`` is interrupted (Ctrl+C) or raises inside a
+    training step, the monitor at once writes the steps it recorded (those
+    of the unfinished epoch too, as steps of no epoch), a summary marked
+    stopped, closes the log and unhooks; an interruption anywhere else in
+    ``fit`` does the same when the monitor is next used, or when Python exits.
 
     """
 
@@ -84,6 +132,7 @@ class GradientMonitor(keras.callbacks.Callback):
         batch_size: int | None = None,
         before: tuple[float, float] | None = None,
         stop_on_divergence: bool = False,
+        chance: float | None = None,
     ) -> None:
         """Set up the monitor; nothing is hooked until training begins or attach()."""
         super().__init__()
@@ -96,10 +145,15 @@ class GradientMonitor(keras.callbacks.Callback):
         self.batch_size = batch_size
         self.before = before
         self.stop_on_divergence = stop_on_divergence
+        self.chance = chance
         self.summary: RunSummary | None = None
         self.start: RunStart | None = None
         self._hook: OptimizerHook | None = None
         self._fit = False
+        self._gave_up = False
+        self._standing_down = False
+        self._run_log: RunLogWriter | None = None
+        self._at_exit: Callable[[], None] | None = None
 
     # ------------------------------------------------------------------ fit
 
@@ -108,36 +162,89 @@ class GradientMonitor(keras.callbacks.Callback):
         model = self.model
         if getattr(model, "optimizer", None) is None:
             raise ValueError("GradientMonitor needs a compiled model (it has no optimizer)")
+        self._gave_up = self._standing_down = False
+        self._begin_contained(model, model.optimizer)
+
+    @_contained
+    def _begin_contained(self, model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
+        """The part of on_train_begin that may fail without failing ``fit``."""
         if describe.workers(model.distribute_strategy) > 1:
             warnings.warn(
                 "Keras 3 fit does not train under MultiWorkerMirroredStrategy "
                 "(keras-team/keras#20585); a custom loop with GradientMonitor.attach() does",
-                stacklevel=2,
+                stacklevel=4,
             )
-        self._begin(model, model.optimizer, fit=True)
+        if not self._begin(model, optimizer, fit=True):
+            return
         internals.rebuild_train_function(model)
+        self._watch_train_function(model)
 
+    def _watch_train_function(self, model: keras.Model) -> None:
+        """Wrap fit's train function: a step that raises (Ctrl+C, an error) ends the run first."""
+        step = model.train_function
+
+        def watched_step(*args: object, **kwargs: object) -> object:
+            try:
+                return step(*args, **kwargs)
+            except BaseException:
+                self._interrupted()
+                raise
+
+        model.train_function = watched_step
+
+    @_contained
     def on_epoch_begin(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
         """Number the epoch as Keras does (plus one)."""
+        if self._hook is None:
+            return
         self._epoch = epoch + 1
         self._epoch_host_first = self._host_steps
 
+    @_contained
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
         """Read the buffers once ``every`` steps have passed since the last read."""
+        if self._hook is None:
+            return
         self._host_steps = self._epoch_host_first + batch + 1
         if self._host_steps - self._read_upto >= self.every:
             self._flush()
 
+    @_contained
     def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
-        """Emit the epoch's last steps and its end, with the training logs' loss and accuracy."""
+        """Emit the epoch's last steps and its end, with the training logs' loss and accuracy.
+
+        An epoch cut short (training stopped before its last batch: a stop
+        key, a callback) is no epoch: its steps are written, its end is not,
+        and the run's summary comes from the last complete epoch. An epoch
+        that diverged ends all the same: its end says where.
+        """
+        if self._hook is None:
+            return
+        planned = self.params.get("steps") if self.params else None
+        done = self._host_steps - self._epoch_host_first
+        diverged = self._epoch_diverged is not None  # the epoch that diverged always ends
+        if isinstance(planned, int) and 0 < done < planned and not diverged:
+            self._flush()  # the steps it took are kept; the epoch did not end
+            self._cut_short = True
+            return
         logs = logs or {}
         self._end_epoch(describe.number(logs.get("loss")), _accuracy(logs))
+        self._last_epoch_index = epoch
 
+    @_contained
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
-        """Emit the summary, unhook, and rebuild the train function so a later fit is plain."""
+        """Emit the summary, unhook, and rebuild the train function so a later fit is plain.
+
+        A run is finished (not stopped) when it ended the last epoch ``fit``
+        was asked for, whatever its ``initial_epoch``.
+        """
+        if self._hook is None:
+            return
         planned = int(self.params.get("epochs", 0) or 0) if self.params else 0
-        asked = bool(getattr(self.model, "stop_training", False)) and not self._stopped_diverged
-        self._finish(stopped=asked or (self._epochs_done < planned and not self._stopped_diverged))
+        diverged = self._stopped_diverged
+        asked = bool(getattr(self.model, "stop_training", False)) and not diverged
+        short = self._cut_short or self._last_epoch_index + 1 < planned
+        self._finish(stopped=asked or (short and not diverged))
         internals.rebuild_train_function(self.model)
 
     # ---------------------------------------------------------- custom loop
@@ -154,7 +261,8 @@ class GradientMonitor(keras.callbacks.Callback):
         if optimizer is None:
             raise ValueError("attach() needs an optimizer: pass it, or compile the model")
         self.set_model(model)
-        self._begin(model, optimizer, fit=False)
+        self._gave_up = self._standing_down = False
+        self._begin(model, optimizer, fit=False)  # a model it cannot watch: raised, here
         return self
 
     def step(self, loss: object = None, accuracy: object = None) -> None:
@@ -162,7 +270,13 @@ class GradientMonitor(keras.callbacks.Callback):
 
         ``loss`` may be a tensor: it is converted only when the buffers are read.
         """
+        if self._gave_up or self._standing_down:
+            return
         self._require_attached("step")
+        self._step(loss, accuracy)
+
+    @_contained
+    def _step(self, loss: object, accuracy: object) -> None:
         self._host_steps += 1
         if not self._chief:
             return  # only the chief reads: a worker keeps nothing
@@ -176,7 +290,13 @@ class GradientMonitor(keras.callbacks.Callback):
 
         Without a loss in ``logs``, the epoch's loss is the mean of its batch losses.
         """
+        if self._gave_up or self._standing_down:
+            return
         self._require_attached("end_epoch")
+        self._end_epoch_contained(logs)
+
+    @_contained
+    def _end_epoch_contained(self, logs: Mapping[str, Any] | None) -> None:
         logs = logs or {}
         self._flush()
         loss = describe.number(logs.get("loss"))
@@ -188,13 +308,25 @@ class GradientMonitor(keras.callbacks.Callback):
         self._epoch_host_first = self._host_steps
 
     def detach(self, stopped: bool = False) -> RunSummary | None:
-        """Read the last steps, emit the summary, close the log and unhook (idempotent)."""
+        """Read the last steps, emit the summary, close the log and unhook (idempotent).
+
+        Steps since the last :meth:`end_epoch` end an epoch of their own,
+        unless ``stopped`` (the loop was left by an exception): they are
+        then written as steps of an epoch that never ended.
+        """
         if self._hook is None:
             return self.summary
+        if stopped:
+            self._interrupted()
+            return self.summary
+        self._detach_contained()
+        return self.summary
+
+    @_contained
+    def _detach_contained(self) -> None:
         if self._read_upto > self._epoch_first or self._host_steps > self._epoch_host_first:
             self.end_epoch()
-        self._finish(stopped)
-        return self.summary
+        self._finish(stopped=False)
 
     def abandon(self) -> None:
         """Unhook and close the run log without a summary: training failed (idempotent)."""
@@ -203,15 +335,47 @@ class GradientMonitor(keras.callbacks.Callback):
             return
         self._hook = None
         hook.remove()
+        self._forget_exit()
         if self._run_log is not None:
             self._run_log.close()
             self._run_log = None
         if self._fit:
             internals.rebuild_train_function(hook.model)
 
+    def _interrupted(self) -> None:
+        """End a run that an exception cut short: its steps, a stopped summary, no hook.
+
+        Called as the exception passes (a KeyboardInterrupt, an error in a
+        step), at exit, or when the monitor is used again; never raises.
+        """
+        hook = self._hook
+        if hook is None or self._gave_up:
+            return
+        try:
+            self._finish(stopped=True)
+            if self._fit:
+                internals.rebuild_train_function(hook.model)
+        except Exception as error:  # the training's own exception matters more
+            self._give_up(error)
+
+    def _give_up(self, error: BaseException) -> None:
+        """Stop monitoring after a fault of the monitor's own; say so once; training goes on."""
+        if self._gave_up:
+            return
+        self._gave_up = True
+        _say(f"stopped monitoring ({_one_line(error)}); training goes on without it")
+        self.abandon()
+
+    def _forget_exit(self) -> None:
+        """Take back the exit hook: the run has ended."""
+        if self._at_exit is not None:
+            atexit.unregister(self._at_exit)
+            self._at_exit = None
+
     def __enter__(self) -> GradientMonitor:
         """The monitor, attached (see :meth:`attach`)."""
-        self._require_attached("with")
+        if not (self._gave_up or self._standing_down):
+            self._require_attached("with")
         return self
 
     def __exit__(
@@ -230,14 +394,38 @@ class GradientMonitor(keras.callbacks.Callback):
         if self._hook is None:
             raise RuntimeError(f"GradientMonitor.{what}: call attach(model, optimizer) first")
 
-    def _begin(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, fit: bool) -> None:
-        """Hook the optimizer, reset the counts and emit the RunStart."""
+    def _begin(self, model: keras.Model, optimizer: keras.optimizers.Optimizer, fit: bool) -> bool:
+        """Hook the optimizer, reset the counts and emit the RunStart; False if standing down.
+
+        A run of this monitor that never ended (its ``fit`` was interrupted
+        outside a step) is ended first, as stopped; so is another monitor's
+        that still holds the optimizer from an earlier ``fit`` or loop. Two
+        monitors in one ``fit``: the second stands down, and says so.
+        """
         if self._hook is not None:
-            self._hook.remove()
+            self._interrupted()
+        other = _holder(optimizer)
+        if other is not None and other is not self:
+            if fit and other._fit and other.params is self.params and self.params is not None:
+                self._standing_down = True
+                where = f" into {other._run_log.path}" if other._run_log is not None else ""
+                _say(
+                    "another GradientMonitor in this fit already records this optimizer"
+                    f"{where}; this one records nothing"
+                )
+                return False
+            _say(
+                "an earlier GradientMonitor still held this optimizer (its training was "
+                "interrupted): its run is ended as stopped"
+            )
+            other._interrupted()
         spe = internals.steps_per_execution(model)
         hook = OptimizerHook(model, optimizer, capacity=2 * self.every + spe, capture_loss=fit)
         hook.install()
+        hook.owner = self  # type: ignore[attr-defined]
         self._hook = hook
+        self._at_exit = _exit_hook(self)
+        atexit.register(self._at_exit)
         self._fit = fit
         self._chief = describe.is_chief(model.distribute_strategy)
         self._sinks: list[Emit] = []
@@ -258,10 +446,13 @@ class GradientMonitor(keras.callbacks.Callback):
         self._diverged: tuple[int, int] | None = None  # (layer, 1-based step)
         self._warned_untraced = False
         self._stopped_diverged = False
+        self._cut_short = False
+        self._last_epoch_index = -1
         self._model = model
         self._optimizer = optimizer
         self.start = None
         self._ensure_started()
+        return True
 
     def _ensure_started(self) -> None:
         """Emit the RunStart (and open the run log) once the hook knows the kernels.
@@ -280,8 +471,12 @@ class GradientMonitor(keras.callbacks.Callback):
         if self.emit is not None:
             self._sinks.append(self.emit)
         if self.logdir is not None:
-            self._run_log = RunLogWriter.create(Path(self.logdir), header_from_start(start))
-            self._sinks.append(self._run_log.write_record)
+            try:
+                self._run_log = RunLogWriter.create(Path(self.logdir), header_from_start(start))
+            except OutputPathError as err:  # a full disk: the training goes on without a log
+                _say(f"{err}; training goes on without a run log")
+            else:
+                self._sinks.append(self._run_log.write_record)
         self._send(start)
 
     def _run_start(
@@ -291,6 +486,7 @@ class GradientMonitor(keras.callbacks.Callback):
         names = describe.devices(model)
         inner = describe.optimizer_info(hook.inner)
         title = self.title or f"{model.name}, {len(hook.names)} kernels, {inner['class']}"
+        chance = self.chance if self.chance is not None else describe.chance_of_outputs(model)
         info = {
             "source": "keras",
             "title": title,
@@ -302,6 +498,7 @@ class GradientMonitor(keras.callbacks.Callback):
             "loop": "fit" if self._fit else "custom",
             "every": self.every,
             "keras": keras.__version__,
+            "chance": float(chance),
         }
         loss_before, accuracy_before = self.before if self.before else (math.nan, math.nan)
         return RunStart(
@@ -315,9 +512,22 @@ class GradientMonitor(keras.callbacks.Callback):
         )
 
     def _send(self, record: Record) -> None:
-        """Hand a record to every sink."""
-        for sink in self._sinks:
-            sink(record)
+        """Hand a record to every sink; a run log that cannot be written is closed and dropped."""
+        log = self._run_log
+        for sink in list(self._sinks):
+            if log is None or sink != log.write_record:
+                sink(record)
+                continue
+            try:
+                sink(record)
+            except OSError as err:  # a full disk: the log keeps what it holds, training goes on
+                self._sinks.remove(sink)
+                log.close()
+                self._run_log = None
+                _say(
+                    f"{log.path}: writing the run log failed ({err.strerror or err}); it keeps "
+                    "the records before, and training goes on without it"
+                )
 
     def _reset_epoch(self) -> None:
         """Clear what is accumulated over one epoch."""
@@ -457,3 +667,39 @@ class GradientMonitor(keras.callbacks.Callback):
                 self._run_log = None
             hook.remove()
             self._hook = None
+            self._forget_exit()
+
+
+def _say(text: str) -> None:
+    """One line on stderr, signed; nothing if stderr is gone."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(f"{SAYS}: {text}", file=sys.stderr, flush=True)
+
+
+def _one_line(error: BaseException) -> str:
+    """``Type: message`` of an exception on one line."""
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _holder(optimizer: keras.optimizers.Optimizer) -> GradientMonitor | None:
+    """The monitor whose hook is in ``optimizer`` (or its inner optimizer), if one is."""
+    inner = internals.innermost_optimizer(optimizer)
+    for obj in (optimizer, inner):
+        hook = vars(obj).get(HOOK_ATTRIBUTE)
+        owner = getattr(hook, "owner", None)
+        if isinstance(owner, GradientMonitor) and owner._hook is hook:
+            return owner
+    return None
+
+
+def _exit_hook(monitor: GradientMonitor) -> Callable[[], None]:
+    """A function for atexit that ends ``monitor``'s run if it is still on (held weakly)."""
+    ref = weakref.ref(monitor)
+
+    def at_exit() -> None:
+        found = ref()
+        if found is not None:
+            found._interrupted()
+
+    return at_exit

@@ -38,6 +38,10 @@ EPOCH_END = 3
 SUMMARY = 4
 EVENT = 5
 
+#: The most steps, and values (steps × columns), one step block may hold: a writer splits
+#: a larger block, and a reader refuses a block that claims more (64 MB of float32).
+MAX_BLOCK_STEPS = 1 << 22
+MAX_BLOCK_VALUES = 1 << 24
 #: epoch u32, first_step u64, time f64, steps u32, layers u16, stats u8, codec u8.
 STEPS_HEAD = struct.Struct("<IQdIHBB")
 #: Codecs of a step block's values: raw float32; byte planes all deflated (written by
@@ -138,10 +142,19 @@ def encode_steps(
 
 
 def decode_steps(payload: bytes | memoryview) -> StepsFrame:
-    """Read a step block's payload back; raises ValueError if it does not add up."""
+    """Read a step block's payload back; raises ValueError if it does not add up.
+
+    What the block's head claims is checked against its payload before
+    anything is allocated: a damaged or crafted head (2**31 steps in a few
+    bytes) is refused, never trusted with gigabytes of memory.
+    """
     epoch, first_step, time, n, layers, n_stats, codec = STEPS_HEAD.unpack_from(payload)
     n_columns = 2 + layers * n_stats
     mask_end = STEPS_HEAD.size + (n_columns + 7) // 8
+    if mask_end > len(payload):
+        raise ValueError("step block is shorter than its column mask")
+    if n > MAX_BLOCK_STEPS or n * n_columns > MAX_BLOCK_VALUES:
+        raise ValueError(f"step block claims {n} steps of {n_columns} columns: too many")
     bits = np.frombuffer(payload, np.uint8, mask_end - STEPS_HEAD.size, STEPS_HEAD.size)
     keep = np.unpackbits(bits, count=n_columns, bitorder="little").view(bool)
     n_kept = int(np.count_nonzero(keep))
@@ -149,8 +162,12 @@ def decode_steps(payload: bytes | memoryview) -> StepsFrame:
     if codec in STORED_PLANES:
         stored = STORED_PLANES[codec]
         low_end = mask_end + stored * size
-        high = zlib.decompress(memoryview(payload)[low_end:], bufsize=(4 - stored) * size)
-        if low_end > len(payload) or len(high) != (4 - stored) * size:
+        if low_end > len(payload):
+            raise ValueError("step block holds the wrong number of values")
+        expected = (4 - stored) * size
+        inflate = zlib.decompressobj()
+        high = inflate.decompress(memoryview(payload)[low_end:], expected + 1)
+        if len(high) != expected or inflate.unconsumed_tail or not inflate.eof:
             raise ValueError("step block holds the wrong number of values")
         shuffled = np.empty((4, size), np.uint8)
         low = np.frombuffer(payload, np.uint8, stored * size, mask_end)

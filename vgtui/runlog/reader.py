@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from vgtui.input_path import InputPathError, open_regular
 from vgtui.runlog.errors import (
     IncompleteLogError,
     NewerFormatError,
@@ -96,25 +97,27 @@ def _decode(kind: int, payload: memoryview) -> Frame | None:
 class RunLogReader:
     """Reads a run log's header at once and its frames as they come; see the module."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, end: int | None = None) -> None:
         """Open the log at ``path`` and read its header.
 
+        ``end``, if given, is where the log ends for this reader: nothing at
+        or past that byte offset is read, however the file grows (a snapshot
+        of a live log, read alike by every reader given the same ``end``).
+
         Raises:
-            RunLogError: the path cannot be read (missing, a directory, ...).
+            RunLogError: the path cannot be read (missing, a directory, not a
+                regular file: a FIFO or a pipe is refused, never waited on).
             NotARunLogError: the file is not a run log.
             NewerFormatError: the log's format is newer than this vgtui reads.
             IncompleteLogError: the header is not all there (yet).
 
         """
         self.path = Path(path)
+        self.end = end
         try:
-            self._file = open(self.path, "rb")  # noqa: SIM115 (closed by close())
-        except IsADirectoryError:
-            raise RunLogError(f"{self.path} is a directory, not a run log") from None
-        except FileNotFoundError:
-            raise RunLogError(f"{self.path}: no such file") from None
-        except OSError as err:
-            raise RunLogError(f"{self.path}: {err.strerror or err}") from None
+            self._file = open_regular(self.path)
+        except InputPathError as err:
+            raise RunLogError(str(err)) from None
         try:
             self.version = _check_prefix(self.path, self._file.read(PREFIX.size))
         except RunLogError:
@@ -124,6 +127,8 @@ class RunLogReader:
         self.finished = False
         #: Byte offset of a complete frame whose checksum did not match, if one was met.
         self.damaged_at: int | None = None
+        #: Where that frame ends by its own length; None if its length is not plausible.
+        self.damaged_end: int | None = None
         head = next(self._scan(1), None)
         if head is None:
             self._file.close()
@@ -143,6 +148,10 @@ class RunLogReader:
             self._file.close()
             raise NotARunLogError(f"{self.path}: the run log's header is not valid") from None
 
+    def fileno(self) -> int:
+        """The descriptor of the open log."""
+        return self._file.fileno()
+
     @property
     def offset(self) -> int:
         """Bytes of the file read so far (the end of the last complete frame)."""
@@ -160,27 +169,28 @@ class RunLogReader:
         taken = 0
         while limit is None or taken < limit:
             self._file.seek(chunk_at)
-            buf = self._file.read(READ_CHUNK)
+            buf = self._file.read(self._room(chunk_at, READ_CHUNK))
             view = memoryview(buf)
             at = 0
             while at + FRAME_HEAD.size <= len(buf):
                 kind, length, crc = FRAME_HEAD.unpack_from(buf, at)
                 if length > MAX_FRAME:
-                    self.damaged_at = chunk_at + at
+                    self.damaged_at, self.damaged_end = chunk_at + at, None
                     return
                 end = at + FRAME_HEAD.size + length
                 if end > len(buf):
                     if at > 0:
                         break  # read on from this frame's start
-                    buf += self._file.read(end - len(buf))  # a frame longer than a chunk
+                    more = self._room(chunk_at + len(buf), end - len(buf))
+                    buf += self._file.read(more)  # a frame longer than a chunk
                     view = memoryview(buf)
                     if end > len(buf):
                         return  # not all there yet
                 payload = view[at + FRAME_HEAD.size : end]
                 if zlib.crc32(payload, zlib.crc32(view[at : at + 5])) != crc:
-                    self.damaged_at = chunk_at + at
+                    self.damaged_at, self.damaged_end = chunk_at + at, chunk_at + end
                     return
-                self.damaged_at = None
+                self.damaged_at = self.damaged_end = None
                 yield kind, payload, chunk_at + end
                 taken += end - at
                 at = end
@@ -189,6 +199,10 @@ class RunLogReader:
             if at == 0:
                 return  # no whole frame in what is there
             chunk_at += at
+
+    def _room(self, at: int, wanted: int) -> int:
+        """Bytes to read from offset ``at``: ``wanted``, but never past :attr:`end`."""
+        return wanted if self.end is None else max(0, min(wanted, self.end - at))
 
     def read_new(self, max_bytes: int | None = None) -> list[Frame]:
         """The frames appended since the last call, up to a torn or incomplete tail.
@@ -200,8 +214,9 @@ class RunLogReader:
         for kind, payload, end in self._scan(max_bytes):
             try:
                 decoded = _decode(kind, payload)
-            except (ValueError, KeyError, TypeError, struct.error, zlib.error):
-                self.damaged_at = self._offset  # intact but not understood: never misread it
+            except (ValueError, KeyError, TypeError, struct.error, zlib.error, MemoryError):
+                # Intact but not understood (a crafted head): never misread it.
+                self.damaged_at, self.damaged_end = self._offset, end
                 break
             self._offset = end
             if isinstance(decoded, SummaryFrame):
@@ -251,11 +266,11 @@ def _check_prefix(path: Path, head: bytes) -> int:
 
 
 def is_run_log(path: Path | str) -> bool:
-    """Whether ``path`` is a file that starts as a run log does."""
+    """Whether ``path`` is a regular file that starts as a run log does (a FIFO is not)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return f.read(len(MAGIC)) == MAGIC
-    except OSError:
+    except (OSError, InputPathError):
         return False
 
 

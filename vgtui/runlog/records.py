@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from vgtui.config import ConfigError, RunConfig
-from vgtui.records import EpochRecord, RunStart, RunSummary
+from vgtui.records import EpochEnd, RunStart, RunSummary, StepBlock
 from vgtui.runlog.errors import RunLogError
 from vgtui.runlog.format import StepsFrame
 from vgtui.runlog.reader import EpochEndFrame, Frame, RunLogReader, SummaryFrame
 
-Record = RunStart | EpochRecord | RunSummary
+Record = RunStart | StepBlock | EpochEnd | RunSummary
 
 
 def config_from_header(header: Mapping[str, object], path: Path | str = "") -> RunConfig | None:
@@ -52,102 +52,97 @@ def summary_from_frame(frame: SummaryFrame) -> RunSummary:
     return RunSummary(**{k: v for k, v in frame.summary.items() if k in known})  # type: ignore[arg-type]
 
 
-def frame_record(frame: Frame) -> object | None:
+def step_block(frame: StepsFrame) -> StepBlock:
+    """The StepBlock a steps frame is (arrays as float64, as the engine emits them)."""
+    return StepBlock(
+        epoch=frame.epoch,
+        first_step=frame.first_step,
+        step_loss=frame.loss.astype(np.float64),
+        step_accuracy=frame.accuracy.astype(np.float64),
+        step_stats=frame.stats.astype(np.float64),
+    )
+
+
+def epoch_end(frame: EpochEndFrame) -> EpochEnd:
+    """The EpochEnd an epoch-end frame is (a log holds no decision boundary)."""
+    return EpochEnd(
+        epoch=frame.epoch,
+        loss=frame.loss,
+        accuracy=frame.accuracy,
+        diverged_layer=frame.diverged_layer,
+        diverged_step=frame.diverged_step,
+    )
+
+
+def frame_record(frame: Frame) -> Record | None:
     """The record a frame is, one to one, for a follower that feeds a History as it reads.
 
-    A StepsFrame is a StepBlock (arrays as float64, as the engine emits them),
-    an EpochEndFrame an EpochEnd, a SummaryFrame a RunSummary; an event is
-    None. Needs vgtui.records' StepBlock and EpochEnd (use RecordAssembler
-    for EpochRecords otherwise).
+    A StepsFrame is a StepBlock, an EpochEndFrame an EpochEnd, a SummaryFrame
+    a RunSummary; an event is None.
     """
-    from vgtui import records
-
     if isinstance(frame, StepsFrame):
-        return records.StepBlock(  # type: ignore[attr-defined]
-            epoch=frame.epoch,
-            first_step=frame.first_step,
-            step_loss=frame.loss.astype(np.float64),
-            step_accuracy=frame.accuracy.astype(np.float64),
-            step_stats=frame.stats.astype(np.float64),
-        )
+        return step_block(frame)
     if isinstance(frame, EpochEndFrame):
-        return records.EpochEnd(  # type: ignore[attr-defined]
-            epoch=frame.epoch,
-            loss=frame.loss,
-            accuracy=frame.accuracy,
-            diverged_layer=frame.diverged_layer,
-            diverged_step=frame.diverged_step,
-        )
+        return epoch_end(frame)
     if isinstance(frame, SummaryFrame):
         return summary_from_frame(frame)
     return None
 
 
 class RecordAssembler:
-    """Turns frames into records: an epoch's step blocks and its end become one EpochRecord.
+    """Turns frames into records, whole epochs only: an epoch's steps wait for its end.
 
-    Steps of an epoch that has not ended are held in :attr:`pending` until its end comes.
+    Each epoch's steps frames are held in :attr:`pending` until its end comes,
+    then handed on with it as one StepBlock and its EpochEnd; steps of an
+    epoch that never ends (its writer stopped mid-epoch) are never handed on.
     """
 
-    def __init__(self, layers: int = 0, stats: int = 0) -> None:
-        """Start with no steps pending; ``layers`` and ``stats`` shape an epoch of no steps."""
+    def __init__(self) -> None:
+        """Start with no steps pending."""
         self.pending: list[StepsFrame] = []
-        self._empty_shape = (0, layers, stats)
 
-    def feed(self, frames: Iterable[Frame]) -> list[EpochRecord | RunSummary]:
+    def feed(self, frames: Iterable[Frame]) -> list[StepBlock | EpochEnd | RunSummary]:
         """The records the frames complete, in order."""
-        out: list[EpochRecord | RunSummary] = []
+        out: list[StepBlock | EpochEnd | RunSummary] = []
         for frame in frames:
             if isinstance(frame, StepsFrame):
                 self.pending.append(frame)
             elif isinstance(frame, EpochEndFrame):
-                out.append(self._epoch(frame))
+                blocks = [b for b in self.pending if b.epoch == frame.epoch]
+                self.pending = [b for b in self.pending if b.epoch != frame.epoch]
+                if blocks:
+                    out.append(
+                        StepBlock(
+                            epoch=frame.epoch,
+                            first_step=blocks[0].first_step,
+                            step_loss=np.concatenate([b.loss for b in blocks]).astype(np.float64),
+                            step_accuracy=np.concatenate([b.accuracy for b in blocks]).astype(
+                                np.float64
+                            ),
+                            step_stats=np.concatenate([b.stats for b in blocks]).astype(np.float64),
+                        )
+                    )
+                out.append(epoch_end(frame))
             elif isinstance(frame, SummaryFrame):
                 out.append(summary_from_frame(frame))
         return out
-
-    def _epoch(self, end: EpochEndFrame) -> EpochRecord:
-        """The EpochRecord of the pending steps of ``end``'s epoch and ``end``."""
-        blocks = [b for b in self.pending if b.epoch == end.epoch]
-        self.pending = [b for b in self.pending if b.epoch != end.epoch]
-        if blocks:
-            loss = np.concatenate([b.loss for b in blocks]).astype(np.float64)
-            accuracy = np.concatenate([b.accuracy for b in blocks]).astype(np.float64)
-            stats = np.concatenate([b.stats for b in blocks]).astype(np.float64)
-            first = blocks[0].first_step
-        else:
-            loss = accuracy = np.zeros(0)
-            stats = np.zeros(self._empty_shape)
-            first = 0
-        return EpochRecord(
-            epoch=end.epoch,
-            first_step=first,
-            step_loss=loss,
-            step_accuracy=accuracy,
-            step_stats=stats,
-            loss=end.loss,
-            accuracy=end.accuracy,
-            diverged_layer=end.diverged_layer,
-            diverged_step=end.diverged_step,
-        )
 
 
 def iter_records(path: Path | str) -> Iterator[Record]:
     """The records of the log at ``path`` as far as it is complete, a chunk at a time.
 
-    A RunStart, an EpochRecord for each epoch that ended, then the
-    RunSummary if the log has one. Steps of an epoch that never ended (the
-    writer was stopped mid-epoch) are not part of any record.
+    A RunStart; for each epoch that ended, one StepBlock of its steps and
+    its EpochEnd; then the RunSummary if the log has one. Steps of an epoch that never
+    ended (the writer was stopped mid-epoch) are left out.
     """
     with RunLogReader(path) as reader:
         start = start_from_header(reader.header, path)
         yield start
-        n_stats = len(reader.header.get("stat_names") or ())  # type: ignore[arg-type]
-        assembler = RecordAssembler(len(start.layer_names), n_stats)
+        assembler = RecordAssembler()
         while frames := reader.read_new(1 << 20):
             yield from assembler.feed(frames)
 
 
 def read_run(path: Path | str) -> list[Record]:
-    """The records of the log at ``path``: RunStart, EpochRecords, RunSummary (if written)."""
+    """The records of the log at ``path``: RunStart, whole epochs, RunSummary (if written)."""
     return list(iter_records(path))

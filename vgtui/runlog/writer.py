@@ -9,6 +9,7 @@ with ``O_EXCL``: a log never replaces anything.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -20,14 +21,15 @@ from types import TracebackType
 
 import numpy as np
 
-from vgtui import records as _records
 from vgtui.output_path import OutputPathError, ensure_output_dir
-from vgtui.records import STAT_NAMES, EpochRecord, RunStart, RunSummary
+from vgtui.records import STAT_NAMES, EpochEnd, RunStart, RunSummary, StepBlock
 from vgtui.runlog.format import (
     EPOCH_END,
     EVENT,
     FORMAT_VERSION,
     HEADER,
+    MAX_BLOCK_STEPS,
+    MAX_BLOCK_VALUES,
     STEPS,
     SUMMARY,
     encode_steps,
@@ -134,7 +136,8 @@ class RunLogWriter:
                 :func:`header_from_start`.
 
         Raises:
-            OutputPathError: ``logdir`` is not a directory or cannot be written.
+            OutputPathError: ``logdir`` is not a directory or cannot be written,
+                or the header cannot be written (the disk is full): no file is left.
             ValueError: the header has no layer names.
 
         """
@@ -156,7 +159,13 @@ class RunLogWriter:
         else:
             raise OutputPathError(f"{logdir}: no free name for a run log {stem}{SUFFIX}")
         writer = cls(fd, path)
-        writer._write(first)
+        try:
+            writer._write(first)
+        except OSError as err:  # a full disk, a file size limit: leave no empty log behind
+            writer.close()
+            path.unlink(missing_ok=True)
+            reason = err.strerror or str(err)
+            raise OutputPathError(f"{path}: cannot write the run log: {reason}") from None
         return writer
 
     @property
@@ -180,6 +189,8 @@ class RunLogWriter:
                     view = view[done:]
             except OSError as err:
                 self._failed = err.strerror or str(err)
+                with contextlib.suppress(OSError):  # leave no torn frame at the end
+                    os.ftruncate(self._fd, self.bytes_written)
                 raise
             self.bytes_written += len(data)
 
@@ -196,14 +207,20 @@ class RunLogWriter:
         ``loss`` and ``accuracy`` have shape (n,), ``stats`` (n, layers, stats);
         every value is stored as its float32. An empty block writes nothing.
         """
-        stats = np.asarray(stats)
+        stats, loss, accuracy = np.asarray(stats), np.asarray(loss), np.asarray(accuracy)
         if stats.ndim != 3 or len(loss) != len(stats) or len(accuracy) != len(stats):
             raise ValueError("steps: loss (n,), accuracy (n,) and stats (n, layers, stats)")
         if len(stats) == 0:
             return
-        payload = encode_steps(epoch, first_step, time.time(), loss, accuracy, stats)
-        self._write(frame(STEPS, payload))
-        self.steps_written += len(stats)
+        columns = 2 + stats.shape[1] * stats.shape[2]
+        rows = max(1, min(MAX_BLOCK_STEPS, MAX_BLOCK_VALUES // columns))
+        for at in range(0, len(stats), rows):  # one frame, unless readers would refuse it
+            part = slice(at, at + rows)
+            payload = encode_steps(
+                epoch, first_step + at, time.time(), loss[part], accuracy[part], stats[part]
+            )
+            self._write(frame(STEPS, payload))
+            self.steps_written += len(stats[part])
 
     def epoch_end(
         self,
@@ -239,15 +256,12 @@ class RunLogWriter:
     def write_record(self, record: object) -> None:
         """Append any record a run emits.
 
-        RunStart writes nothing (the header was given to :meth:`create`); an
-        EpochRecord is its steps then its end; a StepBlock is steps, an
-        EpochEnd an epoch's end; a RunSummary the summary.
+        RunStart writes nothing (the header was given to :meth:`create`); a
+        StepBlock is steps, an EpochEnd an epoch's end; a RunSummary the summary.
         """
-        step_block = getattr(_records, "StepBlock", None)
-        epoch_end = getattr(_records, "EpochEnd", None)
         if isinstance(record, RunStart):
             return
-        if isinstance(record, EpochRecord):
+        if isinstance(record, StepBlock):
             self.steps(
                 record.epoch,
                 record.first_step,
@@ -255,22 +269,7 @@ class RunLogWriter:
                 record.step_accuracy,
                 record.step_stats,
             )
-            self.epoch_end(
-                record.epoch,
-                record.loss,
-                record.accuracy,
-                record.diverged_layer,
-                record.diverged_step,
-            )
-        elif step_block is not None and isinstance(record, step_block):
-            self.steps(
-                record.epoch,
-                record.first_step,
-                record.step_loss,
-                record.step_accuracy,
-                record.step_stats,
-            )
-        elif epoch_end is not None and isinstance(record, epoch_end):
+        elif isinstance(record, EpochEnd):
             self.epoch_end(
                 record.epoch,
                 record.loss,

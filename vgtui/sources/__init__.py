@@ -3,9 +3,10 @@
 A source is made for one run, started once in the thread that will wait for
 it, and closed when done (it is a context manager). ``start`` blocks until
 the run ends or is stopped, handing every record to ``emit`` in order:
-RunStart, epochs (EpochRecord, or StepBlocks and an EpochEnd), RunSummary.
+RunStart; for each epoch one or more StepBlocks, then its EpochEnd; RunSummary.
 ``stop`` and ``pause`` may be called from any thread and take effect at the
-source's next check (between compiled calls, for the engine).
+source's next check (between compiled calls, for the engine). The protocol
+names every attribute the rest of the program reads of a source.
 """
 
 from __future__ import annotations
@@ -21,7 +22,23 @@ from vgtui.records import Emit, RunSummary
 
 @runtime_checkable
 class RunSource(Protocol):
-    """One run's records: started once, stoppable and pausable from any thread."""
+    """One run's records: started once, stoppable and pausable from any thread.
+
+    Attributes:
+        own_model: it trains a model of the user's own (a ``--model`` file),
+            not the built-in network: its run has no RunConfig, and its
+            RunStart describes the model instead.
+        paced: its epochs may be held back to be shown one by one (a live
+            run: yes; a log being read: no, it keeps its own time).
+        phase: what it is doing before its first record, in words, for a
+            screen to show ("loading TensorFlow", "building", "compiling");
+            None when it has nothing to say. Set on the source's thread.
+
+    """
+
+    own_model: bool
+    paced: bool
+    phase: str | None
 
     def start(self, emit: Emit) -> RunSummary | None:
         """Run to the end (or a stop) in this thread; return the summary, if the run made one."""
@@ -61,20 +78,17 @@ class EventSource:
     """The stop and pause events every source checks, and the context-manager protocol.
 
     Subclasses implement :meth:`start`, and :meth:`close` where they hold
-    something (a compiled network, an open file). ``paced`` says whether the
-    app may hold its epochs back to show them one by one (a live run: yes; a
-    log being read: no, it has its own time).
+    something (a compiled network, an open file); they set ``own_model`` and
+    ``paced`` where they differ from these (see :class:`RunSource`).
     """
 
+    own_model = False
     paced = True
 
     def __init__(self) -> None:
         """Create the events; nothing is stopped or paused."""
         self.stopped = threading.Event()
         self.paused = threading.Event()
-        #: What the source is doing before its first record, in words, for a
-        #: screen to show ("loading TensorFlow", "building", "compiling");
-        #: None when it has nothing to say. Set on the source's thread.
         self.phase: str | None = None
 
     def start(self, emit: Emit) -> RunSummary | None:

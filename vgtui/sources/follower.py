@@ -10,8 +10,12 @@ States a follower reports (``on_state``, e.g. ``History.set_state``):
 "reading" while it catches up, "following" once it has read all there is
 and waits for more, "writer stopped" when the log has not grown for
 ``stale_after`` seconds and has no summary (its writer was killed, or is
-stuck), "failed" (with the error) when the log says its run failed. A log
-that grows again goes back to "following".
+stuck), "damaged at byte N" when a complete frame there fails its checksum
+and more of the log follows it (everything before it is shown, nothing
+after; a damaged frame at the very end may be a killed writer's torn last
+write, and counts as such), "failed" (with the error)
+when the log says its run failed. A log that grows again goes back to
+"following".
 
 Plain Python: never imports TensorFlow or Textual.
 """
@@ -123,6 +127,15 @@ class LogFollower:
         while self.read(emit, max_bytes):
             pass
 
+    def damaged_inside(self) -> bool:
+        """Whether a damaged frame stops the reading with more of the log after it.
+
+        A damaged frame that is the log's last bytes may be the torn end of a
+        write its writer was killed in; one followed by more is damage.
+        """
+        end = self.reader.damaged_end
+        return self.reader.damaged_at is not None and end is not None and self._file_size() > end
+
     def stale(self) -> bool:
         """Whether the log has no summary and has not grown for ``stale_after`` seconds."""
         return not self.finished and self._clock() - self._grew_at >= self.stale_after
@@ -151,6 +164,9 @@ class FollowerSource(EventSource):
         RunLogError: the log cannot be read.
 
     """
+
+    #: A log keeps its own time: its epochs are shown as they are read.
+    paced = False
 
     def __init__(
         self,
@@ -195,7 +211,10 @@ class FollowerSource(EventSource):
                 if follower.failure is not None:
                     self._tell("failed", follower.failure)
                 return follower.summary
-            self._tell("writer stopped" if follower.stale() else "following")
+            if follower.damaged_inside():  # nothing past a damaged frame is ever read
+                self._tell(f"damaged at byte {follower.reader.damaged_at:,}")
+            else:
+                self._tell("writer stopped" if follower.stale() else "following")
             self.stopped.wait(self.poll)
         return None
 

@@ -1,8 +1,9 @@
 """A run from its ``--headless --json`` file, as records a replay source plays.
 
 The JSON holds epochs only: each epoch's loss and accuracy, and each layer's
-statistics averaged over the epoch's steps. Each epoch becomes an EpochRecord
-of one step (at the epoch's last step) that carries those means, so the
+statistics averaged over the epoch's steps. Each epoch becomes a StepBlock
+of one step (at the epoch's last step) that carries those means, and its
+EpochEnd, so the
 monitor draws one point an epoch and the epoch's numbers are exactly the
 file's. A sweep's file (``{"sweep": ..., "runs": [...]}``) gives one run each.
 """
@@ -18,7 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from vgtui.config import ConfigError, RunConfig
-from vgtui.records import STAT_INDEX, STAT_NAMES, EpochRecord, Record, RunStart, RunSummary
+from vgtui.records import (
+    STAT_INDEX,
+    STAT_NAMES,
+    EpochEnd,
+    Record,
+    RunStart,
+    RunSummary,
+    StepBlock,
+)
 from vgtui.sources.replay import ReplaySource
 
 #: Bytes of a file looked at to tell JSON from anything else.
@@ -40,7 +49,7 @@ def looks_like_json(path: Path) -> bool:
 
 
 def read_json_runs(path: Path | str) -> list[list[Record]]:
-    """Each run in a ``--json`` file as records: RunStart, an EpochRecord an epoch, RunSummary.
+    """Each run in a ``--json`` file as records: RunStart, a step and an end an epoch, RunSummary.
 
     Raises:
         JsonRunError: the file is not JSON, or not a run (or sweep) as ``--json`` writes it.
@@ -108,17 +117,8 @@ def run_records(run: Mapping[str, object]) -> list[Record]:
         step = max(epoch * max(per_epoch, 1), last_step + 1)
         last_step = step
         loss, accuracy = _float(entry.get("loss")), _float(entry.get("accuracy"))
-        records.append(
-            EpochRecord(
-                epoch=epoch,
-                first_step=step,
-                step_loss=np.array([loss]),
-                step_accuracy=np.array([accuracy]),
-                step_stats=stats,
-                loss=loss,
-                accuracy=accuracy,
-            )
-        )
+        records.append(StepBlock(epoch, step, np.array([loss]), np.array([accuracy]), stats))
+        records.append(EpochEnd(epoch, loss, accuracy))
     records.append(_summary(summary_data, start, last_step))
     return records
 

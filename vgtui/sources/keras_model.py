@@ -32,7 +32,7 @@ class KerasModelSource(EventSource):
     """
 
     #: Not the built-in network: the run's RunStart describes the model instead.
-    config = None
+    own_model = True
 
     def __init__(
         self,

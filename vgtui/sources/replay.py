@@ -17,28 +17,32 @@ from vgtui.config import RunConfig
 from vgtui.records import (
     Boundary,
     Emit,
-    EpochRecord,
+    EpochEnd,
     Record,
     RunStart,
     RunSummary,
+    StepBlock,
     conform_stats,
 )
 from vgtui.sources import EventSource
 
 
 def save_stream(path: Path | str, records: Sequence[Record], boundary_every: int = 1) -> None:
-    """Write one run's records (RunStart, EpochRecords, RunSummary) to an .npz file.
+    """Write one run's records (RunStart, StepBlocks and EpochEnds, RunSummary) to an .npz file.
 
     Decision boundaries are kept for every ``boundary_every``-th epoch and the
     last epoch that has one, as float16 (a colour map needs no more), so that
-    a recorded run stays small.
+    a recorded run stays small. Steps of an epoch that did not end are left out.
     """
     start = next(r for r in records if isinstance(r, RunStart))
     summary = next(r for r in records if isinstance(r, RunSummary))
-    epochs = [r for r in records if isinstance(r, EpochRecord)]
-    with_boundary = [(i, e.boundary) for i, e in enumerate(epochs) if e.boundary is not None]
+    blocks = [r for r in records if isinstance(r, StepBlock)]
+    ends = [r for r in records if isinstance(r, EpochEnd)]
+    epochs = [[b for b in blocks if b.epoch == end.epoch] for end in ends]
+    with_boundary = [(i, e.boundary) for i, e in enumerate(ends) if e.boundary is not None]
     last = with_boundary[-1][0] if with_boundary else -1
     kept = [(i, b) for i, b in with_boundary if (i + 1) % boundary_every == 0 or i == last]
+    steps = [b for epoch in epochs for b in epoch]
     meta = {
         "start": {
             "config": start.config.to_dict(),
@@ -50,23 +54,23 @@ def save_stream(path: Path | str, records: Sequence[Record], boundary_every: int
         "summary": asdict(summary),
         "epochs": [
             {
-                "epoch": e.epoch,
-                "first_step": e.first_step,
-                "steps": e.steps,
-                "loss": e.loss,
-                "accuracy": e.accuracy,
-                "diverged_layer": e.diverged_layer,
-                "diverged_step": e.diverged_step,
+                "epoch": end.epoch,
+                "first_step": epoch[0].first_step if epoch else 0,
+                "steps": sum(b.steps for b in epoch),
+                "loss": end.loss,
+                "accuracy": end.accuracy,
+                "diverged_layer": end.diverged_layer,
+                "diverged_step": end.diverged_step,
             }
-            for e in epochs
+            for end, epoch in zip(ends, epochs, strict=True)
         ],
     }
     np.savez_compressed(
         path,
         meta=np.array(json.dumps(meta)),
-        step_loss=np.concatenate([e.step_loss for e in epochs]).astype(np.float32),
-        step_accuracy=np.concatenate([e.step_accuracy for e in epochs]).astype(np.float32),
-        step_stats=np.concatenate([e.step_stats for e in epochs]).astype(np.float32),
+        step_loss=np.concatenate([b.step_loss for b in steps]).astype(np.float32),
+        step_accuracy=np.concatenate([b.step_accuracy for b in steps]).astype(np.float32),
+        step_stats=np.concatenate([b.step_stats for b in steps]).astype(np.float32),
         boundary_epochs=np.array([i for i, _ in kept], dtype=np.int64),
         boundary=np.array([b.probability for _, b in kept], dtype=np.float16),
         boundary_extent=np.array([b.extent for _, b in kept], dtype=np.float64).reshape(-1, 4),
@@ -106,13 +110,19 @@ def load_stream(path: Path | str) -> list[Record]:
     offset = 0
     for i, e in enumerate(meta["epochs"]):
         end = offset + e["steps"]
+        if e["steps"]:
+            records.append(
+                StepBlock(
+                    epoch=e["epoch"],
+                    first_step=e["first_step"],
+                    step_loss=step_loss[offset:end],
+                    step_accuracy=step_accuracy[offset:end],
+                    step_stats=step_stats[offset:end],
+                )
+            )
         records.append(
-            EpochRecord(
+            EpochEnd(
                 epoch=e["epoch"],
-                first_step=e["first_step"],
-                step_loss=step_loss[offset:end],
-                step_accuracy=step_accuracy[offset:end],
-                step_stats=step_stats[offset:end],
                 loss=e["loss"],
                 accuracy=e["accuracy"],
                 diverged_layer=e["diverged_layer"],
@@ -130,8 +140,8 @@ class ReplaySource(EventSource):
     """Plays recorded records back through ``emit``, honouring stop and pause.
 
     Args:
-        records: the stream to play (RunStart, EpochRecords, RunSummary).
-        delay: seconds to wait before each EpochRecord (0: as fast as possible).
+        records: the stream to play (RunStart, StepBlocks and EpochEnds, RunSummary).
+        delay: seconds to wait before each epoch (0: as fast as possible).
         hold: wait for a stop before emitting anything (a run that never starts).
 
     """
@@ -147,6 +157,7 @@ class ReplaySource(EventSource):
         """Emit the records in order; stop early when asked to."""
         summary = next(r for r in self.records if isinstance(r, RunSummary))
         steps = 0
+        epoch = 0  # the epoch played last
         if self.hold:
             self.stopped.wait()
         for record in self.records:
@@ -154,9 +165,11 @@ class ReplaySource(EventSource):
                 stopped = RunSummary(**{**asdict(summary), "stopped": True, "steps": steps})
                 emit(stopped)
                 return stopped
-            if isinstance(record, EpochRecord):
+            if isinstance(record, StepBlock | EpochEnd) and record.epoch != epoch:
+                epoch = record.epoch
                 if self.delay and self.stopped.wait(self.delay):
                     continue
+            if isinstance(record, StepBlock):
                 steps = record.last_step
             emit(record)
         return summary

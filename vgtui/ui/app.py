@@ -1,4 +1,9 @@
-"""The app: bindings, screens, and the bridge between the controller and the training worker.
+"""The app: the run controller, the training worker, and the screens over the monitor.
+
+Thin: it pushes screens (by name, from :mod:`vgtui.ui.screen_table`), trains
+the current run in a worker, and forwards a run's life to the monitor. The
+monitor and the other screens ask it for things by posting messages; it
+never waits on them.
 
 Importing this module never imports TensorFlow: the engine is imported by the
 worker when the first run starts, so the first frame is on screen meanwhile.
@@ -6,6 +11,7 @@ worker when the first run starts, so the first frame is on screen meanwhile.
 
 from __future__ import annotations
 
+import weakref
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -17,20 +23,33 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
-from vgtui.records import EpochEnd, EpochRecord, Record, RunStart, diverged_where
-from vgtui.run import Run
+from vgtui.records import EpochEnd, Record, RunStart, diverged_where
+from vgtui.session.controller import RunController
+from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
 from vgtui.ui.breakpoints import size_classes
-from vgtui.ui.lab import settings_commands
-from vgtui.ui.messages import RunDiverged, RunEnded, RunFailed, RunStarted
-from vgtui.ui.screens.error import ErrorScreen
-from vgtui.ui.screens.monitor import MonitorScreen
-from vgtui.ui.viewing import start_viewing, view_session
+from vgtui.ui.messages import (
+    OpenScreen,
+    RunDiverged,
+    RunEnded,
+    RunFailed,
+    RunLogFailed,
+    RunStarted,
+    TrainCurrent,
+)
+from vgtui.ui.monitor.gate import ActionGate
+from vgtui.ui.monitor.screen import MonitorScreen
+from vgtui.ui.screen_table import SCREENS, ScreenContext
 
 if TYPE_CHECKING:
+    from vgtui.view.session import ViewSession
     from vgtui.view.target import ViewTarget
+
+#: Seconds between looks for a newer log while viewing a directory.
+VIEW_POLL = 0.25
+#: Epochs a second the tutorial's three runs are shown at: the three in about 15 seconds.
+TOUR_PACE = 20.0
 
 
 class VgtuiApp(App[int]):
@@ -43,15 +62,15 @@ class VgtuiApp(App[int]):
         pace: epochs a second a live run shows (None: as fast as it trains).
         logdir: where every run trained writes its run log (None: nowhere).
         view: runs to show instead of training (``vgtui view``); ``r`` may retrain.
+        tour: begin with the tutorial's three runs (sigmoid, tanh, relu), shown at TOUR_PACE.
 
     """
 
     # The default screen's style sheet is the app's: Textual loads a screen's
     # own CSS_PATH only when the screen is pushed.
-    CSS_PATH = "screens/monitor.tcss"
+    CSS_PATH = "monitor/monitor.tcss"
     TITLE = "vgtui"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {settings_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+c", "quit", "quit", show=False, priority=True, tooltip="quit, from any screen"
@@ -67,13 +86,17 @@ class VgtuiApp(App[int]):
         pace: float | None = None,
         logdir: Path | None = None,
         view: ViewTarget | None = None,
+        tour: bool = False,
     ) -> None:
         super().__init__()
         factory = source_factory or engine_source
         self.controller = RunController(config, factory, self._heard, pace, logdir=logdir)
         self.show_timing = show_timing
+        self.tour = tour and view is None
+        self.pace_after_tour = pace
         self.last_error: tuple[str, str] | None = None
-        self.view_session = view_session(self.controller, view)
+        self._log_failures_told: weakref.WeakSet[Run] = weakref.WeakSet()
+        self.view_session = _view_session(self.controller, view)
 
     def get_default_screen(self) -> Screen[None]:
         """The live monitor, under every other screen; styled once, for this terminal's size."""
@@ -82,19 +105,33 @@ class VgtuiApp(App[int]):
     @cached_property
     def monitor(self) -> MonitorScreen:
         """The live monitor screen."""
-        return MonitorScreen(self.controller, show_timing=self.show_timing)
+        gate = ActionGate(self.controller, self.view_session)
+        return MonitorScreen(self.controller, gate, show_timing=self.show_timing, tour=self.tour)
 
     def on_mount(self) -> None:
         """Start the first run once the first frame is drawn (and, viewing, watch for more)."""
+        if self.tour:
+            self.controller.start_sweep("activation")
+            self.controller.set_pace(TOUR_PACE if self.pace_after_tour is not None else None)
         self.call_after_refresh(self.launch)
         if self.view_session is not None:
-            start_viewing(self, self.view_session)
+            self.view_session.start()
+            self.set_interval(VIEW_POLL, self._poll_view)
 
     def on_unmount(self) -> None:
         """Stop training (and viewing) when the app goes away."""
         self.controller.shutdown()
         if self.view_session is not None:
             self.view_session.close()
+
+    def _poll_view(self) -> None:
+        """Say what could not be read, and show a newer log when one appears."""
+        assert self.view_session is not None
+        for note in self.view_session.notes():
+            self.notify(note, title="not shown", severity="warning", timeout=8)
+        if self.view_session.poll():
+            self.launch()
+            self.monitor.redraw()
 
     # The worker bridge ----------------------------------------------------
 
@@ -112,21 +149,30 @@ class VgtuiApp(App[int]):
 
     def _heard(self, run: Run, record: Record) -> None:
         """Turn a run's start and divergence into messages; called on the worker thread."""
+        if run.log_failure is not None and run not in self._log_failures_told:
+            self._log_failures_told.add(run)
+            self.post_message(RunLogFailed(run, run.log_failure))
         if isinstance(record, RunStart):
             self.post_message(RunStarted(run, record))
-        elif isinstance(record, EpochRecord | EpochEnd) and record.diverged_step is not None:
+        elif isinstance(record, EpochEnd) and record.diverged_step is not None:
             names = run.history.view().layer_names
             where = diverged_where(record.diverged_layer, names) or "loss"
             self.post_message(RunDiverged(run, record.diverged_step, where))
 
-    @on(RunStarted)
-    def _run_started(self) -> None:
-        """Show the new run's device and first numbers at once."""
-        self.monitor.redraw()
+    @on(RunLogFailed)
+    def _run_log_failed(self, message: RunLogFailed) -> None:
+        """Say once that the run's log stopped; the run trains on."""
+        self.notify(message.problem, title="run log", severity="error", timeout=10)
 
+    @on(TrainCurrent)
+    def _train_current(self) -> None:
+        """A screen made a new current run: train it when the engine is free."""
+        self.launch()
+
+    @on(RunStarted)
     @on(RunDiverged)
-    def _run_diverged(self) -> None:
-        """Show at once where the run diverged (the status line and the badge say it)."""
+    def _run_changed(self) -> None:
+        """Show a new run's device and first numbers, or where it diverged, at once."""
         self.monitor.redraw()
 
     @on(Worker.StateChanged)
@@ -152,44 +198,62 @@ class VgtuiApp(App[int]):
             self.notify(text + more, title="Training failed", severity="error", timeout=10)
         self._run_ended(RunEnded(message.run))
 
-    def action_show_error(self) -> None:
-        """Show the last error in full."""
-        if self.last_error is None:
-            self.notify("No error so far.", title="errors")
-        elif not isinstance(self.screen, ErrorScreen):
-            self.push_screen(ErrorScreen(*self.last_error))
-
     @on(RunEnded)
     def _run_ended(self, message: RunEnded) -> None:
         """Finalize and keep the run, go on with a sweep, and start the next run."""
         ended = self.controller.finish(message.run)
-        if ended.log_problem:
+        if ended.log_problem and ended.log_problem != message.run.log_failure:
             self.notify(ended.log_problem, title="run log", severity="error", timeout=8)
-        if ended.sweep_done:
+        if ended.sweep_done and self.tour:
+            self.tour = False
+            self.controller.set_pace(self.pace_after_tour)
+            self.notify(
+                "The tutorial's three runs are done: c compares them in full.", title="tour"
+            )
+        elif ended.sweep_done:
             self.notify("Sweep done: press c to compare.", title="sweep")
         self.launch()
         self.monitor.redraw()
 
     # Screens -------------------------------------------------------------
 
-    def action_help(self) -> None:
-        """Open the help screen (imported now: the first frame does without it)."""
-        from vgtui.ui.screens.help import HelpScreen
+    @on(OpenScreen)
+    def _open_screen(self, message: OpenScreen) -> None:
+        """Open the screen a screen asked for."""
+        self.action_open(message.screen_name, message.argument)
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
-
-    def action_compare(self) -> None:
-        """Open the comparison screen of the kept runs (imported now, as help is)."""
-        from vgtui.ui.screens.compare import CompareScreen
-
-        if not isinstance(self.screen, CompareScreen):
-            self.push_screen(CompareScreen(self.controller.kept))
+    def action_open(self, name: str, argument: str | None = None) -> None:
+        """Open the screen ``name`` of the screen table (once: not over itself)."""
+        entry = SCREENS[name]
+        context = ScreenContext(
+            controller=self.controller,
+            monitor_bindings=[*type(self.monitor).BINDINGS, *self.BINDINGS],
+            applies=self.monitor.applies,
+            apply_settings=self.monitor.apply_settings,
+            last_error=self.last_error,
+        )
+        opened = entry.make(context, argument)
+        if isinstance(opened, str):
+            self.notify(opened, title=entry.description)
+        elif type(self.screen) is not type(opened):
+            self.push_screen(opened, entry.done(context) if entry.done else None)
 
     async def action_quit(self) -> None:
         """Stop training and leave."""
         self.controller.shutdown()
         self.exit(0)
+
+
+def _view_session(controller: RunController, view: ViewTarget | None) -> ViewSession | None:
+    """The session that shows ``view`` (None: the app trains instead).
+
+    The view modules are imported only here: the live app's first frame does without them.
+    """
+    if view is None:
+        return None
+    from vgtui.view.session import ViewSession
+
+    return ViewSession(controller, view)
 
 
 def make_app(

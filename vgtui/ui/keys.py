@@ -1,17 +1,13 @@
 """The keys as people read them: rows of (keys, what they do), made from the bindings.
 
 The bindings are the one source: the footer shows their descriptions, and the
-help screen and the README's key tables are made here from their tooltips.
-``python -m vgtui.ui.keys`` prints the README's tables; ``--update README.md``
-rewrites them there.
+help screen and the README's key tables (:mod:`vgtui.ui.key_tables`) are made
+from their tooltips with the functions here.
 """
 
 from __future__ import annotations
 
-import re
-import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 from textual.binding import Binding, BindingType
 
@@ -43,6 +39,21 @@ def key_name(key: str) -> str:
     return KEY_NAMES.get(key, key)
 
 
+def grouped(bindings: Iterable[BindingType]) -> list[list[Binding]]:
+    """The bindings in rows: neighbours of one :class:`Binding.Group` share a row."""
+    rows: list[list[Binding]] = []
+    last_group: Binding.Group | None = None
+    for binding in bindings:
+        if not isinstance(binding, Binding):
+            continue
+        if binding.group is not None and binding.group == last_group and rows:
+            rows[-1].append(binding)
+        else:
+            rows.append([binding])
+        last_group = binding.group
+    return rows
+
+
 def key_rows(bindings: Iterable[BindingType]) -> list[tuple[list[list[str]], str]]:
     """Group bindings into rows: (alternatives, each a list of keys; what the row does).
 
@@ -50,18 +61,13 @@ def key_rows(bindings: Iterable[BindingType]) -> list[tuple[list[list[str]], str
     row, read "a / A"; the keys of one binding ("p,space") are read "p, space".
     The row says what its first binding's tooltip says.
     """
-    rows: list[tuple[list[list[str]], str]] = []
-    last_group: Binding.Group | None = None
-    for binding in bindings:
-        if not isinstance(binding, Binding):
-            continue
-        keys = [key_name(k.strip()) for k in binding.key.split(",")]
-        if binding.group is not None and binding.group == last_group and rows:
-            rows[-1][0].append(keys)
-        else:
-            rows.append(([keys], binding.tooltip or binding.description))
-        last_group = binding.group
-    return rows
+    return [
+        (
+            [[key_name(k.strip()) for k in b.key.split(",")] for b in row],
+            row[0].tooltip or row[0].description,
+        )
+        for row in grouped(bindings)
+    ]
 
 
 def plain_keys(alternatives: list[list[str]]) -> str:
@@ -76,38 +82,3 @@ def markdown_table(bindings: Iterable[BindingType]) -> str:
         keys = " / ".join(", ".join(f"`{k}`" for k in keys) for keys in alternatives)
         lines.append(f"| {keys} | {what} |")
     return "\n".join(lines)
-
-
-def monitor_bindings() -> list[BindingType]:
-    """The keys of the live monitor, the app's own last."""
-    from vgtui.ui.app import VgtuiApp
-    from vgtui.ui.screens.monitor import MonitorScreen
-
-    return [*MonitorScreen.BINDINGS, *VgtuiApp.BINDINGS]
-
-
-def compare_bindings() -> list[BindingType]:
-    """The keys of the comparison screen."""
-    from vgtui.ui.screens.compare import CompareScreen
-
-    return list(CompareScreen.BINDINGS)
-
-
-def update_readme(path: Path) -> None:
-    """Rewrite the key tables between ``<!-- keys: NAME -->`` and ``<!-- /keys -->`` in ``path``."""
-    text = path.read_text()
-    for name, bindings in (("monitor", monitor_bindings()), ("compare", compare_bindings())):
-        pattern = rf"(<!-- keys: {name} -->\n).*?(\n<!-- /keys -->)"
-        table = markdown_table(bindings)
-        text = re.sub(pattern, lambda m, t=table: m.group(1) + t + m.group(2), text, flags=re.S)
-    path.write_text(text)
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--update"]:
-        update_readme(Path(sys.argv[2]))
-    else:
-        print("<!-- keys: monitor -->")
-        print(markdown_table(monitor_bindings()))
-        print("\n<!-- keys: compare -->")
-        print(markdown_table(compare_bindings()))

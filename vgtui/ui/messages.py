@@ -1,7 +1,9 @@
-"""Messages of a run's life, posted from the training worker to the app.
+"""Messages to the app: a run's life, posted from the training worker, and screens' requests.
 
-Only these cross from the worker to the screen; the numbers themselves are
-read from the run's bounded history on a timer.
+Only a run's life crosses from the worker to the screen; the numbers
+themselves are read from the run's bounded history on a timer. Screens ask
+the app for what only it can do (train the current run, open another
+screen) by posting a request; the app never waits on a screen.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from vgtui.records import RunStart
-from vgtui.run import Run
+from vgtui.session.run import Run
 
 
 class RunStarted(Message):
@@ -50,3 +52,27 @@ class RunFailed(Message):
         super().__init__()
         self.run = run
         self.error = error
+
+
+class RunLogFailed(Message):
+    """A run's log could not be made or written; the run trains on without it."""
+
+    def __init__(self, run: Run, problem: str) -> None:
+        """Name the run and the problem, one line naming the log."""
+        super().__init__()
+        self.run = run
+        self.problem = problem
+
+
+class TrainCurrent(Message):
+    """A screen made a new current run: train it as soon as the engine is free."""
+
+
+class OpenScreen(Message):
+    """A screen asks for another screen, by its name in :mod:`vgtui.ui.screen_table`."""
+
+    def __init__(self, screen_name: str, argument: str | None = None) -> None:
+        """Name the screen, and what it opens on (the settings screen's field, say)."""
+        super().__init__()
+        self.screen_name = screen_name
+        self.argument = argument

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from textual.app import App
 
 from vgtui.config import RunConfig
-from vgtui.pace import DEFAULT_PACE
+from vgtui.session.epoch_throttle import DEFAULT_PACE
 from vgtui.sources import SourceFactory
-from vgtui.terminal import screen_to_ourselves
 from vgtui.ui.app import make_app
+from vgtui.ui.terminal import screen_to_ourselves
 
 if TYPE_CHECKING:
     from vgtui.view.target import ViewTarget
@@ -35,6 +35,7 @@ def run_app(
     view: ViewTarget | None = None,
     source_factory: SourceFactory | None = None,
     exit_process: bool = True,
+    tour: bool = False,
 ) -> int:
     """Run the monitor in this terminal until the user quits; return the exit status.
 
@@ -52,9 +53,10 @@ def run_app(
             interpreter teardown (about a second). Without it, a training
             thread that cannot stop promptly (it may be importing TensorFlow)
             still ends the process.
+        tour: begin with the tutorial's three runs (no setting was given).
 
     """
-    app = make_app(config, source_factory, pace=DEFAULT_PACE, logdir=logdir, view=view)
+    app = make_app(config, source_factory, pace=DEFAULT_PACE, logdir=logdir, view=view, tour=tour)
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
 from vgtui.history import History
 from vgtui.records import Record, RunStart, RunSummary
-from vgtui.run import Run
 from vgtui.runlog import IncompleteLogError, RunLogError, list_logs
+from vgtui.session.controller import RunController
+from vgtui.session.run import Run
 from vgtui.sources.follower import POLL, FollowerSource, LogFollower
 from vgtui.sources.jsonfile import json_source
 from vgtui.view.target import ViewTarget
@@ -118,6 +118,7 @@ class ViewSession:
             return
         *older, newest = target.logs
         self._known.update(target.logs)
+        self._known.update(target.left_out)  # too old to keep: never read
         for path in older:
             self._add_pending(path)
         self._follow(FollowerSource(newest, poll=poll, stale_after=target.stale_after))

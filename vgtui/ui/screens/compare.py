@@ -12,14 +12,17 @@ from typing import ClassVar
 
 import numpy as np
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from vgtui.comparison import (
+from vgtui.display.colors import run_color, run_glyph
+from vgtui.display.curves import Curve
+from vgtui.session.comparison import (
     Cell,
     ComparisonRow,
     Group,
@@ -29,9 +32,7 @@ from vgtui.comparison import (
     group_rows,
     sort_key,
 )
-from vgtui.display.colors import run_color, run_glyph
-from vgtui.display.curves import Curve
-from vgtui.kept import KeptRun, KeptRuns
+from vgtui.session.kept import KeptRun, KeptRuns
 from vgtui.ui.widgets.layer_sd_chart import LayerSdChart
 from vgtui.ui.widgets.overlaid_loss_chart import OverlaidLossChart
 
@@ -92,21 +93,28 @@ class CompareScreen(Screen[None]):
         Binding("d", "remove", "remove", tooltip="remove the row's runs"),
         Binding("u", "undo", "undo", tooltip="put back what was removed last"),
         Binding("x", "clear", "clear all", tooltip="clear every kept run (press twice)"),
-        Binding("question_mark", "app.help", "help", tooltip="help"),
+        Binding("question_mark", "app.open('help')", "help", tooltip="help"),
     ]
+
+    #: The column the rows are sorted by (None: the order they were kept in).
+    sort_column: var[str | None] = var(None)
+    #: The sort's order reversed.
+    sort_reverse: var[bool] = var(False)
+    #: Numbers of the runs whose curves are hidden.
+    hidden: var[frozenset[int]] = var(frozenset())
+    #: The first run of the row pinned as the baseline (None: the first row).
+    baseline_number: var[int | None] = var(None)
+    #: Only rows whose text holds this are shown.
+    filter_text: var[str] = var("")
+    #: A first ``x`` asked to clear every kept run; a second does it.
+    clear_asked: var[bool] = var(False)
 
     def __init__(self, store: KeptRuns) -> None:
         """Show the runs of ``store``."""
         super().__init__()
         self.store = store
-        self.sort_column: str | None = None
-        self.sort_reverse = False
-        self.hidden: set[int] = set()  # run numbers whose curves are hidden
-        self.baseline_number: int | None = None
-        self.filter_text = ""
         self.removed: list[list[KeptRun]] = []
-        self._drawn: tuple[object, ...] | None = None
-        self._clear_asked = False
+        self._drawn_for: tuple[int, int] | None = None
         self._shown_headers: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -125,7 +133,20 @@ class CompareScreen(Screen[None]):
         self.query_one("#runs", DataTable).border_title = "kept runs"
         self.query_one("#filter", Input).display = False
         self.refresh_runs()
-        self.set_interval(1 / REFRESH_HZ, self.refresh_runs)
+        self.set_interval(1 / REFRESH_HZ, self._refresh_if_new)
+
+    def _refresh_if_new(self) -> None:
+        """Draw the runs again if the kept runs or the width changed (a sweep's runs appear)."""
+        if (self.store.version, self.size.width) != self._drawn_for:
+            self.refresh_runs()
+
+    def _state_changed(self) -> None:
+        """The order, the selection or the filter changed: draw the runs again."""
+        if self.is_mounted:
+            self.refresh_runs()
+
+    watch_sort_column = watch_sort_reverse = watch_hidden = _state_changed
+    watch_baseline_number = watch_filter_text = watch_clear_asked = _state_changed
 
     # What is shown -----------------------------------------------------------
 
@@ -168,21 +189,9 @@ class CompareScreen(Screen[None]):
             if n not in self.hidden and n in by_number
         ]
 
-    def refresh_runs(self, force: bool = False) -> None:
-        """Rebuild the table and charts if the runs, their order or the selection changed."""
-        key = (
-            self.store.version,
-            self.sort_column,
-            self.sort_reverse,
-            frozenset(self.hidden),
-            self.baseline_number,
-            self.filter_text,
-            self._clear_asked,
-            self.size.width,
-        )
-        if key == self._drawn and not force:
-            return
-        self._drawn = key
+    def refresh_runs(self) -> None:
+        """Rebuild the table and charts from the kept runs, in the order and selection chosen."""
+        self._drawn_for = (self.store.version, self.size.width)
         table = self.query_one("#runs", DataTable)
         current = self._highlighted()
         runs = self.store.runs
@@ -249,7 +258,7 @@ class CompareScreen(Screen[None]):
     def _note(self, groups: list[Group], hidden_columns: int) -> None:
         """Say what the screen shows, or what to do when it shows nothing."""
         note = self.query_one("#compare-note", Static)
-        if self._clear_asked:
+        if self.clear_asked:
             note.update(f"Press [b]x[/b] again to clear all {len(self.store)} kept runs.")
             return
         if not groups:
@@ -298,7 +307,6 @@ class CompareScreen(Screen[None]):
             self.sort_column = shown[shown.index(self.sort_column) + 1]
         else:
             self.sort_column = None
-        self.refresh_runs()
 
     @on(DataTable.HeaderSelected)
     def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
@@ -308,20 +316,17 @@ class CompareScreen(Screen[None]):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column, self.sort_reverse = header, False
-        self.refresh_runs()
 
     def action_reverse(self) -> None:
         """Reverse the order of the sort."""
         self._withdraw_clear()
         self.sort_reverse = not self.sort_reverse
-        self.refresh_runs()
 
     def action_baseline(self) -> None:
         """Make the highlighted row the baseline of the ``vs base`` column."""
         group = self._highlighted_group()
         if group is not None:
             self.baseline_number = group.first.number
-            self.refresh_runs()
 
     def action_filter(self) -> None:
         """Open the filter box."""
@@ -333,24 +338,22 @@ class CompareScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         """Filter the rows as the text is typed."""
         self.filter_text = event.value.strip()
-        self.refresh_runs()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         """Back to the table, the filter kept."""
         self.query_one("#runs", DataTable).focus()
 
-    def on_key(self, event: object) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Escape in the filter box clears the filter instead of closing the screen."""
         box = self.query_one("#filter", Input)
-        if getattr(event, "key", "") == "escape" and box.has_focus:
+        if event.key == "escape" and box.has_focus:
             box.value = ""
             box.display = False
             self.filter_text = ""
             self.query_one("#runs", DataTable).focus()
-            self.refresh_runs()
-            event.stop()  # type: ignore[attr-defined]
-            event.prevent_default()  # type: ignore[attr-defined]
+            event.stop()
+            event.prevent_default()
 
     def action_toggle(self) -> None:
         """Draw or hide the highlighted row's curves."""
@@ -359,7 +362,6 @@ class CompareScreen(Screen[None]):
         if group is not None:
             numbers = set(group.numbers)
             self.hidden = self.hidden - numbers if numbers <= self.hidden else self.hidden | numbers
-            self.refresh_runs()
 
     def action_remove(self) -> None:
         """Remove the highlighted row's runs (u puts them back)."""
@@ -385,19 +387,18 @@ class CompareScreen(Screen[None]):
         """Ask to clear every kept run; a second ``x`` does it (u puts them back)."""
         if not self.store.runs:
             return
-        if self._clear_asked:
-            self._clear_asked = False
+        if self.clear_asked:
+            self.clear_asked = False
             self.removed.append(self.store.runs)
-            self.hidden.clear()
+            self.hidden = frozenset()
             self.store.clear()
             self.refresh_runs()
             return
-        self._clear_asked = True
-        self.refresh_runs()
+        self.clear_asked = True
 
     def _withdraw_clear(self) -> None:
         """Another action withdraws a pending request to clear."""
-        self._clear_asked = False
+        self.clear_asked = False
 
 
 def rgb_tuple(run: KeptRun) -> tuple[int, int, int]:

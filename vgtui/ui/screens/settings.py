@@ -22,7 +22,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from vgtui.config import (
     CHOICES,
-    DESCRIPTIONS,
+    SETTING,
     SETTINGS,
     ConfigError,
     RunConfig,
@@ -30,23 +30,10 @@ from vgtui.config import (
     config_from_text,
     setting_text,
 )
-from vgtui.sweep import format_seeds, parse_seeds
+from vgtui.session.sweep import format_seeds, parse_seeds
 
 #: How each setting is named on the screen.
-LABELS: dict[str, str] = {
-    "depth": "depth",
-    "width": "width",
-    "activation": "activation",
-    "init": "initializer",
-    "optimizer": "optimizer",
-    "lr": "learning rate",
-    "batch_size": "batch size",
-    "epochs": "epochs",
-    "dataset": "data set",
-    "samples": "samples",
-    "noise": "noise",
-    "seed": "seed",
-}
+LABELS: dict[str, str] = {field: SETTING[field].label for field in SETTINGS}
 
 #: The field for the seeds a sweep repeats each value with (not a RunConfig setting).
 SEEDS_FIELD = "seeds"
@@ -80,8 +67,8 @@ def field_id(field: str) -> str:
 def hint(field: str) -> str:
     """What a setting is and what it allows, beside its field."""
     if field in CHOICES:
-        return DESCRIPTIONS[field]
-    return f"{allowed(field)} · {DESCRIPTIONS[field]}"
+        return SETTING[field].help
+    return f"{allowed(field)} · {SETTING[field].help}"
 
 
 class SettingsScreen(ModalScreen[LabSettings | None]):

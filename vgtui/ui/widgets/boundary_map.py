@@ -22,7 +22,7 @@ from rich.style import Style
 from textual.app import RenderResult as WidgetRenderResult
 from textual.widget import Widget
 
-from vgtui.datasets import Extent
+from vgtui.data.datasets import Extent
 from vgtui.records import Boundary
 
 #: Levels of the probability scale, from sure class 0 to sure class 1.
@@ -221,9 +221,9 @@ class BoundaryMap(Widget):
     }
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         """Create an empty map."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(id=id, classes=classes)
         self._shown: tuple[object, ...] | None = None
         self._picture: BoundaryPicture | None = None
 

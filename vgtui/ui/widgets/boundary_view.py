@@ -1,29 +1,26 @@
-"""The decision boundary view (``b``): the map, fed the current run's boundary on its own timer.
+"""The decision boundary view (``b``): the map of the boundary the monitor hands it.
 
-It draws the boundary of the epoch the monitor shows (the latest, or the
-time cursor's) and the data set from :mod:`vgtui.datasets`, made in a worker
-thread (the first call imports scikit-learn, about a second), so it costs the
-monitor's redraw nothing and never holds up the screen. It stands beside the
-loss chart, as wide as its square needs, while the chart keeps
-MIN_CHART_WIDTH columns; on a narrower terminal it takes the chart's place
-(:meth:`BoundaryView.place` says which).
+The monitor feeds it a :class:`BoundaryFrame` (the run's settings and the
+boundary of the epoch on screen, the latest or the time cursor's); the data
+set is made here, by :mod:`vgtui.data.datasets` in a worker thread (the first call
+imports scikit-learn, about a second), so it never holds up the screen. It
+stands beside the loss chart, as wide as its square needs, while the chart
+keeps MIN_CHART_WIDTH columns; on a narrower terminal it takes the chart's
+place (:meth:`BoundaryView.place` says which).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
-from textual.timer import Timer
 
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
-from vgtui.datasets import Extent, make_dataset, plane_extent
+from vgtui.data.datasets import Extent, make_dataset, plane_extent
+from vgtui.records import Boundary
 from vgtui.ui.widgets.boundary_map import BoundaryMap, square_cells
 
-#: Boundary checks a second while it is shown: each epoch's boundary is drawn as it comes,
-#: up to this many epochs a second.
-BOUNDARY_HZ = 10
 #: Beside the boundary, the loss chart keeps at least this many columns; else it gives way.
 MIN_CHART_WIDTH = 40
 #: Data sets kept drawn, the most recent.
@@ -31,6 +28,22 @@ KEPT_DATA = 4
 
 DataKey = tuple[str, int, float, int]
 Points = tuple[np.ndarray, np.ndarray, Extent]
+
+
+@dataclass(frozen=True, eq=False)
+class BoundaryFrame:
+    """What the map draws.
+
+    Attributes:
+        config: the run's settings (None: a network other than the built-in one).
+        boundary: the boundary of the epoch on screen (None: none yet).
+        viewed: the run was read from a log, which holds no boundary.
+
+    """
+
+    config: RunConfig | None
+    boundary: Boundary | None
+    viewed: bool = False
 
 
 def data_key(config: RunConfig) -> DataKey:
@@ -45,7 +58,7 @@ def make_points(config: RunConfig) -> Points:
 
 
 class BoundaryView(BoundaryMap):
-    """The current run's decision boundary and data, while the monitor's ``boundary`` is on."""
+    """The decision boundary and data of the frame it is given, while it is shown."""
 
     DEFAULT_CSS = """
     BoundaryView {
@@ -55,45 +68,39 @@ class BoundaryView(BoundaryMap):
     }
     """
 
-    def __init__(self, controller: RunController, **kwargs: object) -> None:
-        """Show the current run of ``controller``."""
-        super().__init__(**kwargs)
-        self.controller = controller
+    def __init__(self, *, id: str | None = None) -> None:
+        """Create an empty view."""
+        super().__init__(id=id)
         self.beside = True
+        self.frame = BoundaryFrame(None, None)
         self._points: OrderedDict[DataKey, Points] = OrderedDict()
         self._loading: DataKey | None = None
-        self._timer: Timer | None = None
 
-    def on_mount(self) -> None:
-        """Check for a new boundary on a timer (nothing to do while hidden)."""
-        self._timer = self.set_interval(1 / BOUNDARY_HZ, self.refresh_boundary)
-
-    def place(self, shown: bool, width: int, height: int) -> int | None:
+    def place(self, shown: bool, width: int, height: int, alone: bool = False) -> int | None:
         """Show or hide the map in a row ``width`` × ``height``; return the columns it leaves.
 
         None while the map is off (the row is the chart's); 0 where the map
-        takes the whole row (beside it, the chart would be too narrow).
+        takes the whole row (``alone``, or beside it the chart would be too narrow).
         """
         self.display = shown
         if not shown:
             return None
         wanted = square_cells(height)
-        self.beside = width - wanted - 1 >= MIN_CHART_WIDTH  # 1: the margin
+        self.beside = not alone and width - wanted - 1 >= MIN_CHART_WIDTH  # 1: the margin
         self.styles.width = wanted if self.beside else "1fr"
-        self.refresh_boundary()
+        self.draw()
         return width - wanted - 1 if self.beside else 0
 
-    def _cursor(self) -> int | None:
-        """The epoch the monitor's time cursor is at (None: live)."""
-        options = getattr(self.screen, "options", None)
-        return getattr(options, "cursor", None)
+    def show_frame(self, frame: BoundaryFrame) -> None:
+        """Draw ``frame`` (while shown)."""
+        self.frame = frame
+        self.draw()
 
-    def refresh_boundary(self) -> None:
-        """Draw the current run's boundary (at the cursor) and its data, if shown."""
+    def draw(self) -> None:
+        """Draw the frame's boundary and its data, if shown."""
         if not self.display:
             return
-        run = self.controller.current
-        config = run.config
+        config, boundary = self.frame.config, self.frame.boundary
         if config is None:
             self.show(None, None, None, "no decision boundary: not the built-in network")
             return
@@ -101,13 +108,10 @@ class BoundaryView(BoundaryMap):
         points = self._points.get(key)
         if points is None:
             self._load(config, key)
-        cursor = self._cursor()
-        history = run.history
-        boundary = history.latest_boundary() if cursor is None else history.boundary_at(cursor)
         extent = boundary.extent if boundary is not None else points[2] if points else None
         note = "" if points is not None else "drawing the data…"
         data = (points[0], points[1]) if points is not None else None
-        missing = "a run log holds no boundary" if run.viewed else ""
+        missing = "a run log holds no boundary" if self.frame.viewed else ""
         self.show(boundary, data, extent, note, missing)
 
     def _load(self, config: RunConfig, key: DataKey) -> None:
@@ -129,4 +133,4 @@ class BoundaryView(BoundaryMap):
             self._points.popitem(last=False)
         if self._loading == key:
             self._loading = None
-        self.refresh_boundary()
+        self.draw()

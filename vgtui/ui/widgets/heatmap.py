@@ -24,16 +24,12 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from vgtui.display.colors import viridis
+from vgtui.display.heatmap import ABOVE, BELOW, EMPTY, LEVELS, HeatmapFrame
 from vgtui.display.names import fit_name
-from vgtui.display.series import SessionScale, columns, log10_magnitude
-from vgtui.history import HistoryView
-from vgtui.records import STAT_INDEX
+from vgtui.ui.widgets.scrolling import scroll_by_key
 
-LEVELS = 32
 #: Cells taken by the layer names in front of each line.
 LABEL = 9
-#: Level codes of cells outside the scale, and of cells with no data.
-BELOW, ABOVE, EMPTY = -2, -3, -1
 #: Glyphs of the levels on a screen without colour, sparse to dense.
 RAMP = " .:-=+*#%@"
 
@@ -42,45 +38,6 @@ RAMP = " .:-=+*#%@"
 def level_color(level: int) -> Color:
     """Colour of one of LEVELS levels of the scale, from dark to bright."""
     return Color.from_rgb(*viridis(level / (LEVELS - 1)))
-
-
-def heatmap_grid(
-    view: HistoryView,
-    total_steps: int,
-    width: int,
-    bounds: tuple[float, float],
-    stat: str = "grad_sd",
-) -> np.ndarray:
-    """Resample the view's SDs to (layers, width) levels on ``bounds`` (decades).
-
-    Cells below the scale (a zero SD among them) are BELOW, above it ABOVE;
-    columns with no step of their own repeat the column before them; EMPTY
-    where the run has not been yet.
-    """
-    layers = view.step_stats.shape[1] if view.step_stats.ndim == 3 else 0
-    if width <= 0 or len(view.step_x) == 0:
-        return np.full((layers, max(width, 0)), EMPTY, dtype=np.int64)
-    logs = log10_magnitude(view.step_stats[:, :, STAT_INDEX[stat]])
-    grid = np.stack([columns(view.step_x, logs[:, i], total_steps, width) for i in range(layers)])
-    filled = ~np.isnan(grid).all(axis=0)
-    last = int(np.flatnonzero(filled).max(initial=-1))
-    source = np.maximum.accumulate(np.where(filled, np.arange(width), 0))
-    grid[:, : last + 1] = grid[:, source[: last + 1]]
-    return levels(grid, bounds)
-
-
-def levels(values: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
-    """Map decades onto 0..LEVELS-1 within ``bounds``; BELOW, ABOVE and EMPTY outside."""
-    low, high = bounds
-    out = np.full(values.shape, EMPTY, dtype=np.int64)
-    with np.errstate(invalid="ignore"):
-        below = values < low  # -inf, a zero SD, is below any scale
-        above = values > high
-        inside = ~np.isnan(values) & ~below & ~above
-    out[inside] = np.round((values[inside] - low) / (high - low or 1.0) * (LEVELS - 1))
-    out[below] = BELOW
-    out[above] = ABOVE
-    return out
 
 
 def cell(level: int, no_color: bool) -> Segment:
@@ -175,12 +132,13 @@ class GradientHeatmap(Vertical):
     }
     """
 
-    def __init__(self, layers: int, **kwargs: object) -> None:
+    def __init__(self, layers: int, *, id: str | None = None) -> None:
         """Create the heatmap for a network of ``layers`` layers."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(id=id)
         self.layer_count = layers
         self._grid = np.full((layers, 0), EMPTY, dtype=np.int64)
         self._shown: tuple[object, ...] | None = None
+        self._frame: HeatmapFrame | None = None
         #: Lines the heatmap may take at most (the screen sets it); None: all it needs.
         self.room: int | None = None
 
@@ -203,45 +161,25 @@ class GradientHeatmap(Vertical):
         """Columns of the map itself, without the names and the scroll bar."""
         return max(self.size.width - LABEL - 1, 0)
 
-    def scroll_up(self, *, animate: bool = False) -> None:  # type: ignore[override]
-        """Scroll the layer lines up."""
-        self.query_one("#heat-rows", VerticalScroll).scroll_up(animate=animate)
+    def scroll_lines(self, key: str) -> None:
+        """Scroll the layer lines: ``up``, ``down``, ``pageup`` or ``pagedown``."""
+        scroll_by_key(self.query_one("#heat-rows", VerticalScroll), key)
 
-    def scroll_down(self, *, animate: bool = False) -> None:  # type: ignore[override]
-        """Scroll the layer lines down."""
-        self.query_one("#heat-rows", VerticalScroll).scroll_down(animate=animate)
+    def on_resize(self) -> None:
+        """Draw the last frame again at the new width (the first layout gives the map one)."""
+        if self._frame is not None:
+            self.show(self._frame)
 
-    def scroll_page_up(self, *, animate: bool = False) -> None:  # type: ignore[override]
-        """Scroll the layer lines up a page."""
-        self.query_one("#heat-rows", VerticalScroll).scroll_page_up(animate=animate)
-
-    def scroll_page_down(self, *, animate: bool = False) -> None:  # type: ignore[override]
-        """Scroll the layer lines down a page."""
-        self.query_one("#heat-rows", VerticalScroll).scroll_page_down(animate=animate)
-
-    def show(
-        self,
-        view: HistoryView,
-        total_steps: int,
-        scale: SessionScale,
-        shift: int = 0,
-        what: str = "grad",
-    ) -> None:
-        """Redraw from ``view`` (a run ``total_steps`` long) on the session's ``scale``.
-
-        ``shift`` moves the scale down by whole decades (negative: up).
-        """
-        stat = f"{what}_sd"
-        if view.step_stats.ndim == 3 and len(view.step_x):
-            scale.widen(log10_magnitude(view.step_stats[:, :, STAT_INDEX[stat]]))
-        low, high = scale.bounds or (-8.0, 0.0)
-        bounds = (low - shift, high - shift)
-        grid = heatmap_grid(view, total_steps, self.columns_wide, bounds, stat)
-        names = view.layer_names or tuple(f"{i + 1}" for i in range(self.layer_count))
+    def show(self, frame: HeatmapFrame) -> None:
+        """Redraw ``frame`` at this map's width."""
+        self._frame = frame
+        grid = frame.grid(self.columns_wide)
+        names = frame.names or tuple(f"{i + 1}" for i in range(self.layer_count))
         if len(grid) == 0:
             grid = np.full((len(names), self.columns_wide), EMPTY, dtype=np.int64)
         self._grid = grid
         self.styles.height = len(names) + 2 if self.room is None else min(len(names) + 2, self.room)
+        bounds, what, total_steps = frame.bounds, frame.what, frame.total_steps
         key = (grid.tobytes(), grid.shape, names, bounds, what, total_steps, self.size)
         if key == self._shown:
             return

@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from vgtui.display.names import fit_name
-from vgtui.display.series import sci
+from vgtui.display.series import ColumnSeries, sci
 from vgtui.ui.widgets.scaled_sparkline import ScaledSparkline
 
 #: Cells of the layer's name (the CSS gives the column one more, for a margin).
@@ -20,9 +20,9 @@ NAME_WIDTH = 7
 class LayerRow(Horizontal):
     """A row of the layer panel for one Dense layer."""
 
-    def __init__(self, layer: str, **kwargs: object) -> None:
+    def __init__(self, layer: str, *, classes: str | None = None) -> None:
         """Create the row for the layer called ``layer``."""
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(classes=classes)
         self.layer_name = layer
 
     def compose(self) -> ComposeResult:
@@ -44,22 +44,19 @@ class LayerRow(Horizontal):
 
     def show(
         self,
-        mean_cols: np.ndarray,
+        mean: ColumnSeries | None,
         mean_bounds: tuple[float, float],
-        sd_cols: np.ndarray,
+        sd: ColumnSeries | None,
         sd_bounds: tuple[float, float],
         latest_mean: float | None,
         latest_sd: float | None,
     ) -> None:
-        """Draw new columns against shared bounds and the latest values."""
+        """Draw the mean and SD series on shared bounds (None: blank), and the latest values."""
         if not self.query(".grad-mean"):
             return
-        mean = self.query_one(".grad-mean", ScaledSparkline)
-        mean.bounds = mean_bounds
-        mean.data = mean_cols.tolist()
-        sd = self.query_one(".grad-sd", ScaledSparkline)
-        sd.bounds = sd_bounds
-        sd.data = sd_cols.tolist()
+        blank = ColumnSeries(np.zeros(0), np.zeros(0), 1)
+        self.query_one(".grad-mean", ScaledSparkline).show(mean or blank, mean_bounds)
+        self.query_one(".grad-sd", ScaledSparkline).show(sd or blank, sd_bounds)
         mean_text = "—" if latest_mean is None else sci(latest_mean, signed=True)
         sd_text = "—" if latest_sd is None else sci(latest_sd)
         for selector, text in ((".grad-mean-value", mean_text), (".grad-sd-value", sd_text)):

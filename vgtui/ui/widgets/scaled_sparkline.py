@@ -16,6 +16,7 @@ from textual.reactive import reactive
 from textual.widgets import Sparkline
 
 from vgtui.display.colors import OKABE_ITO, viridis
+from vgtui.display.series import ColumnSeries
 
 BARS = "▁▂▃▄▅▆▇█"
 
@@ -136,28 +137,49 @@ def _runs(cells: list[tuple[str, int]], palette: tuple[Style, ...]) -> Iterator[
 class ScaledSparkline(Sparkline):
     """Textual's Sparkline, drawn against ``bounds`` instead of its data's own range.
 
-    ``data`` is one value a column; NaN leaves a column blank. A
-    ``sequential`` sparkline colours its bars along viridis (a magnitude: dark
-    is small); otherwise between its CSS min and max colours.
+    ``data`` is one value a column, or :meth:`show` gives a series that is
+    averaged into as many columns as the sparkline is wide when it is drawn;
+    NaN leaves a column blank. A ``sequential`` sparkline colours its bars
+    along viridis (a magnitude: dark is small); otherwise between its CSS min
+    and max colours.
     """
 
     bounds: reactive[tuple[float, float]] = reactive((0.0, 1.0))
+    series: reactive[ColumnSeries | None] = reactive(None)
 
     def __init__(
-        self, *args: object, sequential: bool = False, signed: bool = False, **kwargs: object
+        self,
+        data: Sequence[float] | None = None,
+        *,
+        sequential: bool = False,
+        signed: bool = False,
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
-        """Create the sparkline; see Textual's Sparkline for the other arguments."""
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        """Create the sparkline of ``data``, one value a column (see Textual's Sparkline)."""
+        super().__init__(data, id=id, classes=classes)
         self.sequential = sequential
         self.signed = signed
 
+    def show(self, series: ColumnSeries, bounds: tuple[float, float]) -> None:
+        """Draw ``series`` against ``bounds``, at whatever width the sparkline has."""
+        self.bounds = bounds
+        self.series = series
+
+    def drawn(self) -> list[float]:
+        """The values drawn now, one a column: the series at this width, or the data."""
+        if self.series is not None:
+            return self.series.at_width(self.size.width).tolist()
+        return list(self.data or [])
+
     def render(self) -> WidgetRenderResult:
         """Draw the bars against the shared bounds."""
+        data = self.drawn()
         _, base = self.background_colors
         min_color = base + self.get_component_styles("sparkline--min-color").color
         max_color = base + self.get_component_styles("sparkline--max-color").color
         return FixedScaleBars(
-            self.data or [],
+            data,
             self.bounds,
             width=self.size.width,
             height=self.size.height,

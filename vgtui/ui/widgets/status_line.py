@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.widgets import Static
 
-from vgtui.clock import format_elapsed
+from vgtui.display.status import Status
+from vgtui.session.clock import format_elapsed
 
 #: Style of each state's label.
 STATE_STYLES: dict[str, str] = {
@@ -23,25 +22,6 @@ STATE_STYLES: dict[str, str] = {
     "following": "bold green",
     "writer stopped": "bold black on yellow",
 }
-
-
-@dataclass(frozen=True)
-class Status:
-    """What the status line shows."""
-
-    state: str
-    epoch: int = 0
-    epochs: int = 0
-    step: int = 0
-    steps: int = 0
-    rate: float | None = None
-    elapsed: float | None = None
-    accuracy: float | None = None
-    accuracy_before: float | None = None
-    loss: float | None = None
-    detail: str = ""
-    pace: str = ""
-    cursor: str = ""
 
 
 def status_fields(status: Status) -> list[tuple[int, str, str]]:

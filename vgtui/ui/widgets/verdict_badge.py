@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from vgtui.diagnosis import Diagnosis
+from vgtui.records import Diagnosis
 
 #: Style of each verdict's badge; the word itself says it without colour.
 VERDICT_STYLES: dict[str, str] = {

@@ -30,13 +30,20 @@ def run_to_dict(
     layer names then come from the view's start record.
 
     Epochs come from the history, so a run of more epochs than the history
-    keeps rows holds epoch means over groups of epochs; ``epoch_stride`` says
-    how many (1 for every ordinary run).
+    keeps rows (4,096) holds one row per group of consecutive epochs:
+    ``epoch_stride`` says how many epochs a group has (1 for every ordinary
+    run), and each row names its own, ``first_epoch`` to ``epoch`` (the last
+    row may hold fewer than the stride). A group's loss, accuracy and layer
+    statistics are the means of its epochs' own; the summary's
+    ``final_loss`` and ``accuracy_after`` are the last epoch's alone.
     """
     if view.start is not None:
         names = view.start.layer_names
     else:
         names = config.layer_names if config is not None else ()
+    stride = 1
+    if len(view.epoch_x) > 1:
+        stride = int(view.epoch_x[1] - view.epoch_x[0])
     epochs = []
     for i, epoch in enumerate(view.epoch_x):
         layers = []
@@ -46,17 +53,16 @@ def run_to_dict(
             for stat in JSON_STATS:
                 layer[stat] = _number(row[STAT_INDEX[stat]])
             layers.append(layer)
+        first = int(view.epoch_x[i - 1]) + 1 if i else max(1, int(epoch) - stride + 1)
         epochs.append(
             {
+                "first_epoch": first,
                 "epoch": int(epoch),
                 "loss": _number(view.epoch_loss[i]),
                 "accuracy": _number(view.epoch_accuracy[i]),
                 "layers": layers,
             }
         )
-    stride = 1
-    if len(view.epoch_x) > 1:
-        stride = int(view.epoch_x[1] - view.epoch_x[0])
     summary_dict = {k: _json_safe(v) for k, v in summary.to_dict().items()}
     return {
         "config": config.to_dict() if config is not None else None,

@@ -1,24 +1,81 @@
 """The live monitor's keys, in order of importance.
 
 The footer, the help screen and the README's key tables are made from them
-(see :mod:`vgtui.ui.keys`); the lab's keys (:data:`vgtui.ui.lab.LAB_BINDINGS`)
-come last.
+(see :mod:`vgtui.ui.keys`). The keys that open a screen come from the screen
+table (:mod:`vgtui.ui.screen_table`); the lab's keys (settings, the boundary,
+learning rate and depth steps, the command palette) come last.
 """
 
 from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from vgtui.ui.lab import LAB_BINDINGS
+from vgtui.ui.screen_table import other_screen_bindings, screen_binding
+from vgtui.ui.widgets.scrolling import SCROLL_KEYS
 
 SWEEP_GROUP = Binding.Group("sweep")
 TIME_GROUP = Binding.Group("time")
 PACE_GROUP = Binding.Group("pace")
 SCROLL_GROUP = Binding.Group("scroll")
+LR_GROUP = Binding.Group("lr")
+DEPTH_GROUP = Binding.Group("depth")
+
+#: Not in the footer, whose room the monitor's own keys need at 80 columns: the help
+#: screen, the README and the command palette list them.
+LAB_BINDINGS: list[BindingType] = [
+    screen_binding("settings"),
+    Binding(
+        "b",
+        "toggle('boundary')",
+        "boundary",
+        show=False,
+        tooltip="decision boundary beside (or, when narrow, instead of) the loss chart: "
+        "the network's probability over the plane, the data on top",
+    ),
+    Binding(
+        "left_square_bracket",
+        "lr(0.5)",
+        "lr ÷2",
+        show=False,
+        tooltip="halve / double the learning rate, and restart",
+        group=LR_GROUP,
+    ),
+    Binding(
+        "right_square_bracket",
+        "lr(2.0)",
+        "lr ×2",
+        show=False,
+        tooltip="double the learning rate, and restart",
+        group=LR_GROUP,
+    ),
+    Binding(
+        "minus",
+        "depth(-1)",
+        "layer -1",
+        show=False,
+        tooltip="remove / add a hidden layer, and restart",
+        group=DEPTH_GROUP,
+    ),
+    Binding(
+        "plus",
+        "depth(1)",
+        "layer +1",
+        show=False,
+        tooltip="add a hidden layer, and restart",
+        group=DEPTH_GROUP,
+    ),
+    Binding(
+        "ctrl+p",
+        "app.command_palette",
+        "commands",
+        show=False,
+        tooltip="command palette: every setting as a command (type e.g. 'depth 6')",
+    ),
+]
 
 MONITOR_BINDINGS: list[BindingType] = [
     # In order of importance: a narrow footer shows the first ones.
-    Binding("question_mark", "app.help", "help", tooltip="help: the keys, and how to read them"),
+    screen_binding("help"),
     Binding("q", "app.quit", "quit", tooltip="quit"),
     Binding(
         "a",
@@ -66,20 +123,16 @@ MONITOR_BINDINGS: list[BindingType] = [
         tooltip="sweep initializers: normal, glorot_uniform, he_normal in turn",
         group=SWEEP_GROUP,
     ),
+    screen_binding("compare"),
     Binding(
-        "c",
-        "app.compare",
-        "compare",
-        tooltip="compare the kept runs (every run is kept when it ends or is switched)",
+        "d",
+        "deep",
+        "deep",
+        tooltip="the deep version: this network with 10 sigmoid layers, where the gradient "
+        "falls decades from layer to layer",
     ),
     Binding("r", "restart", "restart", tooltip="restart with the same settings"),
-    Binding(
-        "L",
-        "app.show_error",
-        "error",
-        show=False,
-        tooltip="the last error in full (a model file's traceback)",
-    ),
+    screen_binding("error"),
     Binding("p,space", "pause", "pause", tooltip="pause / resume training"),
     Binding(
         "left",
@@ -163,7 +216,8 @@ MONITOR_BINDINGS: list[BindingType] = [
             tooltip="scroll the layer rows or the heatmap of a deep network",
             group=SCROLL_GROUP,
         )
-        for key in ("up", "down", "pageup", "pagedown")
+        for key in SCROLL_KEYS
     ),
     *LAB_BINDINGS,
+    *other_screen_bindings({"help", "compare", "error", "settings"}),
 ]

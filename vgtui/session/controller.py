@@ -28,13 +28,14 @@ from typing import TYPE_CHECKING
 
 from vgtui.config import CHOICES, RunConfig, cycle
 from vgtui.history import History, HistoryView
-from vgtui.kept import KeptRun, KeptRuns
-from vgtui.pace import Pace
+from vgtui.output_path import OutputPathError
 from vgtui.records import Record, RunStart, RunSummary
-from vgtui.run import Run
+from vgtui.session.epoch_throttle import EpochThrottle
+from vgtui.session.kept import KeptRun, KeptRuns
+from vgtui.session.run import Run
+from vgtui.session.summary import finalize
+from vgtui.session.sweep import sweep_configs
 from vgtui.sources import RunSource, SourceFactory
-from vgtui.summary import finalize
-from vgtui.sweep import sweep_configs
 
 if TYPE_CHECKING:
     from vgtui.runlog import RunLogWriter
@@ -99,8 +100,9 @@ class Ended:
         kept: the run as kept, None if it never started.
         sweep_done: the run was the last of a sweep.
         sweep_field: the field the sweep varied, when it was a sweep's run.
-        log_problem: why the run's log could not be ended with its summary, if
-            it could not (its complete records read back all the same).
+        log_problem: why the run's log could not be made, written or ended with
+            its summary, if it could not (its complete records read back all
+            the same).
 
     """
 
@@ -152,22 +154,36 @@ class RunController:
 
     def _new_run(self, config: RunConfig) -> Run:
         source = self.source_factory(config)
-        # A source of another model than the built-in network says so: its config is None.
-        run_config = getattr(source, "config", config)
-        return Run(run_config, source, self._heard, Pace(self.pace))
+        # A run of the user's own model has no RunConfig: its RunStart describes the model.
+        run_config = None if source.own_model else config
+        return Run(run_config, source, self._heard, EpochThrottle(self.pace))
 
     def _heard(self, run: Run, record: Record) -> None:
-        """Log a record a run has stored, then tell the listener; on the training thread."""
-        if self.logdir is not None and not run.viewed:
+        """Log a record a run has stored, then tell the listener; on the training thread.
+
+        A log that cannot be made or written (a full disk, a file size limit)
+        never stops the run: it is closed with every complete record it
+        holds, ``run.log_failure`` says why in one line, and the run trains on.
+        """
+        if self.logdir is not None and not run.viewed and run.log_failure is None:
             if isinstance(record, RunStart):
                 from vgtui.runlog import RunLogWriter, header_from_start  # only with a logdir
 
-                run.log = RunLogWriter.create(self.logdir, header_from_start(record))
+                try:
+                    run.log = RunLogWriter.create(self.logdir, header_from_start(record))
+                except OutputPathError as err:
+                    run.log_failure = f"{err}; the run goes on without a log"
             elif run.log is not None and not isinstance(record, RunSummary):
                 try:
                     run.log.write_record(record)  # the summary, final, comes in finish()
                 except OSError as err:
-                    raise OSError(f"{run.log.path}: writing the run log failed: {err}") from err
+                    run.log.close()
+                    epoch = getattr(record, "epoch", 0)
+                    run.log_failure = (
+                        f"{run.log.path}: writing the run log failed at epoch {epoch} "
+                        f"({err.strerror or err}); it keeps the records before, "
+                        "and the run goes on without it"
+                    )
         if self.on_record is not None:
             self.on_record(run, record)
 
@@ -280,12 +296,19 @@ class RunController:
     def train(self, run: Run) -> RunSummary | None:
         """Train a claimed run in this thread until it ends; its source is closed after.
 
-        Raises whatever the source raises; :meth:`finish` must follow either way.
+        Raises whatever the source raises, except that a ``sys.exit()`` in code
+        the source runs (a user's model file) becomes a RuntimeError: a run
+        that exits fails, and the program (the app, its worker) goes on.
+        :meth:`finish` must follow either way.
         """
         try:
             with run.source as source:
                 run.summary = source.start(run.emit)
             return run.summary
+        except SystemExit as exited:
+            failure = RuntimeError(f"the run called sys.exit({exited.code!r})")
+            run.error = failure
+            raise failure from exited
         except BaseException as error:
             run.error = error
             raise
@@ -311,8 +334,8 @@ class RunController:
             # was done, or interrupted): the history ends with the one made here.
             run.history.finish(summary, "stopped")
             view = run.history.view()
-        log_problem = None
-        if run.log is not None:
+        log_problem = run.log_failure
+        if run.log is not None and log_problem is None:
             log_problem = _end_log(run.log, summary, view.error if view.state == "failed" else None)
         kept = None
         if summary is not None and run.keep_when_ended:

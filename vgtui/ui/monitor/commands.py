@@ -11,23 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from vgtui.config import CHOICES, SETTINGS, ConfigError, config_from_text, flag_name, setting_text
+from vgtui.config import (
+    CHOICES,
+    SETTING,
+    SETTINGS,
+    ConfigError,
+    RunConfig,
+    config_from_text,
+    flag_name,
+    setting_text,
+)
 from vgtui.ui.screens.settings import LABELS
-
-if TYPE_CHECKING:
-    from vgtui.ui.screens.monitor import MonitorScreen
-
-#: Other names a setting answers to when typed with a value.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "lr": ("lr", "learning rate"),
-    "init": ("init", "initializer"),
-    "batch_size": ("batch", "batch size"),
-    "dataset": ("dataset", "data set", "data"),
-}
 
 Command = tuple[str, Callable[[], object], str]
 
@@ -39,7 +37,7 @@ def normal(text: str) -> str:
 
 def names(field: str) -> tuple[str, ...]:
     """Every name ``field`` answers to, normalised."""
-    return tuple({normal(n) for n in (field, LABELS[field], *ALIASES.get(field, ()))})
+    return tuple({normal(n) for n in (field, LABELS[field], *SETTING[field].aliases)})
 
 
 def typed_setting(query: str) -> tuple[str, str] | None:
@@ -58,25 +56,41 @@ def typed_setting(query: str) -> tuple[str, str] | None:
     return (starts[0], value) if len(starts) == 1 else None
 
 
+@runtime_checkable
+class LabHost(Protocol):
+    """The screen the lab's commands act on (the live monitor)."""
+
+    @property
+    def lab_config(self) -> RunConfig:
+        """The settings the next run starts from."""
+        ...
+
+    def change_settings(self, **fields: object) -> bool:
+        """Restart with some settings changed; refuse, with a notification, what is not valid."""
+        ...
+
+    async def attempt(self, action: str) -> None:
+        """Run ``action`` (e.g. ``lr(0.5)``) as its key would, or say why it does not apply."""
+        ...
+
+
 class SettingsCommands(Provider):
     """The lab's commands: every setting, every choice, and the lab's keys."""
 
-    @property
-    def monitor(self) -> MonitorScreen:
-        """The live monitor, whose actions the commands take."""
-        return self.app.monitor  # type: ignore[attr-defined]
-
     def commands(self) -> list[Command]:
         """(text, what it does, help) of every command, the lab's keys first."""
-        monitor = self.monitor
-        config = monitor.controller.config
+        monitor = self.screen
+        if not isinstance(monitor, LabHost):
+            return []
+        config = monitor.lab_config
+        attempt = monitor.attempt
         found: list[Command] = [
-            ("settings…", monitor.action_settings, "every setting on one screen (e)"),
-            ("decision boundary: show / hide", partial(monitor.action_toggle, "boundary"), "b"),
-            ("learning rate ÷2", partial(monitor.action_lr, 0.5), f"now {config.lr:g} ([)"),
-            ("learning rate ×2", partial(monitor.action_lr, 2.0), f"now {config.lr:g} (])"),
-            ("remove a hidden layer", partial(monitor.action_depth, -1), f"now {config.depth} (-)"),
-            ("add a hidden layer", partial(monitor.action_depth, 1), f"now {config.depth} (+)"),
+            ("settings…", partial(attempt, "open('settings')"), "every setting on one screen (e)"),
+            ("decision boundary: show / hide", partial(attempt, "toggle('boundary')"), "b"),
+            ("learning rate ÷2", partial(attempt, "lr(0.5)"), f"now {config.lr:g} ([)"),
+            ("learning rate ×2", partial(attempt, "lr(2.0)"), f"now {config.lr:g} (])"),
+            ("remove a hidden layer", partial(attempt, "depth(-1)"), f"now {config.depth} (-)"),
+            ("add a hidden layer", partial(attempt, "depth(1)"), f"now {config.depth} (+)"),
         ]
         for field in SETTINGS:
             label, now = LABELS[field], setting_text(config, field)
@@ -94,7 +108,7 @@ class SettingsCommands(Provider):
                 found.append(
                     (
                         f"{label}…",
-                        partial(monitor.action_settings, field),
+                        partial(attempt, f"open('settings', '{field}')"),
                         f"now {now}; or type '{label} VALUE' here",
                     )
                 )
@@ -108,23 +122,23 @@ class SettingsCommands(Provider):
     async def search(self, query: str) -> Hits:
         """A typed setting and value first, then every command that matches."""
         typed = typed_setting(query)
-        if typed is not None:
-            yield self._typed_hit(*typed)
+        monitor = self.screen
+        if typed is not None and isinstance(monitor, LabHost):
+            yield self._typed_hit(monitor, *typed)
         matcher = self.matcher(query)
         for text, command, help_text in self.commands():
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), command, help=help_text)
 
-    def _typed_hit(self, field: str, text: str) -> Hit:
+    def _typed_hit(self, monitor: LabHost, field: str, text: str) -> Hit:
         """The command that sets ``field`` to ``text``, or says why it cannot."""
-        monitor = self.monitor
         label = LABELS[field]
         try:
-            config = config_from_text(monitor.controller.config, {field: text})
+            config = config_from_text(monitor.lab_config, {field: text})
         except ConfigError as err:
             message = str(err)
-            notify = partial(monitor.notify, message, title="not changed", severity="warning")
+            notify = partial(self.app.notify, message, title="not changed", severity="warning")
             return Hit(1.0, f"{label} {text}: not valid", notify, help=message)
         value = getattr(config, field)
         command = partial(monitor.change_settings, **{field: value})

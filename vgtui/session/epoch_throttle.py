@@ -1,9 +1,10 @@
-"""The pace at which a live run's epochs reach the screen, so that a short run can be watched.
+"""The throttle that lets a live run's epochs through at the pace chosen, so that it can be watched.
 
-The engine trains as fast as it goes, several epochs to a compiled call; the
-run's pace holds each epoch back on the training thread until its turn, so
-the screen shows them one by one. At the fastest pace nothing waits, and the
-throughput is the engine's own. The headless run is never paced.
+The pace is epochs a second (``<`` and ``>`` step it). The engine trains as
+fast as it goes, several epochs to a compiled call; a run's throttle holds
+each epoch back on the training thread until its turn, so the screen shows
+them one by one. At the fastest pace nothing waits, and the throughput is
+the engine's own. The headless run is never paced.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def next_pace(rate: float | None, step: int) -> float | None:
     return PACES[max(0, min(len(PACES) - 1, index + step))]
 
 
-class Pace:
+class EpochThrottle:
     """Lets at most ``rate`` epochs a second through; safe to change from another thread."""
 
     def __init__(self, rate: float | None, now: Callable[[], float] = time.monotonic) -> None:

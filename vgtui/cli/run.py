@@ -1,41 +1,118 @@
-"""The command line: flags → RunConfig → the live app or the headless run."""
+"""``vgtui [flags]``: flags → RunConfig → the live app or the headless run."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from vgtui import __version__
-from vgtui.argparsing import OneLineParser
+from vgtui.cli.gpu_check import check_device
+from vgtui.cli.parsing import OneLineParser
+from vgtui.cli.terminal_check import terminal_problem
 from vgtui.config import (
     CHOICES,
-    FLOAT_BOUNDS,
-    INT_BOUNDS,
+    SETTING_TABLE,
     ConfigError,
     RunConfig,
     flag_name,
-    format_bound,
     parse_setting,
 )
-from vgtui.gpu_check import check_device
 from vgtui.model_path import ModelFileError, check_model_path
 from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
-from vgtui.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
-from vgtui.terminal_check import terminal_problem
+from vgtui.session.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
 
 DEFAULTS = RunConfig()
 
 
-def _float_range(field: str) -> str:
-    """The allowed range of a real-valued flag, as its help shows it."""
-    low, high = FLOAT_BOUNDS[field]
-    return f"{format_bound(low)}..{format_bound(high)}"
+@dataclass(frozen=True)
+class Option:
+    """A flag of ``vgtui`` that is not a setting of the run: what it takes and does.
+
+    Attributes:
+        flag: the flag, e.g. ``--json``.
+        help: what it does, for ``--help`` and the README.
+        metavar: the name of its value in ``--help``; None for a switch.
+        default: what holds when it is not given, in words (the README's table).
+        choices: the values it may take, if only some.
+
+    """
+
+    flag: str
+    help: str
+    metavar: str | None = None
+    default: str = "none"
+    choices: tuple[str, ...] | None = None
+
+
+#: How a run is shown: the switch that comes before the settings.
+HEADLESS = Option(
+    "--headless",
+    "train without the app: print one line per epoch, then a summary",
+    default="off",
+)
+#: The flags after the settings: sweeps, outputs, another model.
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--sweep",
+        "with --headless: train once with each activation (sigmoid, tanh, relu) or each "
+        "initializer (normal, glorot_uniform, he_normal), same seed and data, then print "
+        "a comparison table; FIELD is activation or init",
+        "FIELD",
+        choices=tuple(SWEEP_DEFAULTS),
+    ),
+    Option(
+        "--sweep-values",
+        "with --sweep: the values to try, comma-separated, each once",
+        "A,B,...",
+        default=" or ".join(",".join(values) for values in SWEEP_DEFAULTS.values()),
+    ),
+    Option(
+        "--seeds",
+        "with --headless: train each run once with each of these seeds (a sweep's values "
+        "too), then print the comparison with each number's mean and spread over the seeds",
+        "N,N,...",
+        default="the --seed alone",
+    ),
+    Option(
+        "--json",
+        "with --headless: write the run as JSON to PATH (a file is replaced atomically; "
+        "a device or FIFO is written in place)",
+        "PATH",
+    ),
+    Option(
+        "--logdir",
+        "write a run log of every run to DIR (made if missing), for `vgtui view` and "
+        "`vgtui export`",
+        "DIR",
+    ),
+    Option(
+        "--model",
+        "train your own Keras model instead of the tutorial's: a Python file defining "
+        "build_model(activation=None, kernel_initializer=None) and load_data(); "
+        "--activation, --init, --epochs, --batch-size and --seed apply when given",
+        "FILE",
+        default="the tutorial's network",
+    ),
+)
+#: The metavar of each kind of setting in ``--help``.
+METAVARS = {"whole": "N", "real": "X"}
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    """Add an :class:`Option` to ``parser``."""
+    if option.metavar is None:
+        parser.add_argument(option.flag, action="store_true", help=option.help)
+    else:
+        parser.add_argument(
+            option.flag, metavar=option.metavar, choices=option.choices, help=option.help
+        )
 
 
 def build_parser() -> OneLineParser:
-    """Return the parser of vgtui's command line."""
+    """Return the parser of vgtui's command line: the switch, every setting, the options."""
     parser = OneLineParser(
         prog="vgtui",
         description=(
@@ -51,95 +128,17 @@ def build_parser() -> OneLineParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"vgtui {__version__}")
-    parser.add_argument(
-        "--headless",
-        action="store_true",
-        help="train without the app: print one line per epoch, then a summary",
-    )
-    for field, allowed in CHOICES.items():
+    _add_option(parser, HEADLESS)
+    for setting in SETTING_TABLE:
         parser.add_argument(
-            flag_name(field),
-            dest=field,
-            metavar=field.upper(),
-            default=getattr(DEFAULTS, field),
-            help=f"one of: {', '.join(allowed)} (default: %(default)s)",
+            setting.flag,
+            dest=setting.field,
+            metavar=METAVARS.get(setting.kind, setting.field.upper()),
+            default=getattr(DEFAULTS, setting.field),
+            help=setting.described(default="%(default)s"),
         )
-    helps = {
-        "depth": "hidden Dense layers",
-        "width": "units in each hidden layer",
-        "epochs": "passes over the data",
-        "batch_size": "examples a step; the last batch holds the rest",
-        "samples": "points in the data set",
-        "seed": "seed of the data, the weights and the shuffles",
-    }
-    for field, (low, high) in INT_BOUNDS.items():
-        parser.add_argument(
-            flag_name(field),
-            dest=field,
-            metavar="N",
-            default=getattr(DEFAULTS, field),
-            help=f"{helps[field]}, {low}..{high} (default: %(default)s)",
-        )
-    parser.add_argument(
-        "--lr",
-        metavar="X",
-        default=DEFAULTS.lr,
-        help=f"learning rate, {_float_range('lr')} (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--noise",
-        metavar="X",
-        default=DEFAULTS.noise,
-        help=f"SD of the noise on the data points, {_float_range('noise')} (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--sweep",
-        choices=tuple(SWEEP_DEFAULTS),
-        metavar="FIELD",
-        help=(
-            "with --headless: train once with each activation (sigmoid, tanh, relu) or each "
-            "initializer (normal, glorot_uniform, he_normal), same seed and data, then print "
-            "a comparison table; FIELD is activation or init"
-        ),
-    )
-    parser.add_argument(
-        "--sweep-values",
-        metavar="A,B,...",
-        help="with --sweep: the values to try, comma-separated",
-    )
-    parser.add_argument(
-        "--seeds",
-        metavar="N,N,...",
-        help=(
-            "with --headless: train each run once with each of these seeds (a sweep's values "
-            "too), then print the comparison with each number's mean and spread over the seeds"
-        ),
-    )
-    parser.add_argument(
-        "--json",
-        metavar="PATH",
-        help=(
-            "with --headless: write the run as JSON to PATH (a file is replaced atomically; "
-            "a device or FIFO is written in place)"
-        ),
-    )
-    parser.add_argument(
-        "--model",
-        metavar="FILE",
-        help=(
-            "train your own Keras model instead of the tutorial's: a Python file defining "
-            "build_model(activation=None, kernel_initializer=None) and load_data(); "
-            "--activation, --init, --epochs, --batch-size and --seed apply when given"
-        ),
-    )
-    parser.add_argument(
-        "--logdir",
-        metavar="DIR",
-        help=(
-            "write a run log of every run to DIR (made if missing), for `vgtui view` and "
-            "`vgtui export`"
-        ),
-    )
+    for option in OPTIONS:
+        _add_option(parser, option)
     return parser
 
 
@@ -197,6 +196,11 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
             args.logdir = ensure_output_dir(args.logdir)
         except OutputPathError as err:
             parser.error(f"--logdir: {err}")
+        if args.json is not None:
+            try:  # again, now that the log directory exists: --logdir X --json X
+                check_output_file(args.json)
+            except OutputPathError as err:
+                parser.error(f"--json: {err}")
     try:
         check_device(config)  # last: it asks a child process, a few seconds
     except ConfigError as err:
@@ -211,16 +215,8 @@ def explicit_fields(argv: Sequence[str]) -> frozenset[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run vgtui; return the exit status."""
+    """Train: the live app, or the headless run; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["export"]:
-        from vgtui.export.command import main as export_main
-
-        return export_main(argv[1:])
-    if argv[:1] == ["view"]:
-        from vgtui.cli_view import main as view_main
-
-        return view_main(argv[1:])
     args, config = parse_args(argv)
     factory = None
     if args.model is not None:
@@ -228,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         factory = model_source_factory(args.model, config, args.explicit)
     if args.headless:
-        from vgtui.headless import run_headless
+        from vgtui.cli.headless import run_headless
         from vgtui.sources.engine import engine_source
 
         return run_headless(
@@ -243,7 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     from vgtui.ui.session import run_app
 
-    return run_app(config, logdir=args.logdir, source_factory=factory)
+    tour = not args.explicit and args.model is None  # no setting given: the tutorial's story
+    return run_app(config, logdir=args.logdir, source_factory=factory, tour=tour)
 
 
 if __name__ == "__main__":

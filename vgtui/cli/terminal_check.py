@@ -26,9 +26,13 @@ DUMB_TERMS = frozenset({"", "dumb", "unknown"})
 COERCED_LOCALES = frozenset({"C.UTF-8", "C.utf8", "UTF-8"})
 #: What to try instead, in every message.
 HEADLESS_HINT = "use --headless to train without the app"
+#: What ``vgtui view`` suggests instead.
+EXPORT_HINT = "use vgtui export PATH --json FILE (or --csv) to read runs without the app"
 
 
-def missing_terminal(isatty: Callable[[int], bool] = os.isatty) -> str | None:
+def missing_terminal(
+    isatty: Callable[[int], bool] = os.isatty, hint: str = HEADLESS_HINT
+) -> str | None:
     """Why the streams are not all terminals, or None when they are."""
     missing = [name for fd, name in STREAMS if not _isatty(isatty, fd)]
     if not missing:
@@ -39,7 +43,7 @@ def missing_terminal(isatty: Callable[[int], bool] = os.isatty) -> str | None:
         which = f"{', '.join(missing[:-1])} and {missing[-1]} are not"
     return (
         f"the app needs a terminal on stdin, stdout and stderr, but {which} "
-        f"(a pipe, a file or /dev/null); {HEADLESS_HINT}"
+        f"(a pipe, a file or /dev/null); {hint}"
     )
 
 
@@ -51,7 +55,7 @@ def _isatty(isatty: Callable[[int], bool], fd: int) -> bool:
         return False
 
 
-def dumb_terminal(environ: Mapping[str, str]) -> str | None:
+def dumb_terminal(environ: Mapping[str, str], hint: str = HEADLESS_HINT) -> str | None:
     """Why TERM names no capable terminal, or None when it names one."""
     term = environ.get("TERM")
     if term is not None and term.strip() not in DUMB_TERMS:
@@ -59,7 +63,7 @@ def dumb_terminal(environ: Mapping[str, str]) -> str | None:
     said = "TERM is not set" if term is None else f"TERM={term}"
     return (
         f"{said}: the app needs a capable terminal (cursor movement and colour, "
-        f"e.g. TERM=xterm-256color); {HEADLESS_HINT}"
+        f"e.g. TERM=xterm-256color); {hint}"
     )
 
 
@@ -115,6 +119,7 @@ def non_utf8_locale(
     environ: Mapping[str, str],
     utf8_mode: int | None = None,
     utf8_requested: bool | None = None,
+    hint: str = HEADLESS_HINT,
 ) -> str | None:
     """Why the locale is not UTF-8, or None when it is (or cannot be told apart)."""
     if utf8_mode is None:
@@ -128,7 +133,7 @@ def non_utf8_locale(
     said = f"{var}={name}" if var else "no locale is set (LC_ALL, LC_CTYPE, LANG)"
     return (
         f"the app draws with Unicode characters, but the locale is not UTF-8 ({said}); "
-        f"run it in a UTF-8 locale, e.g. LC_ALL=C.UTF-8 vgtui, or {HEADLESS_HINT}"
+        f"run it in a UTF-8 locale, e.g. LC_ALL=C.UTF-8 vgtui, or {hint}"
     )
 
 
@@ -136,15 +141,16 @@ def terminal_problem(
     isatty: Callable[[int], bool] = os.isatty,
     environ: Mapping[str, str] | None = None,
     platform: str = sys.platform,
+    hint: str = HEADLESS_HINT,
 ) -> str | None:
     """Why the live app cannot run here, in one line; None when it can.
 
     Checked in order: a terminal on stdin, stdout and stderr; a TERM that is
     not dumb; a UTF-8 locale. The last two are POSIX conventions, not
-    checked on Windows.
+    checked on Windows. ``hint`` ends each message: what to do instead.
     """
     environ = os.environ if environ is None else environ
-    problem = missing_terminal(isatty)
+    problem = missing_terminal(isatty, hint)
     if problem is None and platform != "win32":
-        problem = dumb_terminal(environ) or non_utf8_locale(environ)
+        problem = dumb_terminal(environ, hint) or non_utf8_locale(environ, hint=hint)
     return problem

@@ -7,9 +7,12 @@ written. Inside a :class:`StopSignals` block the three are handled alike:
 
 - the first asks the run to stop at its next check, between compiled calls,
   so that every record stored is whole and the run ends with a stopped
-  summary; but while the run has not started recording (importing
-  TensorFlow, building and compiling, possibly seconds), there is nothing to
-  keep and :class:`StopSignal` (a KeyboardInterrupt) is raised at once;
+  summary; but while the run has not recorded a step (importing TensorFlow,
+  building, tracing and compiling its first step: possibly many seconds for
+  a deep model file), there is nothing to keep and :class:`StopSignal` (a
+  KeyboardInterrupt) is raised at once, where Python next runs (TensorFlow's
+  own C++ work, such as optimizing a traced graph, cannot be interrupted:
+  the stop comes as soon as it returns);
 - a second signal during training raises at once, wherever it lands;
 - the exit status is 128 + the first signal's number (130, 143, 129).
 
@@ -105,7 +108,7 @@ class StopSignals:
             self._stop = None
 
     def started(self) -> None:
-        """The run has begun recording: a first signal stops it between compiled calls."""
+        """The run has recorded steps: a first signal stops it between compiled calls."""
         self._urgent = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:

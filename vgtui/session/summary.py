@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Protocol
-
-import numpy as np
 
 from vgtui.diagnosis import diagnose, first_layer_decades
-from vgtui.history import HistoryView
+from vgtui.history import HistoryView, LatestEpoch
 from vgtui.records import STAT_INDEX, RunStart, RunSummary
 
 SD = STAT_INDEX["grad_sd"]
 
 
-class EndedEpoch(Protocol):
-    """What a summary needs of an epoch: an EpochRecord or a history's LatestEpoch."""
-
-    epoch: int
-    loss: float
-    accuracy: float
-    diverged_layer: int | None
-    diverged_step: int | None
-
-    def layer_means(self) -> np.ndarray:
-        """Per-layer statistics averaged over the epoch's steps."""
-        ...
-
-    def diverged_where(self, names: tuple[str, ...]) -> str | None:
-        """Where the epoch diverged, if it did."""
-        ...
-
-
-def grad_sd_ratio(epoch: EndedEpoch) -> float:
+def grad_sd_ratio(epoch: LatestEpoch) -> float:
     """First hidden layer's gradient SD over the output layer's, each averaged over the epoch."""
     sd = epoch.layer_means()[:, SD]
     if sd[-1] > 0:
@@ -43,10 +22,10 @@ def grad_sd_ratio(epoch: EndedEpoch) -> float:
 
 def summarize(
     start: RunStart,
-    last: EndedEpoch | None,
+    last: LatestEpoch | None,
     steps: int,
     stopped: bool = False,
-    diverged: EndedEpoch | None = None,
+    diverged: LatestEpoch | None = None,
 ) -> RunSummary:
     """Summarize a run from its start, its last complete epoch and how it ended.
 

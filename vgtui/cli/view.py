@@ -1,8 +1,10 @@
 """``vgtui view PATH``: the monitor on a run log, a directory of logs, or a --json file.
 
 Bad input (a missing path, a file that is neither a run log nor a --json
-file, a log from a newer vgtui, a directory without logs) is one line on
-stderr and exit 2, before the app starts.
+file, a FIFO or a pipe, a log from a newer vgtui, a directory without logs)
+and no usable terminal (stdin, stdout and stderr, a capable TERM, a UTF-8
+locale, as the live app needs) are one line on stderr and exit 2, before
+the app starts.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import math
 import sys
 from collections.abc import Sequence
 
-from vgtui.argparsing import OneLineParser
+from vgtui.cli.parsing import OneLineParser
+from vgtui.cli.terminal_check import EXPORT_HINT, terminal_problem
 from vgtui.sources.follower import STALE_AFTER
 from vgtui.view.target import ViewError, ViewTarget, resolve
 
@@ -58,6 +61,8 @@ def parse_args(argv: Sequence[str]) -> ViewTarget:
         target = resolve(args.path, stale_after=args.stale_after)
     except ViewError as err:
         parser.error(str(err))
+    if problem := terminal_problem(hint=EXPORT_HINT):
+        parser.error(problem)  # before Textual is imported: no escape codes into a file
     for note in target.skipped:
         print(f"vgtui view: note: left out: {note}", file=sys.stderr)
     return target

@@ -11,13 +11,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from vgtui.config import ConfigError, RunConfig
-
-#: The one line for ``--device gpu`` where TensorFlow sees no GPU.
-NO_GPU = (
-    "--device: gpu, but TensorFlow sees no GPU here; use auto or cpu "
-    "(to train on a GPU, install vgtui[gpu])"
-)
+from vgtui.config import NO_GPU, ConfigError, RunConfig
 
 _PROBE = (
     "import json, vgtui.engine\n"

@@ -11,35 +11,37 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from vgtui.argparsing import EXIT_USAGE
-from vgtui.comparison import ComparisonRow, format_table
+from vgtui.cli.parsing import EXIT_USAGE
+from vgtui.cli.stop_signals import StopSignals
 from vgtui.config import RunConfig
-from vgtui.controller import RunController
+from vgtui.export.runfile import run_to_dict, write_json
 from vgtui.history import LatestEpoch
 from vgtui.model_path import ModelFileError
 from vgtui.output_path import OutputPathError
-from vgtui.records import STAT_INDEX, EpochEnd, EpochRecord, Record, RunStart, RunSummary
-from vgtui.run import Run
-from vgtui.runfile import run_to_dict, write_json
+from vgtui.records import STAT_INDEX, EpochEnd, Record, RunStart, RunSummary, StepBlock
+from vgtui.session.comparison import ComparisonRow, format_table
+from vgtui.session.controller import RunController
+from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
 from vgtui.sources.engine import engine_source
-from vgtui.stop_signals import StopSignals
 
-#: Exit status of a run that failed (the engine, or writing its run log, raised).
+#: Exit status of a fault: the run failed (the engine raised), or its run log or JSON
+#: could not be written (a full disk, a file size limit). Complete epochs are kept.
 EXIT_FAILED = 1
 #: Exit status of a run whose loss or gradients stopped being finite.
 EXIT_DIVERGED = 3
 #: Exit status of a run interrupted with Ctrl+C (SIGTERM and SIGHUP: 143, 129).
 EXIT_INTERRUPTED = 130
-#: Exit status when the JSON file could not be written (a full disk, a lost directory).
-EXIT_NOT_WRITTEN = 2
+#: Exit status when the JSON file could not be written at the end (a full disk, a lost
+#: directory): a fault, as a run log that fails is (a path refused up front is exit 2).
+EXIT_NOT_WRITTEN = EXIT_FAILED
 
 
 #: The most layers an epoch's line names; a deeper model's line names the first and last.
 LINE_LAYERS = 8
 
 
-def format_epoch(record: EpochRecord | LatestEpoch, names: tuple[str, ...], epochs: int) -> str:
+def format_epoch(record: LatestEpoch, names: tuple[str, ...], epochs: int) -> str:
     """One line for an epoch: loss, accuracy and each layer's mean gradient SD.
 
     ``epochs`` 0 means the run's length is not known (a user's model).
@@ -116,23 +118,34 @@ class EpochPrinter:
 
     """
 
-    def __init__(self, out: TextIO, on_start: Callable[[], object] | None = None) -> None:
-        """Print to ``out``."""
+    def __init__(
+        self,
+        out: TextIO,
+        on_start: Callable[[], object] | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        """Print to ``out``; a run log's failure, once, to ``err`` (default: ``out``)."""
         self.out = out
+        self.err = err or out
         self.on_start = on_start
+        self._told: set[int] = set()
 
     def __call__(self, run: Run, record: Record) -> None:
         """Print what ``record`` adds; called on the training thread."""
-        if isinstance(record, RunStart):
+        if run.log_failure is not None and id(run) not in self._told:
+            self._told.add(id(run))
+            _say(self.err, f"vgtui: warning: {run.log_failure}")
+        if isinstance(record, StepBlock):
             if self.on_start is not None:
-                self.on_start()
+                self.on_start()  # steps recorded: a first stop signal now keeps them
+        elif isinstance(record, RunStart):
             _say(
                 self.out,
                 f"device {record.device}; accuracy before training {record.accuracy_before:.3f}",
             )
-            if run.log is not None:
+            if run.log is not None and run.log_failure is None:
                 _say(self.out, f"run log {run.log.path}")
-        elif isinstance(record, EpochRecord | EpochEnd):
+        elif isinstance(record, EpochEnd):
             view = run.history.view()
             latest = view.latest
             if latest is not None:
@@ -165,15 +178,19 @@ def run_headless(
     is trained when it is not the built-in network.
 
     Ctrl+C, SIGTERM and SIGHUP stop the run at its next compiled call (see
-    :mod:`vgtui.stop_signals`); the JSON keeps every complete epoch, with
-    ``"stopped": true``, and the exit status is 130, 143 or 129. A JSON
-    file that cannot be written is said in one line on ``err``, with the
-    exit status 2.
+    :mod:`vgtui.cli.stop_signals`); the JSON keeps every complete epoch, with
+    ``"stopped": true``, and the exit status is 130, 143 or 129. A run that
+    fails (exit 1; a model file's problem: exit 2) keeps its complete epochs
+    in the JSON too. A run log that cannot be written never stops the run:
+    one line on ``err`` says so at once, and the exit status is 1 once all
+    else is done. A JSON file that cannot be written is said in one line on
+    ``err``, with the exit status 1.
     """
     out = out or sys.stdout
     err = err or sys.stderr
     signals = StopSignals()
-    printer = EpochPrinter(out, on_start=signals.started)
+    printer = EpochPrinter(out, on_start=signals.started, err=err)
+    log_fault = False
     controller = RunController(config, source_factory, printer, logdir=logdir)
     if sweep or seeds:
         controller.start_sweep(sweep, sweep_values, seeds)
@@ -201,20 +218,21 @@ def run_headless(
             interrupted = interrupted or signals.received is not None
             interrupted_status = signals.exit_status or EXIT_INTERRUPTED
             if ended.log_problem is not None:
-                _say(out, f"note: {ended.log_problem}")
+                log_fault = True
+                if ended.log_problem != run.log_failure:  # else said when it happened
+                    _say(err, f"vgtui: warning: {ended.log_problem}")
             if isinstance(failure, ModelFileError):  # the user's model file: bad input
                 _say(err, f"vgtui: error: --model: {failure}")
                 if failure.details:
                     _say(err, failure.details.rstrip())
                 status = EXIT_USAGE
-                break
-            if failure is not None:
+            elif failure is not None:
                 _say(err, f"run failed: {type(failure).__name__}: {failure}")
                 status = EXIT_FAILED
-                break
-            if ended.summary is None:
-                _say(out, "interrupted before the first step")
-                status = max(status, interrupted_status)
+            if ended.summary is None or (failure is not None and ended.summary.steps == 0):
+                if failure is None:
+                    _say(out, "interrupted before the first step")
+                    status = max(status, interrupted_status)
                 break
             for line in format_summary(ended.summary):
                 _say(out, line)
@@ -222,16 +240,19 @@ def run_headless(
             run_status = interrupted_status if interrupted else EXIT_DIVERGED if diverged else 0
             runs.append(run_to_dict(run.config, ended.view, ended.summary))
             kept = ended.kept
+            state = "failed" if failure is not None else "stopped" if interrupted else "done"
             rows.append(
                 ComparisonRow(
                     run.config,
                     ended.summary,
-                    "diverged" if diverged else "stopped" if interrupted else "done",
+                    "diverged" if diverged else state,
                     name=kept.name if kept else "",
                     first_sd=kept.first_layer_sd if kept else math.nan,
                     number=kept.number if kept else 0,
                 )
             )
+            if failure is not None:
+                break  # the epochs it completed are kept in the JSON
             status = max(status, run_status)
             if interrupted:
                 break
@@ -244,9 +265,9 @@ def run_headless(
                 write_json(json_path, data)
             except OutputPathError as error:
                 _say(err, f"vgtui: error: --json: {error}")
-                return EXIT_NOT_WRITTEN
+                return status if status == EXIT_USAGE else EXIT_NOT_WRITTEN
             _say(out, f"wrote {json_path}")
-    return status
+    return EXIT_FAILED if log_fault and status == 0 else status
 
 
 def _say(stream: TextIO, line: str) -> None:

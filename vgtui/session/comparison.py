@@ -15,26 +15,11 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
-from vgtui.config import RunConfig
+from vgtui.config import SETTING, RunConfig
 from vgtui.records import RunSummary
 
 #: Settings that never tell rows apart: the seed makes the spread within a row.
 NOT_COMPARED = ("seed",)
-#: Short names of the settings, as column headers.
-SETTING_HEADERS = {
-    "activation": "activation",
-    "init": "init",
-    "depth": "depth",
-    "width": "width",
-    "epochs": "epochs",
-    "batch_size": "batch",
-    "lr": "lr",
-    "optimizer": "optimizer",
-    "dataset": "data",
-    "samples": "samples",
-    "noise": "noise",
-    "device": "device",
-}
 
 
 @dataclass(frozen=True)
@@ -236,7 +221,7 @@ def columns(settings: Sequence[str] = (), counts: bool = True) -> list[str]:
     """
     return [
         "run",
-        *(SETTING_HEADERS[s] for s in settings),
+        *(SETTING[s].header for s in settings),
         *(("n", "seeds") if counts else ()),
         "acc after",
         "vs base",
@@ -258,7 +243,7 @@ def cells(group: Group, baseline: Group | None, settings: Sequence[str] = ()) ->
 
     out = {"run": Cell(group.first.label, group.first.label)}
     for name in settings:
-        out[SETTING_HEADERS[name]] = _setting(group, name)
+        out[SETTING[name].header] = _setting(group, name)
     median, vanished_median = _decade_values(group, lambda s: s.first_layer_decades_median)
     latest, vanished_latest = _decade_values(group, lambda s: s.first_layer_decades_latest)
     first_sd = geometric_mean(group.values(lambda r: r.first_sd))

@@ -6,11 +6,11 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vgtui.clock import RunClock
 from vgtui.config import RunConfig
 from vgtui.history import History
-from vgtui.pace import Pace
-from vgtui.records import EpochEnd, EpochRecord, Record, RunSummary
+from vgtui.records import EpochEnd, Record, RunSummary, StepBlock
+from vgtui.session.clock import RunClock
+from vgtui.session.epoch_throttle import EpochThrottle
 from vgtui.sources import RunSource
 
 if TYPE_CHECKING:
@@ -24,12 +24,15 @@ class Run:
         config: the run's settings (None for a run that is not the built-in network).
         source: where its records come from.
         on_record: called after each record is stored, on the source's thread.
-        pace: holds each epoch back until its turn (None: never waits); only a
-            source that says it is ``paced`` (the engine, a replay) is held.
+        pace: the throttle that holds each epoch back until its turn at the pace
+            chosen (None: never waits); only a source that says it is
+            ``paced`` (the engine, a replay) is held.
         viewed: the run is read (from a run log or a JSON file), not trained.
 
     Attributes:
         log: the run log being written for the run, if one is.
+        log_failure: why the run log stopped being written (or could not be
+            made), in one line naming it; the run trains on without it.
         keep_when_ended: keep the run among the kept runs when it ends (a
             viewed run whose log is still growing is read again instead).
 
@@ -40,7 +43,7 @@ class Run:
         config: RunConfig | None,
         source: RunSource,
         on_record: Callable[[Run, Record], None] | None = None,
-        pace: Pace | None = None,
+        pace: EpochThrottle | None = None,
         *,
         viewed: bool = False,
     ) -> None:
@@ -48,6 +51,7 @@ class Run:
         self.config = config
         self.viewed = viewed
         self.log: RunLogWriter | None = None
+        self.log_failure: str | None = None
         self.keep_when_ended = True
         self.source = source
         self.history = History()
@@ -59,15 +63,22 @@ class Run:
         self._on_record = on_record
         self._paused = False
         self._cancelled = threading.Event()
-        self.pace = pace if getattr(source, "paced", False) else None
+        self._shown_epoch = 0  # the epoch whose turn came last
+        self.pace = pace if source.paced else None
 
     def emit(self, record: Record) -> None:
         """Store one record from the source; called on the source's thread.
 
-        An epoch's end waits for its turn at the run's pace, while the run is
-        paused, and not at all once it is cancelled.
+        An epoch waits for its turn at the run's pace before its first record
+        (its first StepBlock), while the run is paused, and not at all once it
+        is cancelled.
         """
-        if self.pace is not None and isinstance(record, EpochRecord | EpochEnd):
+        if (
+            self.pace is not None
+            and isinstance(record, StepBlock | EpochEnd)
+            and record.epoch != self._shown_epoch
+        ):
+            self._shown_epoch = record.epoch
             self.pace.wait_turn(self._cancelled, lambda: self._paused)
         self.history.record(record)
         if self._on_record is not None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vgtui.config import RunConfig
+from vgtui.diagnosis import median_layer_sds
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX, RunSummary
 
@@ -76,9 +77,8 @@ class KeptRun:
 
 def median_first_layer_sd(view: HistoryView) -> float:
     """Median gradient SD of the first hidden layer over every recorded step (NaN if none)."""
-    sd = view.step_stats[:, 0, SD] if view.step_stats.ndim == 3 else np.zeros(0)
-    sd = sd[np.isfinite(sd)] if len(sd) else sd
-    return float(np.median(sd)) if len(sd) else math.nan
+    sds = median_layer_sds(view)
+    return float(sds[0]) if len(sds) else math.nan
 
 
 class KeptRuns:
