@@ -12,7 +12,7 @@ one at which the early saturation of its Fig. 2 shows within the first few
 hundred updates (the top hidden layer's mean activation from 0.50 to about 0.1
 by update 250, the others at 0.50 to 0.65). The paper trains online on an
 endless stream of images; an epoch here goes over a fixed set of
-GLOROT2010_SAMPLES images (300 updates), so that ``--epochs 1`` takes under a
+GLOROT2010_SAMPLES images (300 updates), so that ``--epochs 1`` takes about a
 minute on this project's 2-core CPU (43 to 65 s measured, shared with other
 work, TensorFlow's import and histograms every 100th step included). Its
 Fig. 2 is of four hidden layers (five never left the saturation in its runs),
