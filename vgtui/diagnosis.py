@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgtui.data.tasks import n_classes
 from vgtui.display.names import short_layer_name
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX, Diagnosis
@@ -164,16 +165,18 @@ def first_layer_decades(view: HistoryView) -> Decades:
 def chance_of(view: HistoryView) -> float:
     """The accuracy a model gets by chance on the run's task; NaN when it cannot be told.
 
-    The built-in network's tasks have two classes of equal size (0.5). A
-    model's run says it in its start record's ``info["chance"]`` (the
-    commonest class's share, or 1/k for k output units); a log of an older
-    monitor, by the output shape of its last layer in ``info["model"]``.
+    The built-in network's tasks on the plane have two classes of equal size
+    (0.5); Shapeset's nine are balanced too (1/9). A model's run says it in
+    its start record's ``info["chance"]`` (the commonest class's share, or
+    1/k for k output units); a log of an older monitor, by the output shape
+    of its last layer in ``info["model"]``.
     """
     start = view.start
     if start is None:
         return math.nan
     if start.config is not None:
-        return BUILTIN_CHANCE
+        classes = n_classes(start.config.dataset)
+        return BUILTIN_CHANCE if classes == 2 else 1.0 / classes
     info = start.info or {}
     value = _fraction(info.get("chance"))
     if not math.isnan(value):
