@@ -4,6 +4,43 @@ The trainer's thread writes; any other thread reads a consistent
 :class:`HistoryView`. Memory stays bounded however long the run: each series
 keeps at most ``capacity`` rows, and when it fills up, neighbouring rows are
 averaged in pairs, so the whole run stays viewable at a coarser resolution.
+
+Histograms (a run that counts them emits :class:`~vgtui.records.HistogramBlock`
+records: the engine every 100th step, the Keras monitor every K-th) are kept
+as counted steps, at most 256 of them (fewer where a step's counts are large:
+16 MB in all), thinned evenly when full (every other one dropped, the first,
+at initialization, always among those kept) and the latest always kept. A
+view hands them out as ``view.histograms``, a
+:class:`~vgtui.distributions.over_time.Distributions` (None when the run
+counts none), which never changes once made; this is all a screen needs of it:
+
+- ``h.every``: the run counts every ``every``-th step (1, 1 + every, ...);
+  ``h.counted``: steps counted so far (some may have been thinned away).
+- ``h.quantities``: those counted, of "grad" (the kernel's gradient),
+  "weight" (the kernel as the step used it), "activation" (a layer's
+  outputs over the step's batch) and "backprop" (the loss's gradient with
+  respect to those outputs); ``h.specs[quantity]``: its bins, a
+  :class:`~vgtui.distributions.bins.BinSpec`, the same for the whole run.
+- ``h.layers(quantity)``: the layers it has a row for, input side first
+  (the built-in network: every Dense layer for "grad" and "weight", the
+  hidden ones for "activation" and "backprop"). A layer is given to the
+  calls below by that name or by its index in that tuple.
+- ``h.steps``: (n,) the counted steps held, oldest first.
+- ``h.bands(quantity, layer)``: a ``Bands`` of ``steps`` (n,), ``percentiles``
+  (2, 16, 50, 84, 98) and ``values`` (n, 5), read from the counts
+  (TensorBoard's distributions; NaN where a step counted only NaNs).
+- ``h.histogram_at(quantity, layer, step)``: a ``Histogram`` at the last
+  counted step at or before ``step`` (None if there is none): its ``step``,
+  ``edges`` (bins + 1,), ``counts`` (bins,), and the values outside the
+  bins, ``below``, ``above``, ``zeros`` (exact zeros, in no bin) and ``nan``.
+- ``h.activation_stats(layer)``: (steps, mean, SD) of a hidden layer's
+  activations at each counted step (the paper's Fig. 2).
+- ``h.counts(quantity, layer)`` (n, slots) and ``h.moments(quantity, layer)``
+  (n, 4: min, max, sum, sum of squares) for anything else.
+
+``view.until_epoch(epoch)`` cuts them to the steps up to that epoch's end, as
+it does every series, so the time cursor's histogram is ``histogram_at``
+the cursor's step.
 """
 
 from __future__ import annotations
@@ -14,10 +51,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vgtui.distributions.over_time import Distributions, HistogramSeries, default_layers
 from vgtui.records import (
     STAT_NAMES,
     Boundary,
     EpochEnd,
+    HistogramBlock,
     Record,
     RunStart,
     RunSummary,
@@ -198,6 +237,7 @@ class HistoryView:
     epoch_accuracy: np.ndarray
     epoch_stats: np.ndarray
     epoch_last_step: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    histograms: Distributions | None = None
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -218,7 +258,12 @@ class HistoryView:
         keep = self.epoch_x <= epoch
         if not keep.any():
             return dataclasses.replace(
-                self, latest=None, summary=None, steps_done=0, **_rows(self, 0, keep)
+                self,
+                latest=None,
+                summary=None,
+                steps_done=0,
+                histograms=_histograms_until(self.histograms, 0),
+                **_rows(self, 0, keep),
             )
         last = int(np.flatnonzero(keep)[-1])
         last_step = int(self.epoch_last_step[last] + 0.5)
@@ -238,6 +283,7 @@ class HistoryView:
             latest=latest,
             summary=None,
             steps_done=last_step,
+            histograms=_histograms_until(self.histograms, last_step),
             **_rows(self, last_step, keep),
         )
 
@@ -245,7 +291,8 @@ class HistoryView:
         """A copy whose series hold at most ``max_rows`` rows, neighbours averaged.
 
         For keeping many ended runs: the shape of the run stays, the memory
-        it takes is bounded.
+        it takes is bounded (its histograms too: at most
+        :data:`~vgtui.distributions.over_time.KEPT_STEPS` counted steps, spread evenly).
         """
         step = _thin(self.step_x, (self.step_loss, self.step_accuracy, self.step_stats), max_rows)
         epoch = _thin(
@@ -264,7 +311,13 @@ class HistoryView:
             epoch_accuracy=epoch[2],
             epoch_stats=epoch[3],
             epoch_last_step=epoch[4],
+            histograms=self.histograms.thinned() if self.histograms is not None else None,
         )
+
+
+def _histograms_until(histograms: Distributions | None, step: int) -> Distributions | None:
+    """The histograms counted up to ``step``; None if the run counts none."""
+    return histograms.until(step) if histograms is not None else None
 
 
 def _rows(view: HistoryView, last_step: int, epochs: np.ndarray) -> dict[str, np.ndarray]:
@@ -318,6 +371,7 @@ class History:
         self._boundary_stride = 1
         self._boundary_count = 0
         self._latest_boundary: Boundary | None = None
+        self._histograms: HistogramSeries | None = None
         self._error: str | None = None
         self._state = "loading" if start is None else "training"
         self._steps: DownsampledSeries | None = None
@@ -452,7 +506,25 @@ class History:
             self.end_epoch(record)
         elif isinstance(record, RunSummary):
             self.finish(record, "stopped" if record.stopped else "done")
-        # Any other kind (a HistogramBlock) is not held here yet.
+        elif isinstance(record, HistogramBlock):
+            self.add_histograms(record)
+
+    def add_histograms(self, block: HistogramBlock) -> None:
+        """Keep a block's counted steps (bounded: see :class:`HistogramSeries`).
+
+        The rows of each quantity are named by the run's start record:
+        ``info["histogram_layers"]`` where it gives them (a Keras model's
+        layers), else the built-in network's (every Dense layer for "grad"
+        and "weight", the hidden ones for "activation" and "backprop").
+        A block before the run's start is dropped.
+        """
+        with self._lock:
+            if self._start is None or len(block) == 0:
+                return
+            if self._histograms is None:
+                self._histograms = HistogramSeries(histogram_layers(self._start))
+            self._histograms.add(block)
+            self._version += 1
 
     def finish(self, summary: RunSummary, state: str = "done") -> None:
         """Record the run's outcome and final state."""
@@ -495,4 +567,16 @@ class History:
                 epoch_accuracy=e_rows[:, 1],
                 epoch_last_step=e_rows[:, 2],
                 epoch_stats=e_rows[:, 3:].reshape(len(e_rows), layers, len(STAT_NAMES)),
+                histograms=self._histograms.snapshot() if self._histograms else None,
             )
+
+
+def histogram_layers(start: RunStart) -> dict[str, tuple[str, ...]]:
+    """The layers each quantity's histograms have a row for, as ``start`` says them."""
+    layers = default_layers(start.layer_names)
+    given = (start.info or {}).get("histogram_layers")
+    if isinstance(given, dict):
+        for quantity, names in given.items():
+            if isinstance(names, (list, tuple)):
+                layers[str(quantity)] = tuple(str(n) for n in names)
+    return layers
