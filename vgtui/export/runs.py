@@ -12,7 +12,7 @@ from pathlib import Path
 from vgtui.diagnosis import diagnose, first_layer_decades
 from vgtui.history import History, HistoryView, LatestEpoch
 from vgtui.input_path import InputPathError, check_input
-from vgtui.records import RunStart, RunSummary, StepBlock
+from vgtui.records import HistogramBlock, RunStart, RunSummary, StepBlock
 from vgtui.runlog import (
     RecordAssembler,
     RunLogError,
@@ -158,6 +158,8 @@ def load_run(path: Path, end: int | None = None) -> LoadedRun:
                     history.record(record)
                     if isinstance(record, RunSummary):
                         summary = record
+                        continue
+                    if isinstance(record, HistogramBlock):
                         continue
                     if isinstance(record, StepBlock):
                         steps = record.last_step

@@ -11,17 +11,32 @@ not NaN throughout the block as float32, column after column, byte-shuffled
 of the mantissa, which are close to random, stored as they are, the two
 high bytes (sign, exponent, top of the mantissa) deflated with zlib at
 level 1 (codec SHUFFLE_ZLIB_HIGH; RAW where that would not be smaller).
+A histogram block's payload (see :func:`encode_histograms`) is a small head,
+a JSON description of its arrays, then the arrays, each byte-shuffled, all
+deflated at level 1: its counts, integers mostly zero, are stored in the
+fewest bytes that hold the block's largest (one or two for a step's batch).
 Nothing here imports TensorFlow or Textual.
+
+Versions: a reader skips a frame of a kind it does not know (every reader
+has, from the first), so a new kind of frame keeps the format's version: a
+log with histogram frames (kind HISTOGRAMS) is still format 1, and an older
+vgtui reads it whole but for its histograms. The version goes up only when
+a kind a reader knows changes so that an older reader would misread it;
+such a reader then refuses the log in one line (NewerFormatError).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import struct
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
+
+from vgtui.distributions.bins import BinSpec
+from vgtui.records import HistogramBlock
 
 #: The first bytes of every log (as PNG's: a high byte, CR LF, ^Z, LF catch mangled copies).
 MAGIC = b"\x89VGL\r\n\x1a\n"
@@ -37,6 +52,8 @@ STEPS = 2
 EPOCH_END = 3
 SUMMARY = 4
 EVENT = 5
+#: Per-layer histograms of some counted steps (a HistogramBlock); older readers skip it.
+HISTOGRAMS = 6
 
 #: The most steps, and values (steps × columns), one step block may hold: a writer splits
 #: a larger block, and a reader refuses a block that claims more (64 MB of float32).
@@ -189,4 +206,133 @@ def decode_steps(payload: bytes | memoryview) -> StepsFrame:
         loss=columns[0],
         accuracy=columns[1],
         stats=columns[2:].T.reshape(n, layers, n_stats),
+    )
+
+
+#: codec u8, length of the JSON description u32.
+HISTOGRAMS_HEAD = struct.Struct("<BI")
+#: Bytes a histogram block's counts may be stored in, each.
+COUNT_WIDTHS = (1, 2, 4, 8)
+#: The most bytes a histogram block's arrays may take (a reader refuses a block that claims more).
+MAX_HISTOGRAM_BYTES = 1 << 28
+
+
+def _count_width(counts: np.ndarray) -> int:
+    """The fewest bytes that hold each of ``counts`` (non-negative integers)."""
+    top = int(counts.max()) if counts.size else 0
+    for width in COUNT_WIDTHS:
+        if top < 1 << (8 * width):
+            return width
+    raise ValueError(f"a count of {top} does not fit in 8 bytes")
+
+
+def _shuffled(array: np.ndarray) -> bytes:
+    """The array's bytes, little-endian, byte-shuffled: every value's first byte, then second..."""
+    array = np.ascontiguousarray(array)
+    size = array.dtype.itemsize
+    return array.view(np.uint8).reshape(-1, size).T.tobytes()
+
+
+def _unshuffled(data: bytes | memoryview, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """The array :func:`_shuffled` made of an array of ``dtype`` and ``shape``."""
+    size = np.dtype(dtype).itemsize
+    planes = np.frombuffer(data, np.uint8).reshape(size, -1)
+    return planes.T.copy().view(dtype).reshape(shape)
+
+
+def _histogram_arrays(
+    n: int, hidden: int, quantities: list[dict[str, object]]
+) -> list[tuple[np.dtype, tuple[int, ...]]]:
+    """Dtype and shape of each array of a histogram block's body, in order."""
+    arrays: list[tuple[np.dtype, tuple[int, ...]]] = [(np.dtype("<i8"), (n,))]
+    for q in quantities:
+        spec = q["spec"]
+        rows = int(q["rows"])  # type: ignore[call-overload]
+        arrays.append((np.dtype(f"<u{int(q['width'])}"), (n, rows, spec.slots)))  # type: ignore[union-attr, call-overload]
+        arrays.append((np.dtype("<f8"), (n, rows, 4)))
+    arrays += [(np.dtype("<f8"), (n, hidden))] * 2
+    return arrays
+
+
+def encode_histograms(block: HistogramBlock) -> bytes:
+    """The payload of a histogram block: head, JSON description, shuffled arrays deflated."""
+    n = len(block)
+    mean = np.asarray(block.activation_mean, dtype=np.float64).reshape(n, -1)
+    sd = np.asarray(block.activation_sd, dtype=np.float64).reshape(n, -1)
+    quantities, parts = [], [_shuffled(np.asarray(block.steps, dtype="<i8"))]
+    for name, spec in block.specs.items():
+        counts = np.asarray(block.counts[name])
+        if counts.ndim != 3 or counts.shape[0] != n or counts.shape[2] != spec.slots:
+            raise ValueError(f"histograms: {name} counts of shape {counts.shape}")
+        if counts.size and counts.min() < 0:
+            raise ValueError(f"histograms: {name} has a negative count")
+        width = _count_width(counts)
+        quantities.append(
+            {"name": name, "spec": spec.to_json(), "rows": counts.shape[1], "width": width}
+        )
+        parts.append(_shuffled(counts.astype(f"<u{width}")))
+        moments = np.asarray(block.moments[name], dtype="<f8").reshape(n, counts.shape[1], 4)
+        parts.append(_shuffled(moments))
+    parts += [_shuffled(mean.astype("<f8")), _shuffled(sd.astype("<f8"))]
+    meta = json_payload(
+        {"steps": n, "every": int(block.every), "hidden": mean.shape[1], "quantities": quantities}
+    )
+    raw = b"".join(parts)
+    packed = zlib.compress(raw, ZLIB_LEVEL)
+    codec, data = (SHUFFLE_ZLIB, packed) if len(packed) < len(raw) else (RAW, raw)
+    return HISTOGRAMS_HEAD.pack(codec, len(meta)) + meta + data
+
+
+def decode_histograms(payload: bytes | memoryview) -> HistogramBlock:
+    """Read a histogram block's payload back; raises ValueError if it does not add up.
+
+    The sizes its description claims are checked before anything is
+    allocated, as a step block's are.
+    """
+    codec, meta_length = HISTOGRAMS_HEAD.unpack_from(payload)
+    meta_end = HISTOGRAMS_HEAD.size + meta_length
+    if meta_end > len(payload):
+        raise ValueError("histogram block is shorter than its description")
+    meta = read_json(memoryview(payload)[HISTOGRAMS_HEAD.size : meta_end])
+    n, hidden = int(meta["steps"]), int(meta["hidden"])  # type: ignore[call-overload]
+    quantities = []
+    for q in meta["quantities"]:  # type: ignore[attr-defined]
+        width = int(q["width"])
+        if width not in COUNT_WIDTHS or int(q["rows"]) < 0:
+            raise ValueError(f"histogram block: a quantity stored as {q!r}")
+        quantities.append({**q, "spec": BinSpec.from_json(q["spec"])})
+    if n < 0 or hidden < 0:
+        raise ValueError("histogram block: a negative size")
+    arrays = _histogram_arrays(n, hidden, quantities)
+    sizes = [dtype.itemsize * math.prod(shape) for dtype, shape in arrays]
+    expected = sum(sizes)
+    if expected > MAX_HISTOGRAM_BYTES:
+        raise ValueError(f"histogram block claims {expected} bytes: too many")
+    body = memoryview(payload)[meta_end:]
+    if codec == SHUFFLE_ZLIB:
+        inflate = zlib.decompressobj()
+        data = inflate.decompress(body, expected + 1)
+        if len(data) != expected or inflate.unconsumed_tail or not inflate.eof:
+            raise ValueError("histogram block holds the wrong number of values")
+    elif codec == RAW:
+        if len(body) != expected:
+            raise ValueError("histogram block holds the wrong number of values")
+        data = bytes(body)
+    else:
+        raise ValueError(f"unknown histogram block codec {codec}")
+    values, at = [], 0
+    for (dtype, shape), size in zip(arrays, sizes):
+        values.append(_unshuffled(memoryview(data)[at : at + size], dtype, shape))
+        at += size
+    steps, rest = values[0], values[1:]
+    counts = {q["name"]: rest[2 * i].astype(np.int64) for i, q in enumerate(quantities)}
+    moments = {q["name"]: rest[2 * i + 1] for i, q in enumerate(quantities)}
+    return HistogramBlock(
+        steps=steps.astype(np.int64),
+        every=int(meta["every"]),  # type: ignore[call-overload]
+        specs={q["name"]: q["spec"] for q in quantities},
+        counts=counts,
+        moments=moments,
+        activation_mean=rest[-2],
+        activation_sd=rest[-1],
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from vgtui.input_path import InputPathError, open_regular
+from vgtui.records import HistogramBlock
 from vgtui.runlog.errors import (
     IncompleteLogError,
     NewerFormatError,
@@ -30,12 +31,14 @@ from vgtui.runlog.format import (
     FORMAT_VERSION,
     FRAME_HEAD,
     HEADER,
+    HISTOGRAMS,
     MAGIC,
     MAX_FRAME,
     PREFIX,
     STEPS,
     SUMMARY,
     StepsFrame,
+    decode_histograms,
     decode_steps,
     read_json,
 )
@@ -70,7 +73,8 @@ class EventFrame:
     event: dict[str, object] = field(default_factory=dict)
 
 
-Frame = StepsFrame | EpochEndFrame | SummaryFrame | EventFrame
+#: A frame as read: a HistogramBlock frame is the record itself.
+Frame = StepsFrame | EpochEndFrame | SummaryFrame | EventFrame | HistogramBlock
 
 
 def _decode(kind: int, payload: memoryview) -> Frame | None:
@@ -91,6 +95,8 @@ def _decode(kind: int, payload: memoryview) -> Frame | None:
         return SummaryFrame(read_json(payload))
     if kind == EVENT:
         return EventFrame(read_json(payload))
+    if kind == HISTOGRAMS:
+        return decode_histograms(payload)
     return None
 
 
@@ -214,7 +220,15 @@ class RunLogReader:
         for kind, payload, end in self._scan(max_bytes):
             try:
                 decoded = _decode(kind, payload)
-            except (ValueError, KeyError, TypeError, struct.error, zlib.error, MemoryError):
+            except (
+                ValueError,
+                KeyError,
+                TypeError,
+                OverflowError,
+                struct.error,
+                zlib.error,
+                MemoryError,
+            ):
                 # Intact but not understood (a crafted head): never misread it.
                 self.damaged_at, self.damaged_end = self._offset, end
                 break

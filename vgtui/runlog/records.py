@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from vgtui.config import ConfigError, RunConfig
-from vgtui.records import EpochEnd, RunStart, RunSummary, StepBlock
+from vgtui.records import EpochEnd, HistogramBlock, RunStart, RunSummary, StepBlock
 from vgtui.runlog.errors import RunLogError
 from vgtui.runlog.format import StepsFrame
 from vgtui.runlog.reader import EpochEndFrame, Frame, RunLogReader, SummaryFrame
 
-Record = RunStart | StepBlock | EpochEnd | RunSummary
+Record = RunStart | StepBlock | EpochEnd | HistogramBlock | RunSummary
 
 
 def config_from_header(header: Mapping[str, object], path: Path | str = "") -> RunConfig | None:
@@ -78,8 +78,10 @@ def frame_record(frame: Frame) -> Record | None:
     """The record a frame is, one to one, for a follower that feeds a History as it reads.
 
     A StepsFrame is a StepBlock, an EpochEndFrame an EpochEnd, a SummaryFrame
-    a RunSummary; an event is None.
+    a RunSummary, a histogram frame its HistogramBlock; an event is None.
     """
+    if isinstance(frame, HistogramBlock):
+        return frame
     if isinstance(frame, StepsFrame):
         return step_block(frame)
     if isinstance(frame, EpochEndFrame):
@@ -95,17 +97,28 @@ class RecordAssembler:
     Each epoch's steps frames are held in :attr:`pending` until its end comes,
     then handed on with it as one StepBlock and its EpochEnd; steps of an
     epoch that never ends (its writer stopped mid-epoch) are never handed on.
+    A histogram block written while steps wait (an epoch split over compiled
+    calls) waits with them, and follows the next epoch end; one written when
+    none wait is handed on at once.
     """
 
     def __init__(self) -> None:
         """Start with no steps pending."""
         self.pending: list[StepsFrame] = []
+        self.pending_histograms: list[HistogramBlock] = []
 
-    def feed(self, frames: Iterable[Frame]) -> list[StepBlock | EpochEnd | RunSummary]:
+    def feed(
+        self, frames: Iterable[Frame]
+    ) -> list[StepBlock | EpochEnd | HistogramBlock | RunSummary]:
         """The records the frames complete, in order."""
-        out: list[StepBlock | EpochEnd | RunSummary] = []
+        out: list[StepBlock | EpochEnd | HistogramBlock | RunSummary] = []
         for frame in frames:
-            if isinstance(frame, StepsFrame):
+            if isinstance(frame, HistogramBlock):
+                if self.pending:
+                    self.pending_histograms.append(frame)
+                else:
+                    out.append(frame)
+            elif isinstance(frame, StepsFrame):
                 self.pending.append(frame)
             elif isinstance(frame, EpochEndFrame):
                 blocks = [b for b in self.pending if b.epoch == frame.epoch]
@@ -123,6 +136,8 @@ class RecordAssembler:
                         )
                     )
                 out.append(epoch_end(frame))
+                out.extend(self.pending_histograms)
+                self.pending_histograms = []
             elif isinstance(frame, SummaryFrame):
                 out.append(summary_from_frame(frame))
         return out
@@ -132,7 +147,8 @@ def iter_records(path: Path | str) -> Iterator[Record]:
     """The records of the log at ``path`` as far as it is complete, a chunk at a time.
 
     A RunStart; for each epoch that ended, one StepBlock of its steps and
-    its EpochEnd; then the RunSummary if the log has one. Steps of an epoch that never
+    its EpochEnd, and the HistogramBlocks of its steps where the log has them;
+    then the RunSummary if the log has one. Steps of an epoch that never
     ended (the writer was stopped mid-epoch) are left out.
     """
     with RunLogReader(path) as reader:

@@ -22,16 +22,18 @@ from types import TracebackType
 import numpy as np
 
 from vgtui.output_path import OutputPathError, ensure_output_dir
-from vgtui.records import STAT_NAMES, EpochEnd, RunStart, RunSummary, StepBlock
+from vgtui.records import STAT_NAMES, EpochEnd, HistogramBlock, RunStart, RunSummary, StepBlock
 from vgtui.runlog.format import (
     EPOCH_END,
     EVENT,
     FORMAT_VERSION,
     HEADER,
+    HISTOGRAMS,
     MAX_BLOCK_STEPS,
     MAX_BLOCK_VALUES,
     STEPS,
     SUMMARY,
+    encode_histograms,
     encode_steps,
     frame,
     json_payload,
@@ -222,6 +224,12 @@ class RunLogWriter:
             self._write(frame(STEPS, payload))
             self.steps_written += len(stats[part])
 
+    def histograms(self, block: HistogramBlock) -> None:
+        """Append a block of per-layer histograms of counted steps; an empty one writes nothing."""
+        if len(block) == 0:
+            return
+        self._write(frame(HISTOGRAMS, encode_histograms(block)))
+
     def epoch_end(
         self,
         epoch: int,
@@ -257,7 +265,8 @@ class RunLogWriter:
         """Append any record a run emits.
 
         RunStart writes nothing (the header was given to :meth:`create`); a
-        StepBlock is steps, an EpochEnd an epoch's end; a RunSummary the summary.
+        StepBlock is steps, an EpochEnd an epoch's end, a HistogramBlock
+        histograms; a RunSummary the summary.
         """
         if isinstance(record, RunStart):
             return
@@ -277,6 +286,8 @@ class RunLogWriter:
                 record.diverged_layer,
                 record.diverged_step,
             )
+        elif isinstance(record, HistogramBlock):
+            self.histograms(record)
         elif isinstance(record, RunSummary):
             self.summary(dataclasses.asdict(record))
         else:
