@@ -262,3 +262,65 @@ def test_ctrl_c_keeps_every_complete_epoch_in_the_json(tmp_path, capsys, monkeyp
     assert epochs == list(range(1, len(epochs) + 1)) and 0 < len(epochs) < 40
     assert data["summary"]["stopped"] is True
     assert data["summary"]["epochs"] == len(epochs)
+
+
+def test_a_preset_gives_its_settings_and_the_flags_beside_it_override_them(monkeypatch):
+    from vgtui.cli.run import histograms_asked, starts_with_tour
+    from vgtui.data.presets import glorot2010
+
+    monkeypatch.setattr("vgtui.cli.run.terminal_problem", lambda: None)
+    args, config = parse_args(["--preset", "glorot2010"])
+    assert config == glorot2010() and not starts_with_tour(args)  # the preset's run, at once
+    assert histograms_asked(args) is True
+    argv = ["--preset", "glorot2010", "--activation", "tanh", "--init=glorot_uniform"]
+    args, config = parse_args(["--headless", *argv, "--epochs", "3"])
+    assert config == glorot2010("tanh", "glorot_uniform").replace(epochs=3)
+    assert histograms_asked(args) is True  # headless too: the paper's figures need them
+    assert starts_with_tour(parse_args([])[0])
+
+
+@pytest.mark.parametrize(
+    ("argv", "asked"),
+    [
+        ([], True),  # the app: for its distribution screen
+        (["--headless"], False),
+        (["--headless", "--logdir", "LOGS"], True),
+        (["--headless", "--histograms", "7"], 7),
+        (["--histograms", "0"], 0),
+    ],
+)
+def test_which_runs_count_histograms(argv, asked, tmp_path, monkeypatch):
+    from vgtui.cli.run import histograms_asked
+
+    monkeypatch.setattr("vgtui.cli.run.terminal_problem", lambda: None)
+    argv = [str(tmp_path / a) if a == "LOGS" else a for a in argv]
+    assert histograms_asked(parse_args(argv)[0]) == asked
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "1000001"])
+def test_bad_histogram_strides_and_a_preset_with_a_model_are_refused(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--headless", "--histograms", value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vgtui: error: --histograms: ") and "allowed: 0..1000000" in err
+    with pytest.raises(SystemExit):
+        parse_args(["--headless", "--preset", "glorot2010", "--model", "examples/digits_mlp.py"])
+    assert "--preset: not with --model" in capsys.readouterr().err
+
+
+def test_a_headless_preset_run_logs_its_histograms(tmp_path, capsys):
+    """The preset's data, optimizer and batches, made tiny; its log holds every 100th step's."""
+    from vgtui.records import HistogramBlock
+    from vgtui.runlog import list_logs, read_run
+
+    argv = ["--headless", "--preset", "glorot2010", "--depth", "2", "--width", "8"]
+    status = main([*argv, "--samples", "40", "--epochs", "26", "--logdir", str(tmp_path)])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "histograms every 100th step" in out and "sigmoid · standard · 2×8 · sgd" in out
+    records = read_run(list_logs(tmp_path)[0])
+    assert records[0].info["histogram_every"] == 100
+    assert records[0].config.dataset == "shapeset" and records[0].config.batch_size == 10
+    blocks = [r for r in records if isinstance(r, HistogramBlock)]
+    assert [int(s) for b in blocks for s in b.steps] == [1, 101]  # 104 steps

@@ -8,13 +8,13 @@ from vgtui.config import RunConfig
 from vgtui.engine import trainer as trainer_module
 from vgtui.engine.device import choose_device
 from vgtui.engine.prepare import neighbours, prepare
-from vgtui.engine.trainer import Trainer, pooled, shape_key
-from vgtui.records import StepBlock
-from vgtui.sources.engine import EngineSource
+from vgtui.engine.trainer import HISTOGRAM_EVERY, Trainer, pooled, shape_key
+from vgtui.records import HistogramBlock, RunStart, StepBlock
+from vgtui.sources.engine import app_engine_source
 
 
-def key(config: RunConfig) -> tuple[object, ...]:
-    return shape_key(config, True, choose_device(config).device)
+def key(config: RunConfig, histograms: int = 0) -> tuple[object, ...]:
+    return shape_key(config, True, choose_device(config).device, True, histograms)
 
 
 def test_the_neighbours_are_the_next_and_previous_activation_and_the_tutorials() -> None:
@@ -39,13 +39,25 @@ def test_a_prepared_network_is_the_one_the_next_run_takes(monkeypatch) -> None:
     assert built == []
 
 
-def test_the_app_source_prepares_the_next_runs_once_its_own_trains() -> None:
+def test_the_app_source_prepares_the_next_runs_once_its_own_trains(monkeypatch) -> None:
+    """The app's runs count histograms, so the networks compiled ahead count them too."""
     config = RunConfig(activation="elu", width=2, epochs=1, samples=64)
-    source = EngineSource(config, prepare_next=True)
-    blocks = []
-    source.start(lambda r: blocks.append(r) if isinstance(r, StepBlock) else None)
-    assert blocks
+    source = app_engine_source(config)
+    records = []
+    source.start(records.append)
+    assert any(isinstance(r, StepBlock) for r in records)
+    start = records[0]
+    assert isinstance(start, RunStart) and start.info["histogram_every"] == HISTOGRAM_EVERY
+    assert [r.steps.tolist() for r in records if isinstance(r, HistogramBlock)] == [[1]]
     threads = [t for t in threading.enumerate() if t.name == "vgtui-prepare"]
     for thread in threads:
         thread.join(120)
-    assert all(pooled(key(c)) for c in neighbours(config))
+    assert all(pooled(key(c, HISTOGRAM_EVERY)) for c in neighbours(config))
+    assert not any(pooled(key(c)) for c in neighbours(config) if c.activation == "selu")
+    built = []
+    monkeypatch.setattr(
+        trainer_module.CompiledNetwork, "__init__", lambda *a, **k: built.append(a)
+    )  # the next run of the app takes a prepared network: it builds none
+    with Trainer(neighbours(config)[0], histograms=True) as trainer:
+        assert trainer.network is not None
+    assert built == []

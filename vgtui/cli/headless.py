@@ -139,9 +139,12 @@ class EpochPrinter:
             if self.on_start is not None:
                 self.on_start()  # steps recorded: a first stop signal now keeps them
         elif isinstance(record, RunStart):
+            every = (record.info or {}).get("histogram_every")
+            counted = f"; histograms every {_nth(int(every))} step" if every else ""
             _say(
                 self.out,
-                f"device {record.device}; accuracy before training {record.accuracy_before:.3f}",
+                f"device {record.device}; accuracy before training "
+                f"{record.accuracy_before:.3f}{counted}",
             )
             if run.log is not None and run.log_failure is None:
                 _say(self.out, f"run log {run.log.path}")
@@ -151,6 +154,14 @@ class EpochPrinter:
             if latest is not None:
                 epochs = run.config.epochs if run.config is not None else 0
                 _say(self.out, format_epoch(latest, view.layer_names, epochs))
+
+
+def _nth(n: int) -> str:
+    """``100th``, ``1st``, ``22nd``; 1 is "single" (every single step)."""
+    if n == 1:
+        return "single"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def describe_choice(config: RunConfig) -> str:

@@ -20,6 +20,7 @@ from vgtui.config import (
     flag_name,
     parse_setting,
 )
+from vgtui.data.presets import PRESETS
 from vgtui.model_path import ModelFileError, check_model_path
 from vgtui.output_path import OutputPathError, check_output_file, ensure_output_dir
 from vgtui.session.sweep import SWEEP_DEFAULTS, parse_seeds, sweep_configs
@@ -53,8 +54,19 @@ HEADLESS = Option(
     "train without the app: print one line per epoch, then a summary",
     default="off",
 )
-#: The flags after the settings: sweeps, outputs, another model.
+#: The most steps ``--histograms`` may leave between two counted steps.
+MAX_HISTOGRAM_EVERY = 1_000_000
+#: The flags after the settings: a preset, sweeps, outputs, histograms, another model.
 OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--preset",
+        "start from a whole experiment's settings: glorot2010 is Glorot & Bengio's (2010): "
+        "Shapeset-3x2 images, 5 hidden layers of 1000 sigmoid units, the standard init, SGD "
+        "on batches of 10, one epoch of 300 updates, histograms counted; the settings given "
+        "beside it (--activation tanh, --init glorot_uniform, --epochs 3) override its own",
+        "NAME",
+        choices=tuple(PRESETS),
+    ),
     Option(
         "--sweep",
         "with --headless: train once with each activation (sigmoid, tanh, relu) or each "
@@ -87,6 +99,15 @@ OPTIONS: tuple[Option, ...] = (
         "write a run log of every run to DIR (made if missing), for `vgtui view` and "
         "`vgtui export`",
         "DIR",
+    ),
+    Option(
+        "--histograms",
+        "count each layer's histograms (kernel gradients, kernels, activations, "
+        "back-propagated gradients) every N steps, 0 for none; the run log holds them, for "
+        "`vgtui view` and `vgtui export`",
+        "N",
+        default="every 100th step in the app, and headless with --logdir or --preset; "
+        "none otherwise",
     ),
     Option(
         "--model",
@@ -146,15 +167,21 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
     """Parse and validate the command line; exit with status 2 on bad input."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.explicit = explicit_fields(argv if argv is not None else sys.argv[1:])
     try:  # numbers are read as the app's settings screen reads them: the same messages
         fields = {
             f: parse_setting(f, v) if isinstance(v, str) and f not in CHOICES else v
             for f, v in vars(args).items()
             if f in RunConfig.__dataclass_fields__
         }
+        if args.preset is not None:  # the preset's settings, then those the command line names
+            given = {f: v for f, v in fields.items() if f in args.explicit}
+            fields = {**PRESETS[args.preset]().to_dict(), **given}
         config = RunConfig(**fields)
     except ConfigError as err:
         parser.error(str(err))
+    if args.histograms is not None:
+        args.histograms = _histogram_every(parser, args.histograms)
     if args.sweep_values is not None and args.sweep is None:
         parser.error("--sweep-values: only with --sweep")
     if args.sweep is not None:
@@ -183,8 +210,9 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
         except OutputPathError as err:
             parser.error(f"--json: {err}")
         args.json = Path(args.json)
-    args.explicit = explicit_fields(argv if argv is not None else sys.argv[1:])
     if args.model is not None:
+        if args.preset is not None:
+            parser.error("--preset: not with --model (a preset is a built-in network's settings)")
         try:
             args.model = check_model_path(args.model)
         except ModelFileError as err:
@@ -208,6 +236,39 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, R
     return args, config
 
 
+def _histogram_every(parser: OneLineParser, text: str) -> int:
+    """``--histograms``' value: a whole number of steps in 0..MAX_HISTOGRAM_EVERY."""
+    allowed = f"allowed: 0..{MAX_HISTOGRAM_EVERY} (0: none)"
+    try:
+        every = int(text.strip())
+    except ValueError:
+        parser.error(f"--histograms: {text!r} is not a whole number; {allowed}")
+    if not 0 <= every <= MAX_HISTOGRAM_EVERY:
+        parser.error(f"--histograms: {every} is out of range; {allowed}")
+    return every
+
+
+def histograms_asked(args: argparse.Namespace) -> bool | int:
+    """What the built-in engine's runs count: the Trainer's ``histograms`` argument.
+
+    ``--histograms N`` says it; else the app counts them (True: every 100th
+    step) for its distribution screen, and so does a headless run whose records
+    go where they are shown (``--logdir``) or that re-creates the paper's
+    figures (``--preset``); other headless runs count none.
+    """
+    if args.histograms is not None:
+        return int(args.histograms)
+    return not args.headless or args.logdir is not None or args.preset is not None
+
+
+def starts_with_tour(args: argparse.Namespace) -> bool:
+    """Whether the app begins with the tutorial's story: no setting given, no preset, no model.
+
+    A preset names every setting: its run starts at once.
+    """
+    return not args.explicit and args.model is None and args.preset is None
+
+
 def explicit_fields(argv: Sequence[str]) -> frozenset[str]:
     """The RunConfig fields the command line names (``--epochs 3``, ``--epochs=3``)."""
     given = {token.split("=", 1)[0] for token in argv if token.startswith("--")}
@@ -223,24 +284,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vgtui.sources.keras_model import model_source_factory
 
         factory = model_source_factory(args.model, config, args.explicit)
+    if factory is None:
+        from vgtui.sources.engine import engine_sources
+
+        factory = engine_sources(histograms_asked(args), app=not args.headless)
     if args.headless:
         from vgtui.cli.headless import run_headless
-        from vgtui.sources.engine import engine_source
 
         return run_headless(
             config,
             args.json,
             sweep=args.sweep,
             sweep_values=args.sweep_values,
-            source_factory=factory or engine_source,
+            source_factory=factory,
             seeds=args.seeds,
             logdir=args.logdir,
             title=f"model {args.model}" if args.model is not None else None,
         )
     from vgtui.ui.session import run_app
 
-    tour = not args.explicit and args.model is None  # no setting given: the tutorial's story
-    return run_app(config, logdir=args.logdir, source_factory=factory, tour=tour)
+    return run_app(config, logdir=args.logdir, source_factory=factory, tour=starts_with_tour(args))
 
 
 if __name__ == "__main__":

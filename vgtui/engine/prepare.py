@@ -5,7 +5,9 @@ a small CPU); a shape compiled before costs nothing. While a run of the app
 trains, the shapes one key away (the next and previous activation, and the
 tutorial's three) are built and compiled in a thread of their own and put in
 the pool of compiled networks (:mod:`vgtui.engine.trainer`), so that ``a``
-reaches a training run at once.
+reaches a training run at once. They are compiled as the app's runs are, with
+the same histograms (see :func:`prepare`): a network counting none is not the
+shape of a run that counts them, and would never be used.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 
 from vgtui.config import ACTIVATIONS, RunConfig
 from vgtui.engine.device import choose_device
-from vgtui.engine.trainer import CompiledNetwork, _release, pooled, shape_key
+from vgtui.engine.trainer import CompiledNetwork, _release, histogram_every, pooled, shape_key
 
 #: The activations the tutorial compares: prepared whatever the current one.
 TUTORIAL = ("sigmoid", "tanh", "relu")
@@ -31,23 +33,31 @@ def neighbours(config: RunConfig) -> list[RunConfig]:
     return [config.replace(activation=a) for a in dict.fromkeys(near) if a != config.activation]
 
 
-def prepare(configs: Iterable[RunConfig], stop: threading.Event | None = None) -> int:
+def prepare(
+    configs: Iterable[RunConfig],
+    stop: threading.Event | None = None,
+    histograms: bool | int = False,
+) -> int:
     """Build and compile a network for each of ``configs`` whose shape has none; return how many.
 
     Each is compiled by one call that trains nothing (the loss before
     training), then lent to the pool. ``stop`` ends the work between networks.
+    ``histograms`` is the Trainer's argument of the runs they are for (True:
+    every :func:`~vgtui.engine.trainer.histogram_every` steps, a number: every
+    that many, False: none): a network is used only by runs that count as it does.
     """
     made = 0
     for config in configs:
         if stop is not None and stop.is_set():
             break
-        key = shape_key(config, True, choose_device(config).device)
+        every = histogram_every(config) if histograms is True else int(histograms)
+        key = shape_key(config, True, choose_device(config).device, True, every)
         with _LOCK:
             if key in _PREPARING or pooled(key):
                 continue
             _PREPARING.add(key)
         try:
-            network = CompiledNetwork(config)
+            network = CompiledNetwork(config, histograms=every)
             network.evaluate()  # traces and runs the compiled call once
             _release(network)
             made += 1
@@ -57,10 +67,18 @@ def prepare(configs: Iterable[RunConfig], stop: threading.Event | None = None) -
     return made
 
 
-def prepare_in_background(config: RunConfig, stop: threading.Event) -> threading.Thread:
-    """Prepare the neighbours of ``config`` in a daemon thread; ``stop`` ends it early."""
+def prepare_in_background(
+    config: RunConfig, stop: threading.Event, histograms: bool | int = False
+) -> threading.Thread:
+    """Prepare the neighbours of ``config`` in a daemon thread; ``stop`` ends it early.
+
+    ``histograms``: as the runs of ``config`` count them (see :func:`prepare`).
+    """
     thread = threading.Thread(
-        target=prepare, args=(neighbours(config), stop), name="vgtui-prepare", daemon=True
+        target=prepare,
+        args=(neighbours(config), stop, histograms),
+        name="vgtui-prepare",
+        daemon=True,
     )
     thread.start()
     return thread

@@ -2,6 +2,11 @@
 
 TensorFlow is imported when the run starts, in the thread that runs it, never
 when this module is imported: the app's first frame comes before it.
+
+The app's runs count per-layer histograms (every 100th step: see
+:func:`vgtui.engine.trainer.histogram_every`), so that its distribution
+screen has them; a headless run counts them when asked (``--histograms``,
+``--logdir``, ``--preset glorot2010``: see :mod:`vgtui.cli.run`).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import threading
 
 from vgtui.config import RunConfig
 from vgtui.records import Emit, Record, RunSummary, StepBlock
-from vgtui.sources import EventSource
+from vgtui.sources import EventSource, SourceFactory
 
 #: Set when the process is about to leave: compiling ahead stops between networks.
 PREPARING_STOPS = threading.Event()
@@ -21,14 +26,19 @@ class EngineSource(EventSource):
 
     With ``prepare_next``, once its own run trains, the networks one key away
     are compiled in the background (:mod:`vgtui.engine.prepare`), so that the
-    app's next run starts at once.
+    app's next run starts at once. ``histograms`` is the Trainer's: True
+    counts per-layer histograms every 100th step (the run's header says the
+    stride), a number every that many steps, False none.
     """
 
-    def __init__(self, config: RunConfig, prepare_next: bool = False) -> None:
+    def __init__(
+        self, config: RunConfig, prepare_next: bool = False, histograms: bool | int = False
+    ) -> None:
         """Prepare a run of ``config``; nothing is built until :meth:`start`."""
         super().__init__()
         self.config = config
         self.prepare_next = prepare_next
+        self.histograms = histograms
         self._trainer: object | None = None
         self._closed = False
 
@@ -42,7 +52,7 @@ class EngineSource(EventSource):
         from vgtui.engine.trainer import Trainer
 
         self.phase = "building"  # the weights of a huge network take seconds to draw
-        trainer = Trainer(self.config)
+        trainer = Trainer(self.config, histograms=self.histograms)
         self._trainer = trainer
         try:
             if self.stopped.is_set():
@@ -65,7 +75,7 @@ class EngineSource(EventSource):
                 started = True
                 from vgtui.engine.prepare import prepare_in_background
 
-                prepare_in_background(self.config, PREPARING_STOPS)
+                prepare_in_background(self.config, PREPARING_STOPS, self.histograms)
 
         return emit_then_prepare
 
@@ -78,10 +88,25 @@ class EngineSource(EventSource):
 
 
 def engine_source(config: RunConfig) -> EngineSource:
-    """The source factory of the built-in engine."""
+    """The source factory of the built-in engine (no histograms)."""
     return EngineSource(config)
 
 
 def app_engine_source(config: RunConfig) -> EngineSource:
-    """The source factory of the built-in engine in the app: the next runs compiled ahead."""
-    return EngineSource(config, prepare_next=True)
+    """The source factory of the built-in engine in the app: the next runs compiled ahead.
+
+    Its runs count histograms every 100th step, for the distribution screen.
+    """
+    return EngineSource(config, prepare_next=True, histograms=True)
+
+
+def engine_sources(histograms: bool | int, app: bool = False) -> SourceFactory:
+    """A source factory of the built-in engine whose runs count ``histograms`` (see EngineSource).
+
+    ``app``: the app's (the next runs compiled ahead, with the same histograms).
+    """
+
+    def factory(config: RunConfig) -> EngineSource:
+        return EngineSource(config, prepare_next=app, histograms=histograms)
+
+    return factory
