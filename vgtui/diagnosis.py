@@ -37,6 +37,24 @@ saturated units. Thresholds, chosen from runs of the tutorial's network
   the verdict says so ("healthy gradients · 41% dead units in dense_1"):
   relu + he_normal on the spiral measured 41%, 21% and 39% dead at accuracy
   0.76, while the tutorial's healthy runs stay under 12%.
+
+Beside the verdict, :func:`distribution_note` reads the histograms of a run
+that counts them (its latest counted step) for what the summary statistics
+miss, as a short sentence the badge can append ("dense_5: 100% of activations
+within 0.1 of 0"): a hidden layer of a bounded activation (sigmoid, tanh,
+softsign) with at least ``NEAR_BOUND_SHARE`` of its activations within
+``TIGHT`` (else within ``LOOSE``) of one bound (sigmoid's 0 or 1, -1 or 1),
+or for tanh and softsign of either (±1); or any hidden layer with at least
+``ZERO_SHARE`` of its activations exactly 0 (relu's units idle for nearly
+every example, whether or not any is dead for the whole batch). A layer
+whose saturated or dead units already reach ``DEGRADED_SHARE`` over the
+latest epoch is left to the verdict, which says so. Measured at every 100th
+step of the tutorial's runs (seed 6, 100 epochs): sigmoid + normal at most
+0.56 of a layer within 0.1 of a bound (0.04 within 0.01), tanh + normal
+0.46 (0.19), relu + normal and relu + he_normal at most 0.88 and 0.90 of a
+layer exactly 0; the glorot2010 preset's top sigmoid layer (the paper's
+Fig. 2) 0.10 within 0.1 of 0 at update 201 and 1.00 from update 301 on, its
+mean activation 0.09 and falling; relu with ``--lr 100`` 0.96 to 1.00 exactly 0.
 """
 
 from __future__ import annotations
@@ -50,6 +68,8 @@ import numpy as np
 
 from vgtui.data.tasks import n_classes
 from vgtui.display.names import short_layer_name
+from vgtui.distributions.bins import BinSpec
+from vgtui.distributions.summary import share_between
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX, Diagnosis
 
@@ -73,6 +93,16 @@ GROWTH_DECADES = 3.0
 DEGRADED_SHARE = 0.3
 #: A layer this dead or saturated blocks the gradient to every layer below it.
 FULL_SHARE = 0.999
+
+#: A hidden layer with this share of its activations near a bound of its activation is
+#: saturated there (see :func:`distribution_note`).
+NEAR_BOUND_SHARE = 0.9
+#: "Near" a bound: within this much of it where that share holds ...
+TIGHT = 0.01
+#: ... else within this much (a tenth of sigmoid's range: its derivative is then under 0.09).
+LOOSE = 0.1
+#: A hidden layer with this share of its activations exactly 0 is idle.
+ZERO_SHARE = 0.95
 
 VERDICTS = ("healthy", "vanishing", "exploding", "diverged")
 SD = STAT_INDEX["grad_sd"]
@@ -427,3 +457,60 @@ def _norm_growth(view: HistoryView) -> float:
         growth = np.log10(norms[-1] / norms[0])
     growth = growth[np.isfinite(growth)]
     return float(growth.max()) if len(growth) else 0.0
+
+
+def distribution_note(view: HistoryView) -> str | None:
+    """A layer's distribution problem the summary statistics miss, as a short sentence; or None.
+
+    Read from the histograms of the view's latest counted step (None for a
+    run that counts none); thresholds in the module's docstring. Of the
+    layers with a problem, the one with the largest share is named (the one
+    nearer the output on a tie): ``dense_5: 100% of activations within 0.1 of 0``.
+    """
+    h = view.histograms
+    if h is None or len(h) == 0 or "activation" not in h.quantities:
+        return None
+    spec = h.specs["activation"]
+    found: list[tuple[float, int, str]] = []
+    for row, name in enumerate(h.layers("activation")):
+        if _summary_says(view, name):
+            continue
+        counts = h.counts("activation", row)[-1].astype(np.float64)
+        problem = _near_bound(counts, spec) or _idle(counts, spec)
+        if problem is not None:
+            share, what = problem
+            found.append((share, row, f"{name}: {share:.0%} of activations {what}"))
+    return max(found)[2] if found else None
+
+
+def _summary_says(view: HistoryView, layer: str) -> bool:
+    """Whether the latest epoch's saturated or dead units already name the layer's state."""
+    if layer not in view.layer_names or len(view.epoch_stats) == 0:
+        return False
+    means = view.epoch_stats[-1, view.layer_names.index(layer)]
+    shares = means[[STAT_INDEX["saturation"], STAT_INDEX["dead"]]]
+    return bool(np.nan_to_num(shares, nan=0.0).max() >= DEGRADED_SHARE)
+
+
+def _near_bound(counts: np.ndarray, spec: BinSpec) -> tuple[float, str] | None:
+    """(share, words) where NEAR_BOUND_SHARE of a bounded activation sits near a bound."""
+    if spec.kind != "linear":
+        return None  # an unbounded activation's bins: no bounds to saturate at
+    low, high = spec.low, spec.high
+    for near in (TIGHT, LOOSE):
+        at_low = float(share_between(counts, spec, low, low + near))
+        at_high = float(share_between(counts, spec, high - near, high))
+        sides = [(at_low, f"{low:g}"), (at_high, f"{high:g}")]
+        if low == -high:
+            sides.append((at_low + at_high, f"±{high:g}"))
+        for share, bound in sides:
+            if share >= NEAR_BOUND_SHARE:
+                return share, f"within {near:g} of {bound}"
+    return None
+
+
+def _idle(counts: np.ndarray, spec: BinSpec) -> tuple[float, str] | None:
+    """(share, words) where ZERO_SHARE of a layer's activations are exactly 0."""
+    valid = counts.sum() - counts[spec.nan]
+    share = counts[spec.zero] / valid if valid > 0 else 0.0
+    return (float(share), "exactly 0") if share >= ZERO_SHARE else None

@@ -14,6 +14,7 @@ from typing import TextIO
 from vgtui.cli.parsing import EXIT_USAGE
 from vgtui.cli.stop_signals import StopSignals
 from vgtui.config import RunConfig
+from vgtui.diagnosis import distribution_note
 from vgtui.export.runfile import run_to_dict, write_json
 from vgtui.history import LatestEpoch
 from vgtui.model_path import ModelFileError
@@ -247,6 +248,8 @@ def run_headless(
                 break
             for line in format_summary(ended.summary):
                 _say(out, line)
+            if note := distribution_note(ended.view):
+                _say(out, f"distributions: {note}")
             diverged = ended.summary.diverged_step is not None
             run_status = interrupted_status if interrupted else EXIT_DIVERGED if diverged else 0
             runs.append(run_to_dict(run.config, ended.view, ended.summary))
