@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vgtui.cli.export import build_parser
-from vgtui.export.formats import EXTRAS, FORMATS
+from vgtui.export.formats import EXTRAS, FIGURES, FORMATS
 
 
 def test_the_command_line_has_a_flag_for_each_format_and_only_those() -> None:
@@ -11,9 +11,15 @@ def test_the_command_line_has_a_flag_for_each_format_and_only_those() -> None:
         option
         for action in build_parser()._actions
         for option in action.option_strings
-        if option not in ("-h", "--help", "--compare")
+        if option not in ("-h", "--help", "--compare", "--figure")
     }
     assert flags == {fmt.flag for fmt in FORMATS}
+
+
+def test_the_figures_are_a_table_the_tutorials_first() -> None:
+    (figure,) = [a for a in build_parser()._actions if "--figure" in a.option_strings]
+    assert list(figure.choices) == list(FIGURES) and next(iter(FIGURES)) == "tutorial"
+    assert {"glorot2010-fig2", "glorot2010-fig6", "glorot2010-fig7"} <= set(FIGURES)
 
 
 def test_each_format_names_an_extra_that_can_be_checked() -> None:

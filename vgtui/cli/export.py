@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vgtui.cli.parsing import OneLineParser
-from vgtui.export.formats import FORMATS, Format, Job
+from vgtui.export.formats import FIGURES, FORMATS, Format, Job
 from vgtui.export.runs import (
     ExportError,
     LoadedRun,
@@ -49,18 +49,28 @@ def build_parser() -> OneLineParser:
         prog="vgtui export",
         description=(
             "Export run logs (written with --logdir) to JSON, CSV, TensorBoard event files "
-            "or the tutorial's figure. PATH is a log or a directory of logs."
+            "or figures: the tutorial's, or Glorot & Bengio's (--figure). PATH is a log or a "
+            "directory of logs."
         ),
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="run log, or directory of logs")
     for fmt in FORMATS:
         needs = f" (needs vgtui[{fmt.extra}])" if fmt.extra else ""
-        parser.add_argument(fmt.flag, type=Path, metavar=fmt.metavar, help=fmt.help + needs)
+        parser.add_argument(
+            fmt.flag, type=Path, dest=fmt.dest, metavar=fmt.metavar, help=fmt.help + needs
+        )
     figures = "/".join(fmt.flag for fmt in FORMATS if fmt.figure)
     parser.add_argument(
         "--compare",
         action="store_true",
         help=f"with {figures}: one figure with every run's layer SDs side by side",
+    )
+    parser.add_argument(
+        "--figure",
+        choices=tuple(FIGURES),
+        metavar="NAME",
+        help=f"with {figures}: the figure to draw (default: tutorial): "
+        + "; ".join(f"{kind.name}: {kind.help}" for kind in FIGURES.values()),
     )
     return parser
 
@@ -69,31 +79,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``vgtui export``; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    asked = [(fmt, getattr(args, fmt.name)) for fmt in FORMATS]
+    asked = [(fmt, getattr(args, fmt.dest)) for fmt in FORMATS]
     asked = [(fmt, target) for fmt, target in asked if target is not None]
     if not asked:
         parser.error(f"say what to write: {_either([fmt.flag for fmt in FORMATS])}")
+    figure_flags = _either([f.flag for f in FORMATS if f.figure])
     if args.compare and not any(fmt.figure for fmt, _ in asked):
-        parser.error(f"--compare: only with {_either([f.flag for f in FORMATS if f.figure])}")
+        parser.error(f"--compare: only with {figure_flags}")
+    if args.figure is not None and not any(fmt.figure for fmt, _ in asked):
+        parser.error(f"--figure: only with {figure_flags}")
+    figure = args.figure or "tutorial"
+    if args.compare and figure != "tutorial":
+        parser.error(f"--compare: only with the tutorial's figure, not {figure}")
     for fmt, _ in asked:
         if problem := fmt.missing():
             parser.error(problem)
     try:
         snapshot = snapshot_logs(args.paths)
         for fmt, target in asked:
-            fmt.check(target, snapshot.logs, args.compare)
+            fmt.check(target, snapshot.logs, args.compare, figure)
     except (ExportError, OutputPathError) as err:
         parser.error(str(err))
     for note in snapshot.skipped:
         print(f"{parser.prog}: note: left out: {note}", file=sys.stderr)
     try:
-        return _export(asked, snapshot, args.compare)
+        return _export(asked, snapshot, args.compare, figure)
     except (ExportError, OutputPathError, RunLogError) as err:  # a fault while writing or reading
         print(f"{parser.prog}: error: {err}", file=sys.stderr)
         return EXIT_FAULT
 
 
-def _export(asked: list[tuple[Format, Path]], snapshot: Snapshot, compare: bool) -> int:
+def _export(
+    asked: list[tuple[Format, Path]], snapshot: Snapshot, compare: bool, figure: str = "tutorial"
+) -> int:
     """Write every output asked for from one snapshot of the logs; print a line for each."""
     logs, ends = snapshot.logs, snapshot.ends
     runs: list[LoadedRun] = []
@@ -109,7 +127,7 @@ def _export(asked: list[tuple[Format, Path]], snapshot: Snapshot, compare: bool)
                     "running): exported up to its last complete epoch",
                     file=sys.stderr,
                 )
-    job = Job(logs, runs, damaged, compare, ends)
+    job = Job(logs, runs, damaged, compare, ends, figure)
     for fmt, target in asked:
         for line in fmt.write(target, job):
             print(line)

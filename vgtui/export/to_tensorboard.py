@@ -3,7 +3,10 @@
 Events are TensorBoard's own protocol buffers, framed by its own
 ``RecordWriter`` (the event-file writer TensorBoard ships, which needs no
 TensorFlow). Every step becomes one event holding all of that step's
-scalars; each epoch one event with ``loss`` and ``accuracy``.
+scalars; each epoch one event with ``loss`` and ``accuracy``; each counted
+step of a run that counts histograms one event with a ``HistogramProto`` a
+quantity and layer, tagged ``hist_grad/LAYER``, ``hist_weight/LAYER``,
+``hist_activation/LAYER`` and ``hist_backprop/LAYER`` (see :func:`histogram_proto`).
 """
 
 from __future__ import annotations
@@ -17,13 +20,62 @@ from pathlib import Path
 
 import numpy as np
 
+from vgtui.distributions.bins import QUANTITIES, BinSpec
+from vgtui.history import histogram_layers
 from vgtui.output_path import OutputPathError, ensure_output_dir
-from vgtui.records import STAT_INDEX
-from vgtui.runlog import EpochEndFrame, RunLogReader, StepsFrame
+from vgtui.records import STAT_INDEX, HistogramBlock
+from vgtui.runlog import EpochEndFrame, RunLogReader, StepsFrame, start_from_header
 
 #: Per-layer statistics written at every step, as ``STAT/LAYER`` tags.
 STEP_STATS = ("grad_sd", "grad_mean", "grad_norm", "weight_sd")
 INSTALL_HINT = 'TensorBoard export needs the tensorboard package: pip install "vgtui[export]"'
+#: The largest double: the upper limit of TensorBoard's last bucket, as TensorFlow writes it.
+DBL_MAX = float(np.finfo(np.float64).max)
+
+
+def histogram_buckets(counts: np.ndarray, spec: BinSpec) -> tuple[list[float], list[float]]:
+    """Bucket limits and counts of TensorBoard's form from one count's slots.
+
+    A bucket holds the values up to its limit from the previous one's: the
+    values below the first edge, then each bin (up to its upper edge), then
+    those above the last edge (up to DBL_MAX). Exact zeros join the bin that
+    0 falls in; NaNs are left out (TensorBoard has no place for them). A
+    bucket holding nothing is left out where the next holds nothing either
+    (its range is then the next one's), as TensorFlow's own writer does.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    edges = spec.edges.astype(np.float64)
+    limits = [*edges.tolist(), DBL_MAX]
+    buckets = counts[: spec.bins + 2].copy()  # below, the bins, above
+    buckets[int(np.searchsorted(edges, 0.0, side="right"))] += counts[spec.zero]
+    keep = [
+        i for i in range(len(buckets)) if buckets[i] or (i + 1 < len(buckets) and buckets[i + 1])
+    ]
+    if not keep or keep[-1] != len(buckets) - 1:
+        keep.append(len(buckets) - 1)
+    return [limits[i] for i in keep], [float(buckets[i]) for i in keep]
+
+
+def histogram_proto(counts: np.ndarray, moments: np.ndarray, spec: BinSpec):
+    """A TensorBoard ``HistogramProto`` of one count and its moments (min, max, sum, sum²).
+
+    ``num`` is every value counted but the NaNs, exactly; ``sum`` and
+    ``sum_squares`` are the run's float64 sums of the values, ``min`` and
+    ``max`` their extremes (all NaN where a value was NaN).
+    """
+    from tensorboard.compat.proto import summary_pb2
+
+    limits, buckets = histogram_buckets(counts, spec)
+    low, high, total, squares = (float(m) for m in moments)
+    return summary_pb2.HistogramProto(
+        min=low,
+        max=high,
+        num=float(np.sum(counts) - counts[spec.nan]),
+        sum=total,
+        sum_squares=squares,
+        bucket_limit=limits,
+        bucket=buckets,
+    )
 
 
 def tensorboard_missing() -> str | None:
@@ -99,11 +151,13 @@ def _write_events(
     with RunLogReader(log, end) as reader:
         header = reader.header
         layers = [str(n) for n in header.get("layer_names", [])]  # type: ignore[union-attr]
+        hist_layers = histogram_layers(start_from_header(header, log))
         started = float(header.get("started") or time.time())  # type: ignore[arg-type]
         columns = [STAT_INDEX[s] for s in STEP_STATS]
         tags = [f"{stat}/{layer}" for stat in STEP_STATS for layer in layers] + ["batch_loss"]
         value = summary_pb2.Summary.Value
         steps = 0
+        wall = started
         fd, path = _new_event_file(directory, started)
         made.append(path)
         with os.fdopen(fd, "wb") as f:
@@ -115,7 +169,7 @@ def _write_events(
                     # (steps, stats, layers) → one row of every tag's value a step
                     block = frame.stats[:, :, columns].transpose(0, 2, 1).reshape(frame.steps, -1)
                     rows = np.column_stack([block, frame.loss]).tolist()
-                    wall = frame.time or started
+                    wall = frame.time or started  # a block of histograms follows its steps
                     for i, row in enumerate(rows):
                         summary = summary_pb2.Summary(
                             value=[value(tag=t, simple_value=v) for t, v in zip(tags, row)]
@@ -125,6 +179,9 @@ def _write_events(
                         )
                         writer.write(event.SerializeToString())
                     steps += frame.steps
+                elif isinstance(frame, HistogramBlock):
+                    for event in _histogram_events(frame, hist_layers, wall):
+                        writer.write(event.SerializeToString())
                 elif isinstance(frame, EpochEndFrame):
                     summary = summary_pb2.Summary(
                         value=[
@@ -139,6 +196,24 @@ def _write_events(
             f.flush()
             os.fsync(f.fileno())
         return steps, reader.damaged_at
+
+
+def _histogram_events(block: HistogramBlock, layers: Mapping[str, Sequence[str]], wall: float):
+    """One event a counted step of ``block``, with a histogram a quantity and layer."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    value = summary_pb2.Summary.Value
+    quantities = [q for q in QUANTITIES if q in block.specs]
+    for i, step in enumerate(np.asarray(block.steps).tolist()):
+        values = []
+        for q in quantities:
+            spec, names = block.specs[q], list(layers.get(q, ()))
+            for row in range(block.counts[q].shape[1]):
+                name = names[row] if row < len(names) else f"layer_{row + 1}"
+                proto = histogram_proto(block.counts[q][i, row], block.moments[q][i, row], spec)
+                values.append(value(tag=f"hist_{q}/{name}", histo=proto))
+        summary = summary_pb2.Summary(value=values)
+        yield event_pb2.Event(wall_time=wall, step=int(step), summary=summary)
 
 
 def write_tensorboard(
