@@ -166,8 +166,7 @@ def test_a_factor_of_about_one_reads_level_and_every_multiple_reads_times() -> N
 async def test_the_last_runs_column_title_never_runs_into_the_next(
     streams, make_engine, wait_until
 ):
-    """At 120 columns the dimmed column's title (a long model name) keeps a space before the next."""
-    from vgtui.session.kept import KeptRun
+    """At 120 columns the dimmed column's title (a long name) leaves a space before the next."""
     from vgtui.ui.widgets.layer_panel import LayerPanel
 
     engine = make_engine(streams[("sigmoid", "normal")])
