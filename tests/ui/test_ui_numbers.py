@@ -152,3 +152,32 @@ async def test_a_pace_key_says_the_new_pace(fake_engine) -> None:
         said = [n.message for n in app._notifications]
         assert any("20 ep/s" in m for m in said), said
         assert math.isclose(app.controller.pace, 20.0)
+
+
+def test_a_factor_of_about_one_reads_level_and_every_multiple_reads_times() -> None:
+    from vgtui.diagnosis import _against, _times
+
+    assert _against("dense_1", 0.05, "output") == "dense_1 level with output"  # not "1× below"
+    assert _against("dense_1", -1.1, "output") == "dense_1 13× below output"
+    assert _against("dense_1", 0.5, "output") == "dense_1 3× above output"
+    assert _times(0.5) == " (3×)"  # the same sign as the badge's, never "3x"
+
+
+async def test_the_last_runs_column_title_never_runs_into_the_next(
+    streams, make_engine, wait_until
+):
+    """At 120 columns the dimmed column's title (a long name) leaves a space before the next."""
+    from vgtui.ui.widgets.layer_panel import LayerPanel
+
+    engine = make_engine(streams[("sigmoid", "normal")])
+    app = make_app(RunConfig(), engine, show_timing=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.controller.current.history.view().state == "done")
+        panel = app.query_one(LayerPanel)
+        panel._show_previous_title("#1 digits_mlp_with_a_long_name")
+        await pilot.pause()
+        titles = panel.query_one("#layer-titles")
+        previous, health = titles.query_one("#previous-title"), titles.query_one("#health-title")
+        shown = str(previous.content)
+        assert len(shown) < previous.size.width  # a space is left before "last ep vs out"
+        assert previous.region.right <= health.region.x

@@ -143,7 +143,11 @@ def story_frame(runs: Sequence[StoryRun], current: RunConfig, deep_tried: bool) 
             )
         )
     why = why_line(latest.get("sigmoid") or (latest.get(current.activation)))
-    next_step = "" if deep_tried or current.depth >= DEEP_DEPTH else deep_hint(current)
+    next_step = ""
+    if not deep_tried and current.depth < DEEP_DEPTH:
+        next_step = deep_hint(current)
+    elif len(rows) < 2:
+        next_step = "next: s  sigmoid, tanh and relu on this network, in turn"
     return StoryFrame(tuple(rows), baseline, why, next_step)
 
 

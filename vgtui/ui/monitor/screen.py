@@ -648,7 +648,8 @@ class MonitorScreen(Screen[None]):
         verdict = diagnosis(view).verdict if view.latest is not None else ""
         runs.append(StoryRun(config, view, verdict, live=not view.ended))
         frame = story_frame(runs, config, self.deep_tried)
-        panel.show(replace(frame, typical=typical), bounds)
+        hint = "" if self.gate.refusal("deep") else frame.next_step  # a viewed run trains nothing
+        panel.show(replace(frame, typical=typical, next_step=hint), bounds)
 
     def _draw_status(self, run: Run, view: HistoryView) -> None:
         """Say what the run is doing."""
