@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 LR = 0.1
+#: Histograms counted every this many steps (steps 1, 4, 7 of the 8).
+HISTOGRAMS = 3
 GLOBAL_BATCH = 16
 SAMPLES = 64
 EPOCHS = 2
@@ -56,9 +58,10 @@ def initial_weights(model) -> list[np.ndarray]:
 
 def save(path: Path, records: list, extra: dict | None = None) -> None:
     """Save the StepBlocks' arrays and the other records' fields as an npz file."""
-    from vgtui.records import EpochEnd, RunStart, RunSummary, StepBlock
+    from vgtui.records import EpochEnd, HistogramBlock, RunStart, RunSummary, StepBlock
 
     blocks = [r for r in records if isinstance(r, StepBlock)]
+    histograms = [r for r in records if isinstance(r, HistogramBlock)]
     meta = {
         "kinds": [type(r).__name__ for r in records],
         "ends": [[e.epoch, e.loss, e.accuracy] for e in records if isinstance(e, EpochEnd)],
@@ -77,6 +80,11 @@ def save(path: Path, records: list, extra: dict | None = None) -> None:
     if blocks:
         arrays["stats"] = np.concatenate([b.step_stats for b in blocks])
         arrays["loss"] = np.concatenate([b.step_loss for b in blocks])
+    if histograms:
+        arrays["hist_steps"] = np.concatenate([h.steps for h in histograms])
+        for q in histograms[0].counts:
+            arrays[f"hist_{q}"] = np.concatenate([h.counts[q] for h in histograms])
+            arrays[f"moments_{q}"] = np.concatenate([h.moments[q] for h in histograms])
     np.savez(path, meta=json.dumps(meta), **arrays)
 
 
@@ -113,7 +121,7 @@ def mirrored(out: Path) -> None:
             )
         )
         records: list = []
-        monitor = GradientMonitor(every=3, emit=records.append)
+        monitor = GradientMonitor(every=3, emit=records.append, histograms=HISTOGRAMS)
         model.fit(
             x,
             y,
@@ -137,7 +145,8 @@ def mirrored(out: Path) -> None:
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(GLOBAL_BATCH)
     batches = strategy.experimental_distribute_dataset(dataset)
     train_step = custom_loop_step(model, optimizer, strategy)
-    with GradientMonitor(every=3, emit=records.append).attach(model, optimizer) as monitor:
+    monitor = GradientMonitor(every=3, emit=records.append, histograms=HISTOGRAMS)
+    with monitor.attach(model, optimizer):
         for _ in range(EPOCHS):
             for xb, yb in batches:
                 monitor.step(train_step(xb, yb))

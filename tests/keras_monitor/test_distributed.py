@@ -22,7 +22,7 @@ import pytest
 
 from tests.epochs import epochs as whole_epochs
 from vgtui.keras import GradientMonitor
-from vgtui.records import STAT_NAMES
+from vgtui.records import STAT_NAMES, HistogramBlock
 from vgtui.runlog import read_run
 
 from . import distributed_probe as probe
@@ -99,6 +99,38 @@ def _load(path: Path):
     return meta, data.get("stats"), data.get("loss")
 
 
+def _histograms(records_or_path) -> dict[str, np.ndarray]:
+    """The histograms' steps, counts and moments by quantity, from records or a probe's file."""
+    if isinstance(records_or_path, Path):
+        data = np.load(records_or_path)
+        return {k: data[k] for k in data.files if k.startswith(("hist_", "moments_"))}
+    blocks = [r for r in records_or_path if isinstance(r, HistogramBlock)]
+    out = {"hist_steps": np.concatenate([b.steps for b in blocks])}
+    for q in blocks[0].counts:
+        out[f"hist_{q}"] = np.concatenate([b.counts[q] for b in blocks])
+        out[f"moments_{q}"] = np.concatenate([b.moments[q] for b in blocks])
+    return out
+
+
+def check_same_histograms(mirrored: dict, one: dict) -> None:
+    """Counted on two replicas, summed: the one-device run's counts of the global batch.
+
+    The layers' outputs and their gradients are each replica's half of the
+    batch, computed as on one device; the all-reduced kernel gradient may
+    differ from the one-device one in its last bits, so a value may cross a
+    bin's edge: at most 2% of a kernel's values.
+    """
+    np.testing.assert_array_equal(mirrored["hist_steps"], [1, 4, 7])
+    np.testing.assert_array_equal(mirrored["hist_steps"], one["hist_steps"])
+    for q in ("activation", "backprop", "weight"):
+        np.testing.assert_array_equal(mirrored[f"hist_{q}"], one[f"hist_{q}"], err_msg=q)
+        np.testing.assert_allclose(mirrored[f"moments_{q}"], one[f"moments_{q}"], rtol=1e-5)
+    grad, one_grad = mirrored["hist_grad"], one["hist_grad"]
+    assert (grad.sum(axis=2) == one_grad.sum(axis=2)).all()
+    assert (np.abs(grad - one_grad).sum(axis=2) <= 0.04 * grad.sum(axis=2)).all()
+    np.testing.assert_allclose(mirrored["moments_grad"], one["moments_grad"], rtol=1e-4, atol=1e-7)
+
+
 def _one_device_fit():
     x, y = probe.data()
     model = probe.build_mlp()
@@ -111,9 +143,9 @@ def _one_device_fit():
         epochs=probe.EPOCHS,
         shuffle=False,
         verbose=0,
-        callbacks=[GradientMonitor(every=3, emit=records.append)],
+        callbacks=[GradientMonitor(every=3, emit=records.append, histograms=probe.HISTOGRAMS)],
     )
-    return steps_of(records)
+    return (*steps_of(records), _histograms(records))
 
 
 @pytest.mark.parametrize("name", ["plain", "mixed", "clip"])
@@ -131,11 +163,21 @@ def test_mirrored_fit_records_the_applied_all_reduced_gradient(probes, name):
     check_against_weights(stats, values, probe.LR, rtol=2e-3 if name == "mixed" else 2e-4)
     if name == "plain":
         # and the applied gradient is the global batch's: a one-device run records the same
-        one_stats, one_loss = _one_device_fit()
+        one_stats, one_loss, one_histograms = _one_device_fit()
         np.testing.assert_allclose(stats[:, :, :5], one_stats[:, :, :5], rtol=1e-4, atol=1e-7)
         np.testing.assert_allclose(loss, one_loss, rtol=1e-5)
+        check_same_histograms(_histograms(probes.out / f"{name}.npz"), one_histograms)
     if name == "mixed":
         assert meta["optimizer"] == "LossScaleOptimizer"
+        # float16 layers, a loss scale of 32768: the back-propagated gradients divided back
+        mixed = _histograms(probes.out / "mixed.npz")
+        plain = _histograms(probes.out / "plain.npz")
+        for counts in (mixed["hist_backprop"], plain["hist_backprop"]):
+            assert (counts.sum(axis=2)[:, :2] == [[5 * 16, 4 * 16]]).all()
+        # the same values to float16's precision: the sums of squares within 1%
+        np.testing.assert_allclose(
+            mixed["moments_backprop"][:, :2, 3], plain["moments_backprop"][:, :2, 3], rtol=1e-2
+        )
     if name == "clip":
         # Keras clips each replica's gradient before the all-reduce: the applied
         # gradient (recorded, as the weights show) is the sum of two clipped ones
@@ -150,18 +192,19 @@ def _one_device_custom_loop():
     optimizer = keras.optimizers.SGD(probe.LR)
     records = []
     probe.run_custom_loop(
-        lambda: GradientMonitor(every=3, emit=records.append),
+        lambda: GradientMonitor(every=3, emit=records.append, histograms=probe.HISTOGRAMS),
         model,
         optimizer,
         probe.custom_loop_step(model, optimizer),
     )
-    return steps_of(records)
+    return (*steps_of(records), _histograms(records))
 
 
 def test_mirrored_custom_loop_records_what_one_device_records(probes):
     probes.wait("mirrored")
     meta, stats, loss = _load(probes.out / "custom.npz")
-    one_stats, one_loss = _one_device_custom_loop()
+    one_stats, one_loss, one_histograms = _one_device_custom_loop()
+    check_same_histograms(_histograms(probes.out / "custom.npz"), one_histograms)
     assert meta["start"]["info"]["loop"] == "custom"
     assert stats.shape == one_stats.shape == (8, 3, len(STAT_NAMES))
     np.testing.assert_allclose(stats[:, :, :5], one_stats[:, :, :5], rtol=1e-4, atol=1e-7)
@@ -179,7 +222,7 @@ def test_multi_worker_custom_loop_chief_alone_records_what_one_process_records(p
     assert meta["start"]["info"]["workers"] == 2
     assert "MultiWorkerMirroredStrategy" in meta["start"]["device"]
 
-    one_stats, one_loss = _one_device_custom_loop()
+    one_stats, one_loss, _ = _one_device_custom_loop()
     assert stats.shape == one_stats.shape == (8, 3, len(STAT_NAMES))
     np.testing.assert_allclose(stats[:, :, :5], one_stats[:, :, :5], rtol=1e-4, atol=1e-7)
     np.testing.assert_allclose(loss, one_loss, rtol=1e-5)

@@ -58,9 +58,11 @@ def test_an_example_run_as_a_script_writes_a_run_log_and_never_imports_textual(t
     assert "vgtui.keras.monitor" in out and "tensorflow" in out
     assert not [m for m in out if m == "textual" or m.startswith("textual.")]
     (log,) = list_logs(tmp_path / "runs")
-    start, block, end, summary = read_run(log)
+    start, block, end, histograms, summary = read_run(log)
     (epoch,) = whole_epochs([block, end])
     assert start.layer_names == ("lstm/kernel", "lstm/recurrent_kernel", "dense/kernel")
+    assert start.info["histogram_layers"]["activation"] == ["lstm", "dense"]
+    assert histograms.steps.tolist() == [1]  # every 100th step of 45
     assert start.info["model"]["name"] == "digits_rnn"
     assert epoch.steps == summary.steps == 45  # 1437 training digits in batches of 32
     assert np.isfinite(epoch.step_stats[:, :, :5]).all()

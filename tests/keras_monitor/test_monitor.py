@@ -186,6 +186,9 @@ def test_records_come_in_order_with_names_epochs_and_a_summary():
     assert start.device == "CPU"
 
     kinds = [type(r).__name__ for r in records]
+    # the histograms of step 1 (counted every 100th) right after the steps that hold it
+    assert kinds[1:3] == ["StepBlock", "HistogramBlock"] and kinds.count("HistogramBlock") == 1
+    kinds.remove("HistogramBlock")
     # 4 steps an epoch read every 3: a block of 3 at the read, the rest at the epoch's end
     per_epoch = ["StepBlock", "StepBlock", "EpochEnd"]
     assert kinds == ["RunStart", *per_epoch * 3, "RunSummary"]

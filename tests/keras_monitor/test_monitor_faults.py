@@ -182,16 +182,18 @@ def test_a_second_monitor_in_one_fit_stands_down_and_says_so(tmp_path, capfd):
 @pytest.mark.parametrize("room", [None, 1500], ids=["full-at-start", "fills-during-fit"])
 def test_a_full_disk_never_stops_fit(tmp_path, monkeypatch, capfd, room):
     """``room``: bytes the disk takes after the log's header (None: not even the header)."""
-    written = {"bytes": 0, "calls": 0}
+    written = {"bytes": 0, "calls": 0, "header": 0}
 
     def disk_fills(fd: int, data) -> int:
-        if room is None or (written["calls"] and written["bytes"] + len(data) > room + header):
+        past_header = written["bytes"] - written["header"] + len(data)
+        if room is None or (written["calls"] and past_header > room):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if not written["calls"]:
+            written["header"] = len(data)
         written["calls"] += 1
         written["bytes"] += len(data)
         return os.write(fd, data)
 
-    header = 0
     filling = types.SimpleNamespace(**vars(os))
     filling.write = disk_fills
     monkeypatch.setattr(writer_module, "os", filling)  # the run log's writes alone

@@ -249,7 +249,7 @@ def _histogram_every(parser: OneLineParser, text: str) -> int:
 
 
 def histograms_asked(args: argparse.Namespace) -> bool | int:
-    """What the built-in engine's runs count: the Trainer's ``histograms`` argument.
+    """What a run's histograms are: the Trainer's (or the Keras monitor's) ``histograms``.
 
     ``--histograms N`` says it; else the app counts them (True: every 100th
     step) for its distribution screen, and so does a headless run whose records
@@ -283,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.model is not None:
         from vgtui.sources.keras_model import model_source_factory
 
-        factory = model_source_factory(args.model, config, args.explicit)
+        factory = model_source_factory(args.model, config, args.explicit, histograms_asked(args))
     if factory is None:
         from vgtui.sources.engine import engine_sources
 

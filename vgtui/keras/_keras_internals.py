@@ -4,7 +4,10 @@ The monitor needs a few things Keras does not promise to keep: the
 TensorFlow optimizer's loop that calls ``update_step`` for every variable
 (where the applied gradients are seen), the optimizer's key for a variable
 (the same for a mirrored variable and each of its per-device copies), the
-model's cached train function, and the way to rebuild it. :func:`check`
+model's cached train function, and the way to rebuild it; for histograms, a
+layer's sublayers, the training flag of the layer call under way (Keras's
+call context) and the loss scale a loss-scale optimizer multiplies the loss
+by. :func:`check`
 looks for all of them and names the Keras version in one line when one is
 missing; vgtui is tested against the Keras that its TensorFlow pin installs
 (3.15 at the time of writing).
@@ -49,6 +52,15 @@ def check() -> None:
         missing.append("Model.compute_loss")
     if "inner_optimizer" not in inspect.signature(keras.optimizers.LossScaleOptimizer).parameters:
         missing.append("LossScaleOptimizer.inner_optimizer")
+    if not callable(getattr(keras.layers.Layer, "_flatten_layers", None)):
+        missing.append("Layer._flatten_layers")
+    try:
+        from keras.src.backend.common import global_state
+
+        if not callable(getattr(global_state, "get_global_attribute", None)):
+            missing.append("backend.common.global_state.get_global_attribute")
+    except ImportError:
+        missing.append("keras.src.backend.common.global_state")
     if missing:
         raise KerasInternalsError(
             f"vgtui.keras does not support Keras {keras.__version__}: it lacks "
@@ -101,3 +113,35 @@ def rebuild_train_function(model: keras.Model) -> None:
 def steps_per_execution(model: keras.Model) -> int:
     """Training steps one call of the model's train function takes."""
     return int(getattr(model, "steps_per_execution", 1) or 1)
+
+
+def sublayers(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """The layers ``layer`` tracks directly (a model's layers, an RNN's cell, a wrapper's layer)."""
+    return list(layer._flatten_layers(include_self=False, recursive=False))
+
+
+def call_is_training() -> bool:
+    """Whether the layer call under way trains: its ``training`` is not False.
+
+    Read from Keras's call context, which ``Layer.__call__`` fills before it
+    calls ``call``: True from ``fit`` and ``model(x, training=True)``; None
+    (counted as training) from ``model(x)`` in a custom loop; False from
+    ``evaluate``, ``predict`` and validation.
+    """
+    from keras.src.backend.common import global_state
+
+    context = global_state.get_global_attribute("current_call_ctx")
+    training = getattr(context, "training", None) if context is not None else None
+    return training is not False
+
+
+def gradient_scale(optimizer: keras.optimizers.Optimizer) -> object | None:
+    """What the loss was multiplied by before its gradients were taken: None for nothing.
+
+    A loss-scale optimizer's dynamic scale (read before it changes after the
+    update), or an optimizer's ``loss_scale_factor``; its ``scale_loss`` applies it.
+    """
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.dynamic_scale
+    factor = getattr(optimizer, "loss_scale_factor", None)
+    return factor if factor not in (None, 1, 1.0) else None

@@ -29,6 +29,10 @@ Keras has each scaled by 1/replicas) and written beside the statistics.
 All buffers are variables created in the model's distribution strategy with
 ``ONLY_FIRST_REPLICA`` aggregation; under a mirrored strategy each device
 writes its own copy from the same all-reduced gradient, so the copies agree.
+
+With a :class:`~vgtui.keras.histograms.HistogramRecorder`, the same update
+also counts the step's per-layer histograms every K-th step (the recorder's
+layer probes wrap the layers' calls while the hook is in place).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import numpy as np
 import tensorflow as tf
 
 from vgtui.keras import _keras_internals as internals
+from vgtui.keras.histograms import HistogramRecorder
 
 #: Statistics a read yields per kernel and step, in this order.
 HOOK_STATS = ("grad_mean", "grad_sd", "grad_norm", "weight_mean", "weight_sd")
@@ -157,6 +162,7 @@ class OptimizerHook:
         optimizer: the optimizer that trains it (possibly a LossScaleOptimizer).
         capacity: steps the ring buffer holds; read at least this often.
         capture_loss: take the batch loss from ``model.compute_loss`` (for ``fit``).
+        histograms: counts per-layer histograms every K-th step (None: none).
 
     """
 
@@ -166,6 +172,7 @@ class OptimizerHook:
         optimizer: keras.optimizers.Optimizer,
         capacity: int,
         capture_loss: bool,
+        histograms: HistogramRecorder | None = None,
     ) -> None:
         """Create the buffers now if the model is built, else when its first step is traced.
 
@@ -184,6 +191,7 @@ class OptimizerHook:
         self.inner = internals.innermost_optimizer(optimizer)
         self.capacity = capacity
         self.capture_loss = capture_loss
+        self.histograms = histograms
         self.kernels: list[keras.Variable] = []
         self.names: tuple[str, ...] = ()
         self._index: dict[object, int] = {}
@@ -232,6 +240,8 @@ class OptimizerHook:
         self._sizes = np.array([int(np.prod(v.shape)) for v in kernels], dtype=np.float64)
         self._recorded = np.ones(len(kernels), dtype=bool)
         self._loss_recorded = False
+        if self.histograms is not None:
+            self.histograms.build(self.model, kernels, self._sizes, self.capacity)
         self.kernels = kernels
 
     @property
@@ -262,6 +272,8 @@ class OptimizerHook:
             compute_loss = self.model.compute_loss
             internals.replace_method(self.model, "compute_loss", self._capturing_loss(compute_loss))
             vars(self.model)[_HOOK_ATTRIBUTE] = self
+        if self.histograms is not None:
+            self.histograms.probes.install()
         self._installed = True
 
     def remove(self) -> None:
@@ -272,6 +284,8 @@ class OptimizerHook:
         internals.restore_update_loop(self.inner)
         if self.capture_loss:
             internals.restore_method(self.model, "compute_loss")
+        if self.histograms is not None:
+            self.histograms.probes.remove()
         for obj in (self.optimizer, self.inner, self.model):
             if vars(obj).get(_HOOK_ATTRIBUTE) is self:
                 del vars(obj)[_HOOK_ATTRIBUTE]
@@ -350,6 +364,8 @@ class OptimizerHook:
                     ),
                     group=False,
                 )
+                if self.histograms is not None and self.histograms.ready:
+                    self.histograms.record(distribution, picked, self._counter)
             return update_loop(distribution, grads_and_vars, learning_rate)
 
         return recording_update

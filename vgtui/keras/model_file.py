@@ -409,13 +409,16 @@ def train_model_file(
     *,
     every: int = DEFAULT_EVERY,
     seed: int | None = None,
+    histograms: bool | int = True,
 ) -> RunSummary:
     """Build the file's model with ``activation`` and ``init``, and fit it with the monitor.
 
     Emits RunStart, StepBlocks, EpochEnds and the RunSummary it returns
     (see :class:`GradientMonitor`). ``stop`` and ``pause`` are checked
     between steps; a stopped run's summary says so. ``init`` is one of
-    vgtui's initializer names (see :func:`keras_initializer`).
+    vgtui's initializer names (see :func:`keras_initializer`). ``histograms``
+    is the monitor's: every how many steps per-layer histograms are counted
+    (True: every 100th; False or 0: none).
 
     Raises:
         ModelFileError: building, loading the data or training failed.
@@ -448,6 +451,7 @@ def train_model_file(
         before=(float(before.get("loss", math.nan)), _accuracy_of(before)),
         stop_on_divergence=True,
         chance=majority_share(data.y),
+        histograms=histograms,
     )
     try:
         model.fit(

@@ -14,7 +14,10 @@ With a custom ``GradientTape`` loop (trace the step after ``attach``)::
 
 Statistics are recorded on the device at every step (see
 :mod:`vgtui.keras.hook`) and fetched every ``every`` steps and at each
-epoch's end, so the cost stays small. Records go to ``emit`` and, with a
+epoch's end, so the cost stays small. Per-layer histograms (kernel
+gradients, kernels, layer outputs and the gradients that reach them) are
+counted inside the compiled step every ``histograms``-th step (see
+:mod:`vgtui.keras.histograms`) and fetched with them. Records go to ``emit`` and, with a
 ``logdir``, to a run log that ``vgtui view`` follows. In a multi-worker
 cluster only the chief reads, emits and writes.
 """
@@ -39,6 +42,7 @@ import numpy as np
 
 from vgtui.keras import _keras_internals as internals
 from vgtui.keras import describe
+from vgtui.keras.histograms import HistogramRecorder, LayerProbes
 from vgtui.keras.hook import HOOK_ATTRIBUTE, HOOK_STATS, OptimizerHook
 from vgtui.output_path import OutputPathError
 from vgtui.records import (
@@ -55,6 +59,8 @@ from vgtui.runlog import RunLogWriter, header_from_start
 
 #: Steps between two reads of the device buffers (measured: see tests/bench/bench_keras.py).
 DEFAULT_EVERY = 100
+#: Steps between two steps whose histograms are counted, by default (the first is counted).
+HISTOGRAM_EVERY = 100
 #: How the monitor signs what it says on stderr.
 SAYS = "vgtui GradientMonitor"
 
@@ -100,7 +106,8 @@ class GradientMonitor(keras.callbacks.Callback):
     Args:
         logdir: directory of run logs to write the run into (None: no log).
         every: steps between two reads of the device buffers.
-        emit: called with each record (RunStart, StepBlock, EpochEnd, RunSummary).
+        emit: called with each record (RunStart, StepBlock, HistogramBlock, EpochEnd,
+            RunSummary).
         title: a short one-line description of the run (default: the model's).
         batch_size: the batch size, for the run's description (NaN if not given).
         before: (loss, accuracy) of the model before training, if known.
@@ -109,6 +116,8 @@ class GradientMonitor(keras.callbacks.Callback):
         chance: the accuracy a model gets on this task by chance, for the
             verdict (the majority class's share of the data); default: 1/k
             for a model with k output units (1/2 for one).
+        histograms: count per-layer histograms every this many steps (True:
+            every HISTOGRAM_EVERY-th; False or 0: none); the run's header says it.
 
     The monitor never ends the training it watches: a run log that cannot
     be written (a full disk) is closed with every record it holds, one line
@@ -133,11 +142,15 @@ class GradientMonitor(keras.callbacks.Callback):
         before: tuple[float, float] | None = None,
         stop_on_divergence: bool = False,
         chance: float | None = None,
+        histograms: bool | int = True,
     ) -> None:
         """Set up the monitor; nothing is hooked until training begins or attach()."""
         super().__init__()
         if int(every) < 1:
             raise ValueError(f"every must be a positive number of steps, not {every!r}")
+        self.histogram_every = HISTOGRAM_EVERY if histograms is True else int(histograms)
+        if self.histogram_every < 0:
+            raise ValueError(f"histograms: a number of steps >= 0, or True, not {histograms!r}")
         self.logdir = logdir
         self.every = int(every)
         self.emit = emit
@@ -420,7 +433,12 @@ class GradientMonitor(keras.callbacks.Callback):
             )
             other._interrupted()
         spe = internals.steps_per_execution(model)
-        hook = OptimizerHook(model, optimizer, capacity=2 * self.every + spe, capture_loss=fit)
+        recorder = None
+        if self.histogram_every:
+            recorder = HistogramRecorder(self.histogram_every, LayerProbes(model), optimizer)
+        hook = OptimizerHook(
+            model, optimizer, capacity=2 * self.every + spe, capture_loss=fit, histograms=recorder
+        )
         hook.install()
         hook.owner = self  # type: ignore[attr-defined]
         self._hook = hook
@@ -500,6 +518,8 @@ class GradientMonitor(keras.callbacks.Callback):
             "keras": keras.__version__,
             "chance": float(chance),
         }
+        if hook.histograms is not None:
+            info.update(hook.histograms.info())
         loss_before, accuracy_before = self.before if self.before else (math.nan, math.nan)
         return RunStart(
             config=None,
@@ -569,6 +589,11 @@ class GradientMonitor(keras.callbacks.Callback):
         self._read_upto = last
         self._account(first, step_stats, loss, written, loss_given)
         self._send(StepBlock(self._epoch, first + 1, loss, accuracy, step_stats))
+        recorder = hook.histograms
+        if recorder is not None and recorder.ready:
+            block = recorder.block(recorder.read(), first, last)  # type: ignore[arg-type]
+            if block is not None:
+                self._send(block)
 
     @staticmethod
     def _host_values(values: list[object], count: int) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,8 @@ class KerasModelSource(EventSource):
         batch_size: batch size, unless the file sets ``BATCH_SIZE`` and this is None.
         seed: seeds Keras before building, so runs can be repeated.
         fallback: (epochs, batch size) where neither the caller nor the file says.
+        histograms: every how many steps the monitor counts per-layer histograms
+            (True: every 100th; False or 0: none).
 
     """
 
@@ -43,6 +45,7 @@ class KerasModelSource(EventSource):
         batch_size: int | None,
         seed: int | None,
         fallback: tuple[int, int] = (RunConfig().epochs, RunConfig().batch_size),
+        histograms: bool | int = True,
     ) -> None:
         """Prepare a run; nothing is imported or built until :meth:`start`."""
         super().__init__()
@@ -53,6 +56,7 @@ class KerasModelSource(EventSource):
         self.batch_size = batch_size
         self.seed = seed
         self.fallback = fallback
+        self.histograms = histograms
 
     def start(self, emit: Emit) -> RunSummary | None:
         """Load the file, build its model and fit it; ModelFileError says what went wrong."""
@@ -75,13 +79,17 @@ class KerasModelSource(EventSource):
             self.stopped,
             self.paused,
             seed=self.seed,
+            histograms=self.histograms,
         )
 
 
 def model_source_factory(
-    path: Path, first: RunConfig, explicit: frozenset[str] = frozenset()
+    path: Path,
+    first: RunConfig,
+    explicit: frozenset[str] = frozenset(),
+    histograms: bool | int = True,
 ) -> Callable[[RunConfig], KerasModelSource]:
-    """The source factory of ``vgtui --model FILE``.
+    """The source factory of ``vgtui --model FILE`` (its runs count ``histograms``).
 
     The first run keeps the model's own activation and initializer unless the
     command line named them (``explicit``); once the user switches (``a``,
@@ -99,6 +107,7 @@ def model_source_factory(
             config.epochs if "epochs" in explicit else None,
             config.batch_size if "batch_size" in explicit else None,
             config.seed,
+            histograms=histograms,
         )
 
     return factory
