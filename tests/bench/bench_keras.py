@@ -10,9 +10,15 @@ epoch (where the train function is traced) is left out. Not part of the test
 suite: timings vary with the machine's load, so only ratios measured in one
 run are reported, and runs alternate so that load shifts hit all alike.
 
-With ``--interleaved STEPS`` it times single steps instead: the plain and
-the hooked train function of one model, called in turn on the same batches
-(medians of STEPS each), which a loaded machine disturbs far less.
+With ``--interleaved STEPS`` it times single steps instead: the plain
+train function of one model and the hooked ones of others alike, called in
+turn on the same batches (medians of STEPS each), which a loaded machine
+disturbs far less; and the medians of blocks of K steps, which hold the
+cost of what the monitor does only every so many steps (its reads, its
+histograms).
+
+``--histograms H...`` measures the monitor counting per-layer histograms
+every H steps (0: none; default 0 and 100, the monitor's default).
 
 Models: the three examples on the digits (45 steps an epoch, so the monitor
 also reads at every epoch's end) and a 20-kernel MLP on 8000 random
@@ -92,11 +98,15 @@ def measure(
     everys: list[int],
     rounds: int,
     epochs: int,
+    histograms: tuple[int, ...] = (0,),
 ) -> dict[str, float]:
-    """Median steps/s of plain fit and of fit with the monitor reading every K steps."""
+    """Median steps/s of plain fit and of fit with the monitor reading every K steps.
+
+    Each K is measured with histograms counted every H steps, for each H of ``histograms``.
+    """
     model = build()
     steps = int(np.ceil(len(x) / 32))
-    variants = ["plain", *[f"K={k}" for k in everys]]
+    variants = ["plain", *[f"K={k} h={h}" for k in everys for h in histograms]]
     rates: dict[str, list[float]] = {v: [] for v in variants}
     cpu_rates: dict[str, list[float]] = {v: [] for v in variants}
     for _ in range(rounds):
@@ -104,8 +114,9 @@ def measure(
             timer = EpochTimer()
             callbacks: list[keras.callbacks.Callback] = [timer]
             if variant != "plain":
-                every = int(variant[2:])
-                callbacks.insert(0, GradientMonitor(every=every, emit=lambda record: None))
+                every, h = (int(part.split("=")[1]) for part in variant.split())
+                monitor = GradientMonitor(every=every, emit=lambda record: None, histograms=h)
+                callbacks.insert(0, monitor)
             model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=callbacks)
             rates[variant].extend(steps / t for t in timer.times)
             cpu_rates[variant].extend(steps / t for t in timer.cpu_times)
@@ -128,51 +139,68 @@ def interleaved(
     y: np.ndarray,
     every: int,
     steps: int,
-) -> float:
-    """Median ms a step of the plain train function and of the hooked one, called in turn.
+    histograms: tuple[int, ...] = (0,),
+) -> dict[str, float]:
+    """Ms a step of the plain train function and of hooked ones, called in turn.
 
-    Both functions train the same model on the same batches, one step each
-    in alternation, so a shift in the machine's load falls on both alike.
-    The hooked steps include the monitor's per-step callback and its reads
-    every ``every`` steps.
+    One model trains plain, and one more for each H of ``histograms``, with
+    the monitor reading every ``every`` steps and counting histograms every H
+    steps (0: none); all on the same batches, one step each in turn (the
+    order rotating), so a shift in the machine's load falls on all alike.
+    Reported: the median step, and the median of the sums of consecutive
+    blocks of ``every`` steps, which hold the cost of what the monitor does
+    only every so many steps (its reads, its histograms).
     """
-    model = build()
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(32, drop_remainder=True).repeat()
     batches = iter(dataset)
-    model.make_train_function(force=True)
-    plain = model.train_function
-    plain(batches)["loss"].numpy()  # traced now, before the hook is in
-    monitor = GradientMonitor(every=every, emit=lambda record: None)
-    monitor.set_model(model)
-    monitor.set_params({"epochs": 1, "steps": steps})
-    monitor.on_train_begin()
-    hooked = model.train_function
-    monitor.on_epoch_begin(0)
-    hooked(batches)["loss"].numpy()  # traced with the hook
-    monitor.on_train_batch_end(0)
-    times: dict[str, list[float]] = {"plain": [], "hooked": []}
+    functions: dict[str, tuple[Callable, GradientMonitor | None]] = {}
+    for label in ["plain", *[f"K={every} h={h}" for h in histograms]]:
+        model = build()
+        model.make_train_function(force=True)
+        monitor = None
+        if label != "plain":
+            h = int(label.split("h=")[1])
+            monitor = GradientMonitor(every=every, emit=lambda record: None, histograms=h)
+            monitor.set_model(model)
+            monitor.set_params({"epochs": 1, "steps": steps})
+            monitor.on_train_begin()
+            monitor.on_epoch_begin(0)
+        function = model.train_function
+        function(batches)["loss"].numpy()  # traced now
+        if monitor is not None:
+            monitor.on_train_batch_end(0)
+        functions[label] = (function, monitor)
+    labels = list(functions)
+    times: dict[str, list[float]] = {label: [] for label in labels}
     for step in range(steps):
-        order = (("plain", plain), ("hooked", hooked))
-        for label, function in order if step % 2 else order[::-1]:
+        shift = step % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            function, monitor = functions[label]
             start = time.perf_counter()
             function(batches)["loss"].numpy()
-            if label == "hooked":
+            if monitor is not None:
                 monitor.on_train_batch_end(step + 1)
             times[label].append(time.perf_counter() - start)
-    records: list[object] = []
-    monitor.emit = records.append
-    monitor.on_epoch_end(0, {})
-    monitor.on_train_end()
-    assert monitor.summary is not None and monitor.summary.steps == steps + 1, "all were hooked"
-    plain_ms, hooked_ms = (1000 * statistics.median(times[k]) for k in ("plain", "hooked"))
-    change = plain_ms / hooked_ms - 1
-    kernels = sum(len(v.shape) >= 2 for v in model.trainable_variables)
-    print(
-        f"{name}: {kernels} kernels, interleaved steps: plain {plain_ms:.3f} ms, "
-        f"K={every} {hooked_ms:.3f} ms a step: {change:+.1%} steps/s",
-        flush=True,
-    )
-    return change
+    for _function, monitor in functions.values():
+        if monitor is not None:
+            monitor.on_epoch_end(0, {})
+            monitor.on_train_end()
+            assert monitor.summary is not None and monitor.summary.steps == steps + 1
+    blocks = {
+        label: [sum(t[i : i + every]) for i in range(0, len(t) - every + 1, every)]
+        for label, t in times.items()
+    }
+    step_ms = {label: 1000 * statistics.median(t) for label, t in times.items()}
+    block_ms = {label: 1000 * statistics.median(b) / every for label, b in blocks.items()}
+    line = f"{name}: interleaved, {steps} steps each, {len(blocks['plain'])} blocks of {every}:"
+    line += f" plain {step_ms['plain']:.3f} ms a step (median), {block_ms['plain']:.3f} (blocks)"
+    for label in labels[1:]:
+        line += (
+            f"; {label} {step_ms[label]:.3f} ({step_ms['plain'] / step_ms[label] - 1:+.1%} "
+            f"steps/s), {block_ms[label]:.3f} ({block_ms['plain'] / block_ms[label] - 1:+.1%})"
+        )
+    print(line, flush=True)
+    return block_ms
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -203,6 +231,14 @@ def main(argv: list[str] | None = None) -> None:
         help="instead of whole fits, time STEPS single steps of the plain and the hooked "
         "train function in turn (steadier on a loaded machine)",
     )
+    parser.add_argument(
+        "--histograms",
+        type=int,
+        nargs="+",
+        default=[0, 100],
+        metavar="H",
+        help="histograms every H steps for each monitored variant (0: none)",
+    )
     args = parser.parse_args(argv)
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -217,9 +253,9 @@ def main(argv: list[str] | None = None) -> None:
         build, x, y = _mlp20() if name == "mlp20" else _example(name)
         if args.interleaved:
             for every in args.every:
-                interleaved(name, build, x, y, every, args.interleaved)
+                interleaved(name, build, x, y, every, args.interleaved, tuple(args.histograms))
         else:
-            measure(name, build, x, y, args.every, rounds, epochs)
+            measure(name, build, x, y, args.every, rounds, epochs, tuple(args.histograms))
 
 
 if __name__ == "__main__":
