@@ -158,3 +158,35 @@ def test_a_custom_loop_and_jit_compile_count_them_too():
     backprop = np.concatenate([b.counts["backprop"].sum(axis=2) for b in blocks])
     # The softmax output has none: Keras's cross-entropy reads its logits, not it.
     assert (backprop == [BATCH * 4 * 4 * 3, BATCH * 4, BATCH * 4, 0]).all()
+
+
+class Subclassed(keras.Model):
+    """Built at its first step: the monitor finds its layers before, its kernels then."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hidden = keras.layers.Dense(5, activation="relu", name="hidden")
+        self.out = keras.layers.Dense(3, activation="softmax", name="out")
+
+    def call(self, x):
+        return self.out(self.hidden(x))
+
+
+def test_a_subclassed_model_built_at_its_first_step_with_several_steps_an_execution():
+    keras.utils.set_random_seed(1)
+    model = Subclassed()
+    model.compile(
+        keras.optimizers.SGD(LR), "sparse_categorical_crossentropy", steps_per_execution=3
+    )
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 6)).astype("float32"), rng.integers(0, 3, 64)
+    records: list = []
+    _fit(model, x, y, GradientMonitor(every=2, emit=records.append, histograms=2))
+    start = records[0]
+    assert start.info["histogram_layers"]["activation"] == ["hidden", "out"]
+    blocks = [r for r in records if isinstance(r, HistogramBlock)]
+    assert [int(s) for b in blocks for s in b.steps] == [1, 3]
+    activation = np.concatenate([b.counts["activation"].sum(axis=2) for b in blocks])
+    assert (activation == [BATCH * 5, BATCH * 3]).all()
+    backprop = np.concatenate([b.counts["backprop"].sum(axis=2) for b in blocks])
+    assert (backprop == [BATCH * 5, 0]).all()  # the softmax's: its logits are read
