@@ -160,7 +160,7 @@ def terminal_problem(
     """Why the live app cannot run here, in one line; None when it can.
 
     Checked in order: a terminal on stdin, stdout and stderr; a TERM that is
-    not dumb; a UTF-8 locale. The last two are POSIX conventions, not
+    not dumb; no locale of a charset other than UTF-8. The last two are POSIX conventions, not
     checked on Windows. ``hint`` ends each message: what to do instead.
     """
     environ = os.environ if environ is None else environ
