@@ -148,7 +148,7 @@ def test_names_sort_by_start_and_say_what_ran(tmp_path: Path) -> None:
         "layer_names": ["a"],
         "started": 1_800_000_001.0,
         "config": None,
-        "info": {"title": "Sequential: 3 Dense (relu), Adam lr=0.001"},
+        "info": {"title": "Sequential: 3 Dense (relu), Adam lr=0.001, batch 64, 20 epochs, seed 7"},
     }
     names = []
     for header in (built_in, later, keras):
@@ -157,7 +157,8 @@ def test_names_sort_by_start_and_say_what_ran(tmp_path: Path) -> None:
     assert names == [
         "20270115-080000.000Z-tanh-glorot_uniform.vglog",
         "20270115-080000.700Z-relu-normal.vglog",
-        "20270115-080001.000Z-sequential-3-dense-relu-adam-lr.vglog",  # cut at 32 characters
+        # a title cut at 48 characters
+        "20270115-080001.000Z-sequential-3-dense-relu-adam-lr-0-001-batch-64-2.vglog",
     ]
     assert sorted(names) == names
 

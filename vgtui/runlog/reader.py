@@ -9,6 +9,7 @@ ever read from a frame that is not complete and intact.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 import zlib
@@ -46,7 +47,7 @@ READ_CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class EpochEndFrame:
-    """The end of an epoch: loss and accuracy on all the data, and any divergence."""
+    """The end of an epoch: loss and accuracy on all the data, any divergence, validation."""
 
     epoch: int
     loss: float
@@ -54,6 +55,8 @@ class EpochEndFrame:
     diverged_layer: int | None = None
     diverged_step: int | None = None
     time: float = 0.0
+    val_loss: float = math.nan
+    val_accuracy: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,13 @@ class EventFrame:
 Frame = StepsFrame | EpochEndFrame | SummaryFrame | EventFrame
 
 
+def _optional_number(value: object) -> float:
+    """A number an epoch's end may hold (written since validation metrics were); NaN if not."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    return float(value)
+
+
 def _decode(kind: int, payload: memoryview) -> Frame | None:
     """The frame a payload of ``kind`` holds; None for a kind this version does not know."""
     if kind == STEPS:
@@ -86,6 +96,8 @@ def _decode(kind: int, payload: memoryview) -> Frame | None:
             diverged_layer=data.get("diverged_layer"),
             diverged_step=data.get("diverged_step"),
             time=float(data.get("time", 0.0)),
+            val_loss=_optional_number(data.get("val_loss")),
+            val_accuracy=_optional_number(data.get("val_accuracy")),
         )
     if kind == SUMMARY:
         return SummaryFrame(read_json(payload))
