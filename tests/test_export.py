@@ -242,6 +242,23 @@ def test_png_and_svg_files(tmp_path: Path, logs, capsys) -> None:
     assert "VANISHING" in text and "gradient SD (log)" in text and "dense_1" in text
 
 
+def test_the_figure_of_one_run_is_the_file_named(tmp_path: Path, logs, capsys) -> None:
+    _, paths = logs
+    alone = tmp_path / "alone"  # a directory of one run, as a GradientMonitor leaves it
+    alone.mkdir()
+    (alone / paths[0].name).write_bytes(paths[0].read_bytes())
+    out = tmp_path / "figures"
+    out.mkdir()
+    for given in (alone, alone / paths[0].name):
+        assert main(["export", str(given), "--png", str(out / "fig.png")]) == 0
+        assert capsys.readouterr().out == f"wrote {out / 'fig.png'}\n"
+        assert sorted(p.name for p in out.iterdir()) == ["fig.png"]
+    # Two runs: one file each, the log's name after the name given.
+    assert main(["export", str(paths[0]), str(paths[1]), "--png", str(out / "two.png")]) == 0
+    made = sorted(p.name for p in out.glob("two*"))
+    assert made == sorted(f"two-{p.stem}.png" for p in paths[:2])
+
+
 def test_a_figure_per_run_or_one_to_compare(tmp_path: Path, logs) -> None:
     logdir, paths = logs
     assert main(["export", str(logdir), "--png", str(tmp_path / "fig.png")]) == 0

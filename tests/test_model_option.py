@@ -93,7 +93,7 @@ def test_headless_model_run_trains_and_writes_json(tmp_path) -> None:
         "activation": "sigmoid",
         "init": "glorot_uniform",
         "optimizer": "sgd",
-        "lr": pytest.approx(0.01),  # Keras's SGD default
+        "lr": 0.01,  # Keras's SGD default
         "batch_size": 32,
         "epochs": 2,
     }

@@ -50,7 +50,7 @@ def _number(value: object) -> str:
     if isinstance(value, bool) or value is None:
         return ""
     if isinstance(value, (int, float)):
-        return "" if isinstance(value, float) and not math.isfinite(value) else f"{value:g}"
+        return "" if isinstance(value, float) and not math.isfinite(value) else f"{value:.7g}"
     return ""
 
 
@@ -155,14 +155,16 @@ def model_config(info: Mapping[str, object] | None, title: str = "") -> dict[str
     identity = ModelIdentity.from_info(info)
     optimizer = _mapping(info.get("optimizer"))
     inner = _mapping(optimizer.get("inner")) or optimizer
-    lr = _mapping(inner.get("config")).get("learning_rate")
+    lr = _json_number(_mapping(inner.get("config")).get("learning_rate"))
+    if isinstance(lr, float):
+        lr = float(f"{lr:.7g}")  # Keras keeps it in float32: 0.1, not 0.10000000149011612
     return {
         "model": identity.model or None,
         "title": title or identity.description or None,
         "activation": identity.activation or None,
         "init": identity.init or None,
         "optimizer": identity.optimizer or None,
-        "lr": _json_number(lr),
+        "lr": lr,
         "batch_size": _json_number(info.get("batch_size")),
         "epochs": _json_number(info.get("epochs")),
     }

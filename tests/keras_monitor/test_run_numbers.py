@@ -228,7 +228,7 @@ def test_the_total_epochs_reach_the_status_line_and_the_export(tmp_path) -> None
         "activation": "sigmoid",
         "init": "glorot_uniform",
         "optimizer": "sgd",
-        "lr": pytest.approx(0.1),
+        "lr": 0.1,
         "batch_size": BATCH,
         "epochs": 3,
     }
