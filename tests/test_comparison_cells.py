@@ -136,3 +136,18 @@ def test_an_older_models_log_is_named_by_what_it_recorded():
     assert ModelIdentity.from_info({}).label == ""
     row = ComparisonRow(None, _summary(), "done", "digits_mlp, 9 kernels, SGD", math.nan, 1)
     assert row.label == "digits_mlp, 9 kernels, SGD"  # no model description: its title
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        {"model": {"layers": 5}},
+        {"model": {"name": 3, "layers": [None, 7, {"activation": 2}]}, "optimizer": "sgd"},
+        {"model": [], "optimizer": {"class": None, "config": {"learning_rate": "x"}}},
+        {"title": None, "title_given": True, "epochs": "20", "batch_size": True},
+    ],
+)
+def test_an_odd_header_reads_as_nothing_told(info):
+    identity = ModelIdentity.from_info(info)
+    assert identity.activation == "" and identity.init == "" and identity.lr == ""
+    assert identity.epochs == "" and identity.batch_size == "" and identity.title == ""

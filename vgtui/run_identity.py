@@ -33,7 +33,7 @@ def _hidden(layers: Sequence[Mapping[str, object]], key: str) -> list[str]:
 
     A model with one such layer has no hidden one: its own value is not told.
     """
-    values = [str(layer[key]) for layer in layers if layer.get(key)]
+    values = [str(layer[key]) for layer in layers if isinstance(layer.get(key), str)]
     return values[:-1]
 
 
@@ -85,7 +85,8 @@ class ModelIdentity:
         """Read a RunStart's ``info`` (a run log header's); every part is optional."""
         info = _mapping(info)
         model = _mapping(info.get("model"))
-        layers = [_mapping(layer) for layer in model.get("layers") or () if _mapping(layer)]  # type: ignore[union-attr]
+        found = model.get("layers")
+        layers = [_mapping(layer) for layer in found] if isinstance(found, (list, tuple)) else []
         optimizer = _mapping(info.get("optimizer"))
         inner = _mapping(optimizer.get("inner")) or optimizer  # a loss-scale optimizer's own
         settings = _mapping(inner.get("config"))
