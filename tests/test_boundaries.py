@@ -30,6 +30,9 @@ def test_the_engine_does_not_import_textual():
         "vgtui.export.runfile",
         "vgtui.output_path",
         "vgtui.cli.gpu_check",
+        "vgtui.distributions",
+        "vgtui.data.shapeset",
+        "vgtui.data.presets",
     ],
 )
 def test_plain_modules_import_neither_tensorflow_nor_textual(module):

@@ -55,7 +55,11 @@ def test_no_verdict_before_the_first_epoch():
     ("changes", "named"),
     [
         ({"depth": 48, "epochs": 3}, "exactly zero"),
-        ({"activation": "relu", "lr": 100.0, "epochs": 20}, "Every unit of dense_4 is dead"),
+        # seed 42: a run whose dense_4 dies whole (seed 6's loses 80% of dense_2 instead)
+        (
+            {"activation": "relu", "lr": 100.0, "epochs": 20, "seed": 42},
+            "Every unit of dense_4 is dead",
+        ),
         ({"activation": "elu", "lr": 10.0, "epochs": 20}, "exactly zero"),
     ],
 )

@@ -77,6 +77,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "vgtui.history",
         "vgtui.diagnosis",
         "vgtui.data",
+        "vgtui.distributions",
         "vgtui.display",
         "vgtui.output_path",
         "vgtui.input_path",

@@ -88,9 +88,13 @@ def test_why_gives_the_sigmoid_runs_own_product_of_derivatives(views) -> None:
 def test_the_next_step_is_shown_until_tried_and_not_on_a_deep_network(views) -> None:
     config, view, _ = views["sigmoid"]
     assert "d " in story_frame([StoryRun(config, view)], config, deep_tried=False).next_step
-    assert story_frame([StoryRun(config, view)], config, deep_tried=True).next_step == ""
+    after = story_frame([StoryRun(config, view)], config, deep_tried=True).next_step
+    assert not after.startswith("next: d")
     deep = replace(config, depth=DEEP_DEPTH)
-    assert story_frame([], deep, deep_tried=False).next_step == ""
+    alone = story_frame([StoryRun(deep, view)], deep, deep_tried=True).next_step
+    assert alone.startswith("next: s")  # one activation on the deep network: sweep them
+    compared = [StoryRun(replace(deep, activation=a), view) for a in ("sigmoid", "relu")]
+    assert story_frame(compared, deep, deep_tried=True).next_step == ""
 
 
 def test_a_run_without_steps_has_no_numbers_yet() -> None:

@@ -41,16 +41,24 @@ saturated units. Thresholds, chosen from runs of the tutorial's network
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from vgtui.data.tasks import n_classes
 from vgtui.display.names import short_layer_name
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX, Diagnosis
 
+#: Within this many decades of the output layer (a factor of 1.5), a layer is level with it.
+LEVEL_DECADES = 0.18
+#: A verdict holds once a fifth of the run's epochs have run (at least 5, at most 50 epochs).
+EVIDENCE_SHARE = 0.2
+MIN_EVIDENCE_EPOCHS = 5
+MAX_EVIDENCE_EPOCHS = 50
 VANISHING_DECADES = -1.0
 WEAK_DECADES = -0.3
 STUCK_ACCURACY = 0.75
@@ -157,16 +165,18 @@ def first_layer_decades(view: HistoryView) -> Decades:
 def chance_of(view: HistoryView) -> float:
     """The accuracy a model gets by chance on the run's task; NaN when it cannot be told.
 
-    The built-in network's tasks have two classes of equal size (0.5). A
-    model's run says it in its start record's ``info["chance"]`` (the
-    commonest class's share, or 1/k for k output units); a log of an older
-    monitor, by the output shape of its last layer in ``info["model"]``.
+    The built-in network's tasks on the plane have two classes of equal size
+    (0.5); Shapeset's nine are balanced too (1/9). A model's run says it in
+    its start record's ``info["chance"]`` (the commonest class's share, or
+    1/k for k output units); a log of an older monitor, by the output shape
+    of its last layer in ``info["model"]``.
     """
     start = view.start
     if start is None:
         return math.nan
     if start.config is not None:
-        return BUILTIN_CHANCE
+        classes = n_classes(start.config.dataset)
+        return BUILTIN_CHANCE if classes == 2 else 1.0 / classes
     info = start.info or {}
     value = _fraction(info.get("chance"))
     if not math.isnan(value):
@@ -258,7 +268,7 @@ def diagnosis(view: HistoryView) -> Diagnosis:
             "exploding",
             f"{first} gradient SD is {median:+.1f} decades from {last} "
             f"({steps}): gradients grow toward the input.",
-            f"{short_layer_name(names[0])} {_factor(median)} above {_short_last(names)} · {acc}",
+            f"{_against(short_layer_name(names[0]), median, _short_last(names))}, median · {acc}",
         )
     growth = _norm_growth(view)
     if growth >= GROWTH_DECADES:
@@ -277,13 +287,10 @@ def diagnosis(view: HistoryView) -> Diagnosis:
             "vanishing",
             f"{first} gradient SD is {-median:.1f} decades{_times(-median)} below "
             f"{last} ({steps}); {accuracy_said}.",
-            f"{short_layer_name(names[0])} {_factor(-median)} below {_short_last(names)} · {acc}",
+            f"{_against(short_layer_name(names[0]), median, _short_last(names))}, median · {acc}",
         )
     reason = f"{first} gradient SD is {median:+.1f} decades from {last} ({steps}); {accuracy_said}."
-    side = "above" if median >= 0 else "below"
-    short = (
-        f"{short_layer_name(names[0])} {_factor(abs(median))} {side} {_short_last(names)} · {acc}"
-    )
+    short = f"{_against(short_layer_name(names[0]), median, _short_last(names))}, median · {acc}"
     degraded = _degraded(view, names)
     if degraded is not None:
         share, kind, name = degraded
@@ -314,6 +321,36 @@ def _short_last(names: tuple[str, ...]) -> str:
 def _factor(decades: float) -> str:
     """A ratio in decades as people read it: ``3×`` under a thousand, else ``4.2 decades``."""
     return f"{10**decades:.0f}×" if decades < 3 else f"{decades:.1f} decades"
+
+
+def _against(name: str, decades: float, last: str) -> str:
+    """``dense_1 12× below output``, or ``dense_1 level with output`` within a factor of 1.5."""
+    if abs(decades) < LEVEL_DECADES:
+        return f"{name} level with {last}"
+    side = "above" if decades > 0 else "below"
+    return f"{name} {_factor(abs(decades))} {side} {last}"
+
+
+def epochs_for_verdict(epochs: int) -> int:
+    """Epochs a run of ``epochs`` must have run before its verdict holds.
+
+    A fifth of the run, at least MIN_EVIDENCE_EPOCHS and at most
+    MAX_EVIDENCE_EPOCHS: early epochs move fast (the tutorial's tanh reads
+    vanishing for its epochs 4 to 11, at accuracy 0.51 to 0.70, then healthy),
+    and a verdict shown before then is marked provisional.
+    """
+    return min(max(MIN_EVIDENCE_EPOCHS, math.ceil(epochs * EVIDENCE_SHARE)), MAX_EVIDENCE_EPOCHS)
+
+
+def with_evidence(found: Diagnosis, epoch: int, epochs: int, ended: bool) -> Diagnosis:
+    """``found``, marked provisional while a run at ``epoch`` of ``epochs`` lacks the evidence.
+
+    A run that ended (done, stopped or diverged) has all it will have: its
+    verdict is final. So is a diverged one's, and one with no verdict.
+    """
+    needed = epochs_for_verdict(epochs) if epochs > 0 else MIN_EVIDENCE_EPOCHS
+    early = not ended and epoch < needed and found.verdict not in ("", "diverged")
+    return dataclasses.replace(found, provisional=early)
 
 
 def _silent(view: HistoryView, names: tuple[str, ...]) -> Diagnosis | None:

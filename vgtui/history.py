@@ -495,8 +495,9 @@ class History:
             self.add_steps(record)
         elif isinstance(record, EpochEnd):
             self.end_epoch(record)
-        else:
+        elif isinstance(record, RunSummary):
             self.finish(record, "stopped" if record.stopped else "done")
+        # Any other kind (a HistogramBlock) is not held here yet.
 
     def finish(self, summary: RunSummary, state: str = "done") -> None:
         """Record the run's outcome and final state."""

@@ -15,10 +15,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vgtui.config import RunConfig
+
+if TYPE_CHECKING:
+    from vgtui.distributions.bins import BinSpec
 
 #: The per-layer statistics recorded at every step, in the order of the last
 #: axis of :attr:`StepBlock.step_stats`. ``saturation`` and ``dead`` are
@@ -261,9 +265,53 @@ class Diagnosis:
         verdict: healthy, vanishing, exploding, diverged; "" when none can be given.
         reason: one sentence with the numbers (or why there is no verdict).
         short: the gist in a few words, for narrow screens.
+        provisional: the run has not yet run the epochs the verdict needs to hold
+            (see :func:`vgtui.diagnosis.epochs_for_verdict`); it may still change.
 
     """
 
     verdict: str
     reason: str
     short: str
+    provisional: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class HistogramBlock:
+    """Per-layer histograms of some recorded steps: every ``every``-th step of a run.
+
+    The bins (``specs``, one per quantity, see :mod:`vgtui.distributions`) are
+    the same for the whole run. Each count has ``spec.slots`` slots (below the
+    bins, each bin, above them, exact zeros, NaN) that add up to the number of
+    values counted. A source emits a block after the step records that cover
+    its steps; sources that do not count histograms emit none.
+
+    Attributes:
+        steps: (n,) 1-based global numbers of the steps recorded.
+        every: the run records every ``every``-th step (steps 1, 1 + every, …).
+        specs: the bins of each quantity: "grad", "weight", "activation", "backprop".
+        counts: each quantity's counts, (n, layers, slots), int64. "grad" (the
+            kernel's gradient) and "weight" (the kernel, as the step's forward
+            pass used it, before the step's update) have a row for every Dense
+            layer, the output layer last; "activation" (each hidden layer's
+            outputs over the step's batch) and "backprop" (the loss's gradient
+            with respect to those outputs, dL/da) a row for every hidden layer.
+        moments: each quantity's (n, layers, 4) min, max, sum and sum of squares
+            of its values, float64 (for exact totals in an export); NaN where a
+            value is NaN.
+        activation_mean: (n, hidden layers) mean of each hidden layer's activations.
+        activation_sd: (n, hidden layers) their population SD.
+
+    """
+
+    steps: np.ndarray
+    every: int
+    specs: Mapping[str, BinSpec]
+    counts: Mapping[str, np.ndarray]
+    moments: Mapping[str, np.ndarray]
+    activation_mean: np.ndarray
+    activation_sd: np.ndarray
+
+    def __len__(self) -> int:
+        """Number of steps recorded."""
+        return len(self.steps)

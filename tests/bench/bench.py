@@ -33,6 +33,7 @@ import tensorflow as tf
 from sklearn.datasets import make_circles
 
 from vgtui.config import RunConfig
+from vgtui.engine.prepare import prepare
 from vgtui.engine.trainer import Trainer, warm_up
 from vgtui.history import History
 from vgtui.records import EpochEnd, RunStart, StepBlock
@@ -226,6 +227,34 @@ def first_step_seconds(config: RunConfig) -> float:
     return seen[0]
 
 
+def switch_seconds(prepared: bool, width: int, repeats: int = 3) -> float:
+    """Seconds from a switch to tanh (a new Trainer) to its first steps: median of ``repeats``.
+
+    Each repeat uses a network shape of its own (``width`` upwards), so that
+    the unprepared switch compiles it anew, as ``a`` to an activation not run
+    before does; the prepared one finds it compiled by :mod:`vgtui.engine.prepare`.
+    """
+    times = []
+    for k in range(repeats):
+        config = RunConfig(activation="tanh", width=width + k)
+        if prepared:
+            prepare([config])
+        t0 = time.perf_counter()
+        stop = threading.Event()
+        seen: list[float] = []
+
+        def emit(
+            record: object, seen: list[float] = seen, stop: threading.Event = stop, t0: float = t0
+        ) -> None:
+            if isinstance(record, StepBlock) and not seen:
+                seen.append(time.perf_counter() - t0)
+                stop.set()
+
+        Trainer(config).run(emit, stop)
+        times.append(seen[0])
+    return statistics.median(times)
+
+
 def rss_mb() -> float:
     """Resident memory of this process now, MB (Linux)."""
     with open("/proc/self/statm") as f:
@@ -299,6 +328,11 @@ def main() -> int:
         "--first-frame-only", action="store_true", help="only the first frame, in tmux"
     )
     parser.add_argument(
+        "--switch-only",
+        action="store_true",
+        help="only the time from a switch of activation to the new run's first steps",
+    )
+    parser.add_argument(
         "--frame-pairs", type=int, default=9, help="alternating runs of the first frame; 0 skips"
     )
     args = parser.parse_args()
@@ -317,6 +351,13 @@ def main() -> int:
     t0 = time.perf_counter()
     warm_up()
     print(f"engine warm-up after importing TensorFlow: {time.perf_counter() - t0:.2f} s")
+    cold, warm = switch_seconds(False, 40), switch_seconds(True, 50)
+    print(
+        f"a switch of activation to its first steps: {cold:.3f} s compiling anew, {warm:.3f} s "
+        f"with the next runs compiled ahead while the last trained (medians of 3)"
+    )
+    if args.switch_only:
+        return 0
     if args.boundary_only:
         print_boundary_costs(BOUNDARY_CONFIGS, pairs=9)
         return 0

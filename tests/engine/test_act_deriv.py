@@ -27,6 +27,7 @@ DERIVATIVES = {
     ),
     "swish": lambda z: _sigmoid(z) + z * _sigmoid(z) * (1.0 - _sigmoid(z)),
     "linear": lambda z: np.ones_like(z),
+    "softsign": lambda z: 1.0 / (1.0 + np.abs(z)) ** 2,
 }
 
 

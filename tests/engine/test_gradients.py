@@ -34,6 +34,7 @@ ACTIVATIONS = {
     "gelu": lambda z: 0.5 * z * (1.0 + erf(z / np.sqrt(2.0))),  # exact, not the tanh form
     "swish": lambda z: z * _sigmoid(z),
     "linear": lambda z: z,
+    "softsign": lambda z: z / (1.0 + np.abs(z)),
 }
 
 

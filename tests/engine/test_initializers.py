@@ -20,6 +20,9 @@ def expected_distribution(init: str, fan_in: int, fan_out: int):
         return stats.norm(0.0, 1.0)
     if init == "small":
         return stats.norm(0.0, 0.01)
+    if init == "standard":  # Glorot & Bengio's U[-1/sqrt(n), 1/sqrt(n)], n the fan-in
+        limit = 1.0 / math.sqrt(fan_in)
+        return stats.uniform(-limit, 2 * limit)
     fan = {"glorot": (fan_in + fan_out) / 2, "he": fan_in, "lecun": fan_in}[init.split("_")[0]]
     scale = 2.0 if init.startswith("he") else 1.0
     variance = scale / fan
@@ -58,7 +61,7 @@ def test_truncated_normals_are_cut_at_two_sd(kernels, init):
     assert np.mean(np.abs(middle) > 0.95 * cut) > 0.005
 
 
-@pytest.mark.parametrize("init", ["glorot_uniform", "he_uniform"])
+@pytest.mark.parametrize("init", ["glorot_uniform", "he_uniform", "standard"])
 def test_uniforms_are_bounded_and_reach_their_limit(kernels, init):
     middle = kernels[init][1].ravel()
     low, high = expected_distribution(init, 400, 400).support()
@@ -84,3 +87,12 @@ def test_every_layer_draws_its_own_kernel(init):
     assert all(not b.any() for b in model.biases())  # biases start at zero, as Dense's
     other_seed = FlatMLP(RunConfig(init=init, depth=4, width=5, seed=12)).kernels()
     assert not np.allclose(ks[1], other_seed[1])
+
+
+def test_a_users_keras_model_gets_the_same_standard_initializer():
+    from vgtui.keras.model_file import keras_initializer
+
+    kernel = np.asarray(keras_initializer("standard")((400, 300))).ravel()
+    expected = expected_distribution("standard", 400, 300)
+    assert stats.kstest(kernel.astype(np.float64), expected.cdf).pvalue > 1e-3
+    assert np.abs(kernel).max() <= 1 / math.sqrt(400)

@@ -145,7 +145,7 @@ async def test_compare_filters_removes_undoes_and_clears(streams, wait_until) ->
         assert names(table)[table.cursor_row] == "tanh", "the cursor left its run"
         await pilot.press("up")
         await pilot.press("space")  # hide sigmoid's curves
-        assert [r.config.activation for r in screen.plotted()] == ["tanh", "relu"]
+        assert [run.config.activation for _, run in screen.plotted()] == ["tanh", "relu"]
         await pilot.press("d")  # remove the top row
         assert names(table) == ["tanh", "relu"]
         await pilot.press("u")

@@ -40,7 +40,7 @@ async def test_sigmoid_run_reads_vanishing(streams, make_engine, wait_until) -> 
         accuracy = whole_epochs(records)[-1].accuracy
         # 80 columns: the short form, which fits (the full reason is in the JSON and at 120).
         times = f"{10**-decades:.0f}×"
-        assert f"dense_1 {times} below output · acc {accuracy:.2f}" in badge(app)
+        assert f"dense_1 {times} below output, median · acc {accuracy:.2f}" in badge(app)
         await pilot.resize_terminal(140, 30)
         await pilot.pause()
         assert f"{-decades:.1f} decades ({times}) below the output layer's" in badge(app)
@@ -143,7 +143,7 @@ async def test_rows_show_decades_and_dead_share(streams, make_engine, wait_until
         dead = means[1, STAT_INDEX["dead"]]
         assert health[1] == f"{decades:+.1f}d {dead:4.0%}"  # dense_2 at the end
         assert health[-1] == ""  # the output layer is the reference
-        assert str(panel.query_one("#health-title").content) == "ep vs out dead"
+        assert str(panel.query_one("#health-title").content) == "last ep vs out dead"
 
 
 async def test_h_switches_between_rows_and_heatmap(streams, make_engine, wait_until) -> None:

@@ -38,5 +38,6 @@ async def test_real_engine_trains_two_epochs_on_screen(wait_until) -> None:
         assert f"step {config.total_steps}/{config.total_steps}" in status
         header = app.query_one(RunHeader).content.plain
         assert view.start.device in header and "device …" not in header
-        values = [str(label.content) for label in app.query_one(LayerPanel).query(".value")]
+        rows = app.query_one(LayerPanel).query(".layer-row .value")
+        values = [str(label.content) for label in rows]
         assert sum(v not in ("", "—") for v in values) == 2 * len(config.layer_names)

@@ -38,7 +38,8 @@ async def test_a_run_switched_mid_way_ends_its_log_stopped(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.controller.current.history.view().steps_done >= 96)
         await pilot.press("r")
-        await wait_until(pilot, lambda: len(app.controller.kept) == 1)
+        # The restarted run may end (and be kept) soon after: the stopped one is kept first.
+        await wait_until(pilot, lambda: len(app.controller.kept) >= 1)
         first = app.controller.kept.runs[0]
         back = read_run(list_logs(tmp_path)[0])
         summary = back[-1]

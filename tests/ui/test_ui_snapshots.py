@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vgtui.config import RunConfig
+from vgtui.sources.replay import replay_factory
 from vgtui.ui.app import make_app
 
 SIZES = [(80, 24), (120, 40)]
@@ -26,11 +27,48 @@ async def drawn(pilot) -> None:
     await pilot.pause()
 
 
+def still_clocks() -> dict[str, object]:
+    """The introduction's clocks, fixed: opened at 0 s, 7 s since; TensorFlow's import 40% done."""
+    readings = iter([0.0])
+    return {"clock": lambda: next(readings, 7.0), "load_progress": lambda: 0.4}
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_loading(snap_compare, fake_engine, size) -> None:
-    app = make_app(RunConfig(), fake_engine, show_timing=False)
-    assert snap_compare(app, terminal_size=size, run_before=drawn)
+    """The first screen while TensorFlow loads: the data, the network, what to expect."""
+    app = make_app(
+        RunConfig(), fake_engine, show_timing=False, tour=True, monitor_options=still_clocks()
+    )
+
+    async def introduced(pilot) -> None:
+        for _ in range(400):  # the data set is made in a worker, once the charts are mounted
+            loading = [w for w in pilot.app.workers if w.group == "boundary-data"]
+            if loading:
+                await pilot.app.workers.wait_for_complete(loading)
+                break
+            await pilot.pause(0.05)
+        await drawn(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=introduced)
     assert fake_engine.configs, "the run was never started"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_tutorials_three_runs_at_end(snap_compare, streams, size) -> None:
+    """The first screen once the default session has run: sigmoid, tanh and relu compared."""
+    app = make_app(RunConfig(), replay_factory(streams), show_timing=False, tour=True)
+
+    async def toured(pilot) -> None:
+        for _ in range(600):
+            if len(pilot.app.controller.kept) == 3 and pilot.app.controller.training is None:
+                break
+            await pilot.pause(0.05)
+        await finished(pilot)
+        pilot.app.clear_notifications()  # the tour's toast: gone after a few seconds anyway
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=toured)
+    assert [r.config.activation for r in app.controller.kept.runs] == ["sigmoid", "tanh", "relu"]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

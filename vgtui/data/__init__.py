@@ -1,1 +1,1 @@
-"""The data sets the network learns, and the plane around them (numpy; no TensorFlow)."""
+"""The data sets the network learns, the plane around them, and presets (numpy; no TensorFlow)."""

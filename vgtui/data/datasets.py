@@ -24,6 +24,8 @@ def make_dataset(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
     ``circles`` is the tutorial's ``make_circles(factor=0.5)``; ``moons`` is
     scikit-learn's; ``xor`` is the four quadrants of the unit square; ``spiral``
     is two interleaved arms. ``noise`` is the SD of Gaussian noise on the points.
+    ``shapeset`` is not points but Glorot & Bengio's 32 × 32 images (samples, 1024),
+    labelled 0..8 (see :mod:`vgtui.data.shapeset`); ``noise`` does not apply to it.
     """
     n, noise, seed = config.samples, config.noise, config.seed
     rng = np.random.default_rng(seed)
@@ -39,6 +41,11 @@ def make_dataset(config: RunConfig) -> tuple[np.ndarray, np.ndarray]:
         x = rng.uniform(-1.0, 1.0, size=(n, 2))
         y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
         x = x + rng.normal(0.0, noise, size=x.shape)
+    elif config.dataset == "shapeset":
+        from vgtui.data.shapeset import make_shapeset
+
+        shapes = make_shapeset(n, seed)
+        return shapes.images, shapes.labels.astype(np.float32)
     elif config.dataset == "spiral":
         y = np.arange(n) % 2
         t = rng.uniform(0.25, 1.0, size=n) * 3 * np.pi

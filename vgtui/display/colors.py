@@ -12,15 +12,17 @@ import colorsys
 
 RGB = tuple[int, int, int]
 
-#: Okabe & Ito's colour-blind-safe palette (black left out: it is the background).
+#: Okabe & Ito's colour-blind-safe palette (black left out: it is the background), ordered so
+#: that the first runs stay apart in 256 colours too: its yellow, which xterm's palette draws
+#: next to its orange (221 and 214), comes last.
 OKABE_ITO: tuple[RGB, ...] = (
     (230, 159, 0),
     (86, 180, 233),
     (0, 158, 115),
-    (240, 228, 66),
-    (0, 114, 178),
     (213, 94, 0),
     (204, 121, 167),
+    (0, 114, 178),
+    (240, 228, 66),
 )
 #: Glyphs that tell runs apart without colour; a count coprime with the palette's.
 RUN_GLYPHS: tuple[str, ...] = ("●", "▲", "■", "◆", "✚", "✖", "★", "▼", "◉", "☐", "✦")

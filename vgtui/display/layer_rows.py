@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vgtui.diagnosis import layer_decades
+from vgtui.diagnosis import decades_below_output, layer_decades
 from vgtui.display.series import (
     ColumnSeries,
     SessionScale,
@@ -65,7 +65,7 @@ class LayerRowsFrame:
         log_scale: the SDs on a log10 scale.
         sd_bounds: the session's log scale (log scale only; None: the run's own).
         latest: (layers, statistics) of the latest epoch; None before the first.
-        decades: each layer's gradient SD against the output layer's, latest epoch.
+        decades: each layer's SD (of what the rows show) against the output layer's, latest epoch.
         previous: the last finished run's statistics, or None.
 
     """
@@ -166,6 +166,19 @@ class RowsDrawing:
     sd_bounds: tuple[float, float]
 
 
+def _latest_decades(view: HistoryView, sd_index: int) -> np.ndarray:
+    """Each layer's SD against the output layer's over the latest epoch, in decades.
+
+    The gradients' are :func:`vgtui.diagnosis.layer_decades`'s, the verdict's
+    own; the weights' are taken the same way from the kernels' SDs.
+    """
+    if sd_index == SD:
+        return layer_decades(view)[1]
+    if len(view.epoch_stats) == 0:
+        return np.full(view.epoch_stats.shape[1], np.nan)
+    return decades_below_output(view.epoch_stats[-1:, :, sd_index])[0]
+
+
 def layer_rows_frame(
     view: HistoryView,
     names: tuple[str, ...],
@@ -202,6 +215,6 @@ def layer_rows_frame(
         log_scale=options.log_scale,
         sd_bounds=bounds,
         latest=latest,
-        decades=layer_decades(view)[1] if recorded else np.zeros(0),
+        decades=_latest_decades(view, sd_index) if recorded else np.zeros(0),
         previous=previous,
     )

@@ -27,6 +27,8 @@ from vgtui.history import HistoryView
 TUTORIAL_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 #: The depth of the deep version (``d``): enough for the slope to span decades.
 DEEP_DEPTH = 10
+#: The most derivatives the reason lists one by one.
+MAX_FACTORS = 6
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,7 +143,11 @@ def story_frame(runs: Sequence[StoryRun], current: RunConfig, deep_tried: bool) 
             )
         )
     why = why_line(latest.get("sigmoid") or (latest.get(current.activation)))
-    next_step = "" if deep_tried or current.depth >= DEEP_DEPTH else deep_hint(current)
+    next_step = ""
+    if not deep_tried and current.depth < DEEP_DEPTH:
+        next_step = deep_hint(current)
+    elif len(rows) < 2:
+        next_step = "next: s  sigmoid, tanh and relu on this network, in turn"
     return StoryFrame(tuple(rows), baseline, why, next_step)
 
 
@@ -158,7 +164,10 @@ def why_line(run: StoryRun | None) -> str:
     if chain is None:
         return ""
     depth = len(chain.derivatives)
-    values = "·".join(f"{d:.2f}" for d in chain.derivatives[::-1])
+    factors = [f"{d:.2f}" for d in chain.derivatives[::-1]]
+    if depth > MAX_FACTORS:  # the first few and the last, for a deep network
+        factors = [*factors[:3], "…", *factors[-2:]]
+    values = "·".join(factors)
     product = f"{values} = {chain.product:.1e}"
     if run.config.activation == "sigmoid":
         bound = SIGMOID_MAX_DERIVATIVE**depth

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from vgtui.config import NO_GPU, ConfigError, RunConfig
-from vgtui.engine.model import INPUT_DIM
+from vgtui.engine.model import layer_shapes
 
 #: Multiply-adds a step from which ``auto`` uses a GPU: this, plus the next per layer.
 AUTO_GPU_BASE_MULTIPLY_ADDS = 7_000_000
@@ -62,9 +62,7 @@ def gpu_names() -> list[str]:
 
 def step_multiply_adds(config: RunConfig) -> int:
     """Multiply-adds of one training step: the forward pass and the two backward products."""
-    units = [config.width] * config.depth + [1]
-    fan_ins = [INPUT_DIM, *units[:-1]]
-    return 3 * config.batch_size * sum(i * o for i, o in zip(fan_ins, units))
+    return 3 * config.batch_size * sum(i * o for i, o in layer_shapes(config))
 
 
 def auto_gpu_threshold(depth: int) -> int:

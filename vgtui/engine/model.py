@@ -16,16 +16,33 @@ import numpy as np
 import tensorflow as tf
 
 from vgtui.config import RunConfig
+from vgtui.data.tasks import input_dim, n_classes
 
+#: Inputs of an example of the data sets on the plane (the tutorial's).
 INPUT_DIM = 2
+
+
+def layer_shapes(config: RunConfig) -> list[tuple[int, int]]:
+    """(fan_in, units) of each Dense layer's kernel, input side first, the output layer last.
+
+    The output is one unit (a sigmoid's logit) for two classes, else one per class (softmax).
+    """
+    classes = n_classes(config.dataset)
+    units = [config.width] * config.depth + [1 if classes == 2 else classes]
+    return list(zip([input_dim(config.dataset), *units[:-1]], units))
 
 
 def make_initializer(name: str, seed: int) -> keras.initializers.Initializer:
     """Return the kernel initializer called ``name``, seeded.
 
     ``normal`` is the tutorial's RandomNormal(0, 1); ``small`` is RandomNormal(0, 0.01);
-    the rest are Keras's initializers of the same name.
+    ``standard`` is Glorot & Bengio's "commonly used heuristic" U[-1/√n, 1/√n], n the
+    fan-in (a variance of 1/(3n)); the rest are Keras's initializers of the same name.
     """
+    if name == "standard":
+        return keras.initializers.VarianceScaling(
+            scale=1.0 / 3.0, mode="fan_in", distribution="uniform", seed=seed
+        )
     if name == "normal":
         return keras.initializers.RandomNormal(mean=0.0, stddev=1.0, seed=seed)
     if name == "small":
@@ -39,7 +56,10 @@ def activation_fn(name: str) -> Callable[[tf.Tensor], tf.Tensor]:
 
 
 class FlatMLP:
-    """Input(2) → depth × Dense(width, activation) → Dense(1); the output's sigmoid is in the loss.
+    """Input → depth × Dense(width, activation) → Dense(1 or classes), activation in the loss.
+
+    The input is a point's 2 coordinates, or an image's pixels; the output is one
+    logit (its sigmoid in the loss) for two classes, else one a class (softmax).
 
     Attributes:
         params: every kernel, input side first, then every bias.
@@ -54,9 +74,7 @@ class FlatMLP:
         """Draw the initial weights; layer i's initializer is seeded with seed + i."""
         self.config = config
         self.activation = activation_fn(config.activation)
-        units = [config.width] * config.depth + [1]
-        fan_ins = [INPUT_DIM, *units[:-1]]
-        self.shapes = list(zip(fan_ins, units))
+        self.shapes = layer_shapes(config)
         kernels = self._draw_kernels(config)
         biases = [np.zeros(out, np.float32) for _, out in self.shapes]
         self.sizes = [len(p) for p in kernels + biases]
@@ -65,6 +83,8 @@ class FlatMLP:
         self.params = keras.Variable(np.concatenate(kernels + biases), name="params")
         self.segment_ids = tf.constant(np.concatenate(ids), tf.int32)
         self.kernel_sizes = tf.constant([len(k) for k in kernels], tf.float32)
+        #: Entries of each segment id: each kernel's, then all the biases'.
+        self.segment_sizes = [len(k) for k in kernels] + [sum(len(b) for b in biases)]
 
     def _draw_kernels(self, config: RunConfig) -> list[np.ndarray]:
         """Draw each layer's initial kernel, flattened; layer i's seed is seed + i."""
@@ -91,23 +111,39 @@ class FlatMLP:
         return [(tf.reshape(parts[i], shape), parts[n + i]) for i, shape in enumerate(self.shapes)]
 
     def forward(self, x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """Return output logits (batch, 1) and the hidden layers' pre-activations and outputs.
+        """Return output logits (batch, outputs) and the hidden layers' pre-activations and outputs.
 
         The hidden tensors are stacked, (depth, batch, width), input side first.
         """
+        logits, pres, outs, _ = self.forward_layers(x)
+        return logits, tf.stack(pres), tf.stack(outs)
+
+    def forward_layers(
+        self, x: tf.Tensor
+    ) -> tuple[tf.Tensor, list[tf.Tensor], list[tf.Tensor], tf.Tensor]:
+        """The forward pass, keeping each hidden layer's tensors as the next layer takes them.
+
+        Returns:
+            The output logits (batch, outputs); each hidden layer's pre-activations and
+            outputs, (batch, width) each, input side first (a gradient with respect to
+            an output is the back-propagated gradient at that layer); and the flat
+            parameters the pass read.
+
+        """
         h = x
         pres, outs = [], []
-        layers = self.unpack(tf.convert_to_tensor(self.params))
+        flat = tf.convert_to_tensor(self.params)
+        layers = self.unpack(flat)
         for kernel, bias in layers[:-1]:
             pre = tf.nn.bias_add(tf.matmul(h, kernel), bias)
             h = self.activation(pre)
             pres.append(pre)
             outs.append(h)
         kernel, bias = layers[-1]
-        return tf.nn.bias_add(tf.matmul(h, kernel), bias), tf.stack(pres), tf.stack(outs)
+        return tf.nn.bias_add(tf.matmul(h, kernel), bias), pres, outs, flat
 
     def logits(self, x: tf.Tensor) -> tf.Tensor:
-        """Return the output logits (batch, 1) alone: the forward pass, keeping nothing else."""
+        """Return the output logits (batch, outputs) alone: the forward pass, keeping nothing."""
         h = x
         layers = self.unpack(tf.convert_to_tensor(self.params))
         for kernel, bias in layers[:-1]:

@@ -10,7 +10,7 @@ device operations for all layers and all steps together.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
@@ -120,7 +120,10 @@ HEALTH_COLUMNS = 3
 
 
 def layer_moments(
-    values: tf.Tensor, segment_ids: tf.Tensor, kernel_sizes: tf.Tensor
+    values: tf.Tensor,
+    segment_ids: tf.Tensor,
+    kernel_sizes: tf.Tensor,
+    segment_sizes: Sequence[int] | None = None,
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Mean, population SD (two-pass, as numpy.std) and L2 norm of each layer's kernel.
 
@@ -128,6 +131,9 @@ def layer_moments(
         values: flat parameter-shaped vectors, one per step, (steps, params).
         segment_ids: the model's sorted segment ids; id ``layers`` (biases) is left out.
         kernel_sizes: entries in each layer's kernel, (layers,).
+        segment_sizes: the number of entries of each segment id, if known: then each
+            entry's layer mean is laid out by broadcasting, not gathered (the same
+            values; a gather of millions of rows costs several times more).
 
     Returns:
         Three (steps, layers) tensors.
@@ -137,7 +143,14 @@ def layer_moments(
     by_entry = tf.transpose(values)  # (params, steps)
     mean = tf.math.segment_sum(by_entry, segment_ids)[:n_layers] / kernel_sizes[:, None]
     mean_all = tf.pad(mean, [[0, 1], [0, 0]])  # biases: any value, they are dropped
-    centred = by_entry - tf.gather(mean_all, segment_ids)
+    if segment_sizes is None:
+        entry_means = tf.gather(mean_all, segment_ids)
+    else:
+        steps = tf.shape(by_entry)[1]
+        entry_means = tf.concat(
+            [tf.broadcast_to(mean_all[i], [n, steps]) for i, n in enumerate(segment_sizes)], 0
+        )
+    centred = by_entry - entry_means
     var = tf.math.segment_sum(tf.square(centred), segment_ids)[:n_layers] / kernel_sizes[:, None]
     sumsq = tf.math.segment_sum(tf.square(by_entry), segment_ids)[:n_layers]
     return tf.transpose(mean), tf.transpose(tf.sqrt(var)), tf.transpose(tf.sqrt(sumsq))
@@ -149,6 +162,7 @@ def layer_stats(
     segment_ids: tf.Tensor,
     kernel_sizes: tf.Tensor,
     health_rows: tf.Tensor,
+    segment_sizes: Sequence[int] | None = None,
 ) -> tf.Tensor:
     """Statistics of a run of steps, (steps, layers, len(STAT_NAMES)), in STAT_NAMES order.
 
@@ -158,10 +172,11 @@ def layer_stats(
         segment_ids: the model's segment ids.
         kernel_sizes: entries in each layer's kernel.
         health_rows: each step's :func:`health` rows, (steps, layers, HEALTH_COLUMNS).
+        segment_sizes: entries of each segment id (see :func:`layer_moments`).
 
     """
-    g_mean, g_sd, g_norm = layer_moments(grads, segment_ids, kernel_sizes)
-    w_mean, w_sd, _ = layer_moments(params, segment_ids, kernel_sizes)
+    g_mean, g_sd, g_norm = layer_moments(grads, segment_ids, kernel_sizes, segment_sizes)
+    w_mean, w_sd, _ = layer_moments(params, segment_ids, kernel_sizes, segment_sizes)
     return tf.concat([tf.stack([g_mean, g_sd, g_norm, w_mean, w_sd], axis=2), health_rows], 2)
 
 

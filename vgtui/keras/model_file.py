@@ -105,9 +105,12 @@ def _failure(what: str, error: BaseException) -> str:
 def keras_initializer(name: str | None) -> object:
     """The Keras kernel initializer for one of vgtui's initializer names (None stays None).
 
-    "normal" is N(0, 1) and "small" N(0, 0.01), as in the tutorial; every
-    other name is Keras's own identifier.
+    "normal" is N(0, 1) and "small" N(0, 0.01), as in the tutorial; "standard"
+    Glorot & Bengio's U[-1/√n, 1/√n], n the fan-in; every other name is
+    Keras's own identifier.
     """
+    if name == "standard":
+        return keras.initializers.VarianceScaling(1.0 / 3.0, "fan_in", "uniform")
     if name == "normal":
         return keras.initializers.RandomNormal(mean=0.0, stddev=1.0)
     if name == "small":

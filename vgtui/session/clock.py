@@ -66,6 +66,41 @@ class RunClock:
         return (s1 - s0) / (t1 - t0) if t1 > t0 else None
 
 
+class TrainingSpeed:
+    """How fast a source trains: steps over the time it spent making them, waits left out.
+
+    A paced run's source trains a call ahead and then waits for its turn to be
+    shown; the time between handing one record over and the next is its
+    work. The first call's time (building and compiling) is left out.
+    """
+
+    def __init__(self, now: Callable[[], float] = time.monotonic, window: int = 8) -> None:
+        self._now = now
+        self._ready: float | None = None
+        self._calls: deque[tuple[int, float]] = deque(maxlen=window)
+        self._first = True
+
+    def handed_over(self) -> None:
+        """The source has handed a record over: its work on the next one starts now."""
+        self._ready = self._now()
+
+    def made(self, steps: int) -> None:
+        """The source has made ``steps`` steps since it last handed a record over."""
+        now = self._now()
+        if self._ready is not None and steps > 0:
+            if not self._first:
+                self._calls.append((steps, now - self._ready))
+            self._first = False
+        self._ready = now
+
+    @property
+    def rate(self) -> float | None:
+        """Steps a second over the last few calls (None while unknown)."""
+        steps = sum(s for s, _ in self._calls)
+        seconds = sum(t for _, t in self._calls)
+        return steps / seconds if steps and seconds > 0 else None
+
+
 def format_elapsed(seconds: float) -> str:
     """Format seconds as ``m:ss`` or ``h:mm:ss``."""
     whole = int(seconds)

@@ -27,8 +27,9 @@ MAX_KEPT_RUNS = 100
 class KeptRun:
     """One ended run: its number, config, history (thinned), summary and state.
 
-    ``first_layer_sd`` is the first hidden layer's median gradient SD, taken
-    from the whole history before it was thinned.
+    ``layer_sds`` are each layer's gradient SD, median over every step
+    (:func:`vgtui.diagnosis.median_layer_sds`), and ``first_layer_sd`` the
+    first hidden layer's: taken from the whole history before it was thinned.
     """
 
     number: int
@@ -37,6 +38,7 @@ class KeptRun:
     summary: RunSummary | None
     state: str
     first_layer_sd: float
+    layer_sds: np.ndarray
 
     @classmethod
     def from_view(
@@ -49,7 +51,9 @@ class KeptRun:
         elif state == "done" and summary is not None and summary.stopped:
             state = "stopped"
         thin = view.thinned(KEPT_ROWS)
-        return cls(number, config, thin, summary, state, median_first_layer_sd(view))
+        sds = median_layer_sds(view)
+        first = float(sds[0]) if len(sds) else math.nan
+        return cls(number, config, thin, summary, state, first, sds)
 
     @property
     def name(self) -> str:
@@ -76,19 +80,6 @@ class KeptRun:
     def finished(self) -> bool:
         """Whether the run went to its end (done or diverged), rather than being stopped."""
         return self.state in ("done", "diverged")
-
-    @property
-    def final_grad_sd(self) -> np.ndarray:
-        """Each layer's gradient SD averaged over the last recorded epoch (NaN if none)."""
-        if len(self.view.epoch_stats) == 0:
-            return np.full(len(self.view.layer_names), np.nan)
-        return self.view.epoch_stats[-1, :, SD].copy()
-
-
-def median_first_layer_sd(view: HistoryView) -> float:
-    """Median gradient SD of the first hidden layer over every recorded step (NaN if none)."""
-    sds = median_layer_sds(view)
-    return float(sds[0]) if len(sds) else math.nan
 
 
 class KeptRuns:

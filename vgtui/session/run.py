@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from vgtui.config import RunConfig
 from vgtui.history import History
 from vgtui.records import EpochEnd, Record, RunSummary, StepBlock
-from vgtui.session.clock import RunClock
+from vgtui.session.clock import RunClock, TrainingSpeed
 from vgtui.session.epoch_throttle import EpochThrottle
 from vgtui.sources import RunSource
 
@@ -56,6 +56,7 @@ class Run:
         self.source = source
         self.history = History()
         self.clock = RunClock()
+        self.speed = TrainingSpeed()
         self.launched = False
         self.ended = threading.Event()
         self.summary: RunSummary | None = None
@@ -73,6 +74,8 @@ class Run:
         (its first StepBlock), while the run is paused, and not at all once it
         is cancelled.
         """
+        if isinstance(record, StepBlock):
+            self.speed.made(record.steps)
         if (
             self.pace is not None
             and isinstance(record, StepBlock | EpochEnd)
@@ -83,6 +86,7 @@ class Run:
         self.history.record(record)
         if self._on_record is not None:
             self._on_record(self, record)
+        self.speed.handed_over()
 
     @property
     def paused(self) -> bool:

@@ -63,6 +63,7 @@ class VgtuiApp(App[int]):
         logdir: where every run trained writes its run log (None: nowhere).
         view: runs to show instead of training (``vgtui view``); ``r`` may retrain.
         tour: begin with the tutorial's three runs (sigmoid, tanh, relu), shown at TOUR_PACE.
+        monitor_options: more options of the monitor screen (its clocks, for snapshots).
 
     """
 
@@ -87,6 +88,7 @@ class VgtuiApp(App[int]):
         logdir: Path | None = None,
         view: ViewTarget | None = None,
         tour: bool = False,
+        monitor_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         factory = source_factory or engine_source
@@ -94,6 +96,7 @@ class VgtuiApp(App[int]):
         self.show_timing = show_timing
         self.tour = tour and view is None
         self.pace_after_tour = pace
+        self.monitor_options = monitor_options or {}
         self.last_error: tuple[str, str] | None = None
         self._log_failures_told: weakref.WeakSet[Run] = weakref.WeakSet()
         self.view_session = _view_session(self.controller, view)
@@ -106,7 +109,13 @@ class VgtuiApp(App[int]):
     def monitor(self) -> MonitorScreen:
         """The live monitor screen."""
         gate = ActionGate(self.controller, self.view_session)
-        return MonitorScreen(self.controller, gate, show_timing=self.show_timing, tour=self.tour)
+        return MonitorScreen(
+            self.controller,
+            gate,
+            show_timing=self.show_timing,
+            tour=self.tour,
+            **self.monitor_options,
+        )
 
     def on_mount(self) -> None:
         """Start the first run once the first frame is drawn (and, viewing, watch for more)."""

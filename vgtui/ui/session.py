@@ -15,6 +15,7 @@ from textual.app import App
 from vgtui.config import RunConfig
 from vgtui.session.epoch_throttle import DEFAULT_PACE
 from vgtui.sources import SourceFactory
+from vgtui.sources.engine import app_engine_source
 from vgtui.ui.app import make_app
 from vgtui.ui.terminal import screen_to_ourselves
 
@@ -56,7 +57,8 @@ def run_app(
         tour: begin with the tutorial's three runs (no setting was given).
 
     """
-    app = make_app(config, source_factory, pace=DEFAULT_PACE, logdir=logdir, view=view, tour=tour)
+    factory = source_factory or app_engine_source  # the next runs compiled while one trains
+    app = make_app(config, factory, pace=DEFAULT_PACE, logdir=logdir, view=view, tour=tour)
     loop = asyncio.new_event_loop()
     for signum in (signal.SIGHUP, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -192,6 +192,23 @@ MONITOR_BINDINGS: list[BindingType] = [
     ),
     Binding("l", "toggle('log_scale')", "log/lin", tooltip="gradient SD on a log10 / linear scale"),
     Binding(
+        "f",
+        "fit_scale",
+        "fit scale",
+        show=False,
+        tooltip="fit the log scale to what is on screen now / F: hold one scale for the whole "
+        "session (the default fits each run anew)",
+        group=Binding.Group("scale"),
+    ),
+    Binding(
+        "F",
+        "toggle_scale",
+        "fit scale",
+        show=False,
+        tooltip="hold one scale for the whole session / fit each run anew",
+        group=Binding.Group("scale"),
+    ),
+    Binding(
         "left_curly_bracket",
         "shift_heatmap(1)",
         "heat scale",

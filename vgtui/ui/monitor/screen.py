@@ -23,10 +23,9 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from vgtui.config import TYPICAL_SEED, ConfigError, RunConfig
-from vgtui.diagnosis import diagnosis
+from vgtui.diagnosis import diagnosis, epochs_for_verdict, with_evidence
 from vgtui.display.heatmap import heatmap_frame
 from vgtui.display.intro import intro_text, tensorflow_progress
 from vgtui.display.layer_rows import PreviousRun, layer_rows_frame
@@ -40,6 +39,7 @@ from vgtui.session.controller import RunController
 from vgtui.session.epoch_throttle import next_pace, pace_label
 from vgtui.session.run import Run
 from vgtui.session.sweep import format_seeds
+from vgtui.ui.keys import grouped, key_name
 from vgtui.ui.messages import OpenScreen, TrainCurrent
 from vgtui.ui.monitor.commands import SettingsCommands
 from vgtui.ui.monitor.gate import ActionGate
@@ -49,6 +49,7 @@ from vgtui.ui.widgets.boundary_view import BoundaryFrame, BoundaryView
 from vgtui.ui.widgets.charts_row import ChartsRow
 from vgtui.ui.widgets.gradient_figure import GradientFigure
 from vgtui.ui.widgets.heatmap import GradientHeatmap
+from vgtui.ui.widgets.key_strip import KeyEntry, KeyStrip
 from vgtui.ui.widgets.layer_panel import LayerPanel
 from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
@@ -66,14 +67,7 @@ TALL_HEIGHT = 40
 #: Checks a second for a new run, a run's end or its first epoch (drawn at once).
 REFRESH_HZ = 10
 #: Redraws a second, at most, of each part of the screen while a run goes on.
-PART_HZ: dict[str, float] = {
-    "status": 5,
-    "layers": 2,
-    "story": 2,
-    "charts": 1,
-    "verdict": 2,
-    "boundary": 10,
-}
+PART_HZ: dict[str, float] = {"numbers": 2, "clock": 5, "charts": 1, "boundary": 10}
 #: From this width, the figure stands beside the loss chart rather than instead of it.
 SIDE_BY_SIDE_WIDTH = 120
 
@@ -88,6 +82,9 @@ class MonitorScreen(Screen[None]):
         controller: the runs.
         gate: what applies now.
         show_timing: show speed and elapsed time (off: no clocks on screen, for snapshots).
+        tour: the session begins with the tutorial's three runs (the introduction says so).
+        clock: seconds, for the introduction's count while TensorFlow loads.
+        load_progress: how far TensorFlow's import has come, 0 to 1.
 
     """
 
@@ -121,6 +118,8 @@ class MonitorScreen(Screen[None]):
     heat_shift: var[int] = var(0)
     #: The epoch the time cursor is at; None follows the run live.
     cursor: var[int | None] = var(None)
+    #: The log scales fit each run anew (else they hold every run of the session).
+    scale_fit: var[bool] = var(True)
 
     def __init__(
         self,
@@ -130,6 +129,7 @@ class MonitorScreen(Screen[None]):
         show_timing: bool = True,
         tour: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        load_progress: Callable[[], float] = tensorflow_progress,
     ) -> None:
         super().__init__()
         self.controller = controller
@@ -138,6 +138,7 @@ class MonitorScreen(Screen[None]):
         self.tour = tour
         self.deep_tried = False
         self._clock = clock
+        self._load_progress = load_progress
         self._opened = clock()
         self.scales = {"grad": SessionScale(), "weight": SessionScale()}
         self.device: str | None = None
@@ -148,6 +149,8 @@ class MonitorScreen(Screen[None]):
         self._view: HistoryView = controller.current.history.view()
         self._live: HistoryView = self._view
         self._charts_ready = False
+        self._numbers_view = self._view
+        self._numbers_run: Run | None = None
 
     @property
     def run(self) -> Run:
@@ -189,7 +192,7 @@ class MonitorScreen(Screen[None]):
             yield ChartsRow(id="charts")  # the charts come after the first frame
         yield StatusLine(id="status")
         yield TooSmall(id="too-small")
-        yield Footer(id="footer", compact=True, show_command_palette=False)
+        yield KeyStrip(id="footer")
 
     def on_mount(self) -> None:
         """Draw the first frame and start the timers; the charts come after the frame."""
@@ -325,6 +328,7 @@ class MonitorScreen(Screen[None]):
     def action_pace(self, step: int) -> None:
         """Show a live run's epochs slower (-1) or faster (1)."""
         self.controller.set_pace(next_pace(self.controller.pace, step))
+        self.notify(f"Epochs are shown at {pace_label(self.controller.pace)}.", title="pace")
         self.redraw()
 
     def action_open(self, name: str, argument: str | None = None) -> None:
@@ -362,6 +366,20 @@ class MonitorScreen(Screen[None]):
         """Return the cursor to the run's latest moment."""
         self.cursor = None
 
+    def action_fit_scale(self) -> None:
+        """Fit the log scales to what is on screen now."""
+        self._fit_scales()
+        self.redraw()
+        self.notify("The scale fits what is on screen now.", title="scale", timeout=3)
+
+    def action_toggle_scale(self) -> None:
+        """Switch between a scale fitted to each run and one held for the whole session."""
+        self.scale_fit = not self.scale_fit
+        if self.scale_fit:
+            self._fit_scales()
+        said = "fits each run anew" if self.scale_fit else "holds every run of the session"
+        self.notify(f"The scale {said}.", title="scale", timeout=3)
+
     def action_shift_heatmap(self, decades: int) -> None:
         """Shift the heatmap's colour scale by whole decades."""
         self.heat_shift += decades
@@ -378,7 +396,7 @@ class MonitorScreen(Screen[None]):
         self.redraw()
 
     watch_log_scale = watch_weights = watch_heatmap = watch_figure = _view_changed
-    watch_boundary = watch_heat_shift = watch_cursor = _view_changed
+    watch_boundary = watch_heat_shift = watch_cursor = watch_scale_fit = _view_changed
 
     def on_resize(self) -> None:
         """Draw everything for the new size (the parts laid out anew redraw themselves too)."""
@@ -410,18 +428,22 @@ class MonitorScreen(Screen[None]):
         """Follow the run: its layers, header and clock; draw all at once when it starts or ends.
 
         A new run, a run's first epoch and its end are drawn at once; other
-        changes wait for each part's own timer.
+        changes wait for each part's own timer. In the fitted scale's mode, a
+        new run's scale starts afresh.
         """
         if not self.query("#layers"):
             return
         run = self.run
         self._fit_layers(run)
         self.query_one(RunHeader).show(run.config, self.device, run.history.start, run.viewed)
+        self._show_keys()
         seen = (id(run), run.history.version)
         if seen == self._seen and not force:
             return
         fresh = self._seen is None or seen[0] != self._seen[0]
         self._seen = seen
+        if fresh and self.scale_fit:
+            self._fit_scales()
         live = self._current_view()[1]
         self.engine_seen = self.engine_seen or live.start is not None
         if live.start is not None:
@@ -432,6 +454,10 @@ class MonitorScreen(Screen[None]):
         first_epoch = live.latest is not None and live.latest.epoch == 1
         if not force and (fresh or live.ended or first_epoch):
             self.redraw()
+
+    def _fit_scales(self) -> None:
+        """Start the log scales afresh: they widen again to hold what is drawn next."""
+        self.scales = {"grad": SessionScale(), "weight": SessionScale()}
 
     def _current_view(self) -> tuple[HistoryView, HistoryView]:
         """The run's records as shown (up to the cursor), and as they stand; read once a version."""
@@ -445,15 +471,20 @@ class MonitorScreen(Screen[None]):
         return self._view, self._live
 
     def _draw_if_new(self, part: str) -> None:
-        """Draw ``part`` if the run has changed since it was drawn (the status: always)."""
+        """Draw ``part`` if the run has changed since it was drawn (the clock: always)."""
         run = self.run
         key = (id(run), run.history.version)
-        ticking = part == "status" or (part == "story" and self._loading())  # the clocks move
-        if ticking or self._drawn.get(part) != key:
+        if part == "clock" or self._drawn.get(part) != key:
             self._draw_part(part)
 
     def _draw_part(self, part: str) -> None:
-        """Draw one part of the screen; note what it drew."""
+        """Draw one part of the screen; note what it drew.
+
+        ``numbers`` are the layer rows, the verdict, the story and the status
+        line, drawn together from one reading of the history, so that no two
+        of them show a number of different moments; ``clock`` moves the
+        status line's clock (and the introduction's) between them.
+        """
         if not self.query("#layers"):
             return
         size = self.size
@@ -463,22 +494,50 @@ class MonitorScreen(Screen[None]):
         run = self.run
         view, live = self._current_view()
         key = (id(run), run.history.version)
-        if part == "status":
+        if part == "clock":
+            self._draw_status(run, self._numbers_view if self._numbers_run is run else view)
+            if self._loading():
+                self._draw_story(run, view)
+            return
+        if part == "numbers":
+            self._numbers_view, self._numbers_run = view, run
             self._draw_status(run, view)
-        elif live.state == "reading":
-            return  # a log read whole: its numbers are drawn once in, the step count meanwhile
-        elif part == "layers":
-            if not self._draw_layers(view):
+            if live.state == "reading":
+                return  # a log read whole: its numbers are drawn once in, the step count meanwhile
+            drawn = self._draw_layers(view)
+            self._draw_verdict(run, view)
+            self._draw_story(run, view)
+            if not drawn:
                 return  # not laid out yet: try again next time
+        elif live.state == "reading":
+            return
         elif part == "charts":
             self._draw_charts()
-        elif part == "verdict":
-            self.query_one(VerdictBadge).show(diagnosis(view))
         elif part == "boundary":
             self._draw_boundary(run, view)
-        elif part == "story":
-            self._draw_story(run, view)
         self._drawn[part] = key
+
+    def _draw_verdict(self, run: Run, view: HistoryView) -> None:
+        """The verdict of the moment on screen, provisional while the run lacks the epochs."""
+        found = diagnosis(view)
+        epochs = run.config.epochs if run.config else 0
+        epoch = view.latest.epoch if view.latest is not None else 0
+        found = with_evidence(found, epoch, epochs, self._current_view()[1].ended)
+        until = epochs_for_verdict(epochs) if found.provisional and epochs else 0
+        self.query_one(VerdictBadge).show(found, until)
+
+    def _show_keys(self) -> None:
+        """The key strip: the monitor's keys by importance, dimmed where they do not apply."""
+        entries = []
+        for row in grouped([*self.BINDINGS, *self.app.BINDINGS]):
+            first = row[0]
+            if first.key in ("up", "pageup"):
+                continue  # scrolling keys: the help lists them
+            _, name, parameters = parse(first.action)
+            enabled = first.action.startswith("app.") or self.gate.refusal(name, parameters) is None
+            keys = key_name(first.key.split(",")[0])
+            entries.append(KeyEntry(keys, first.description, enabled, first.show))
+        self.query_one(KeyStrip).show(entries)
 
     def _fit_layers(self, run: Run) -> None:
         """Give the layer rows and the heatmap the current run's layers (runs may differ)."""
@@ -578,7 +637,7 @@ class MonitorScreen(Screen[None]):
         typical = TYPICAL_SEED.said() if tutorial else ""
         if self._loading():
             elapsed = self._clock() - self._opened
-            waiting = intro_text(config, self.tour, elapsed, tensorflow_progress(), typical)
+            waiting = intro_text(config, self.tour, elapsed, self._load_progress(), typical)
             panel.show(StoryFrame((), "", "", "", waiting), bounds)
             return
         runs = [
@@ -589,7 +648,8 @@ class MonitorScreen(Screen[None]):
         verdict = diagnosis(view).verdict if view.latest is not None else ""
         runs.append(StoryRun(config, view, verdict, live=not view.ended))
         frame = story_frame(runs, config, self.deep_tried)
-        panel.show(replace(frame, typical=typical), bounds)
+        hint = "" if self.gate.refusal("deep") else frame.next_step  # a viewed run trains nothing
+        panel.show(replace(frame, typical=typical, next_step=hint), bounds)
 
     def _draw_status(self, run: Run, view: HistoryView) -> None:
         """Say what the run is doing."""
@@ -599,7 +659,7 @@ class MonitorScreen(Screen[None]):
             viewed=run.viewed,
             paused=run.paused,
             phase=run.source.phase,
-            rate=run.clock.rate if timing else None,
+            rate=run.speed.rate if timing else None,
             elapsed=run.clock.elapsed if timing else None,
             pace=pace_label(self.controller.pace) if run.pace is not None else "",
         )

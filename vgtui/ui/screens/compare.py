@@ -179,15 +179,19 @@ class CompareScreen(Screen[None]):
                 return group
         return groups[0] if groups else None
 
-    def plotted(self) -> list[KeptRun]:
-        """The runs whose curves are drawn, in the table's order."""
+    def plotted(self) -> list[tuple[Group, KeptRun]]:
+        """The rows whose curves are drawn, in the table's order, each with the run it draws.
+
+        A row of several runs (the same settings, or seeds) is drawn once: by
+        its latest run, in the row's own colour and glyph.
+        """
         by_number = {run.number: run for run in self.store.runs}
-        return [
-            by_number[n]
-            for group in self.groups()
-            for n in group.numbers
-            if n not in self.hidden and n in by_number
-        ]
+        out = []
+        for group in self.groups():
+            numbers = [n for n in group.numbers if n in by_number]
+            if numbers and not all(n in self.hidden for n in group.numbers):
+                out.append((group, by_number[numbers[-1]]))
+        return out
 
     def refresh_runs(self) -> None:
         """Rebuild the table and charts from the kept runs, in the order and selection chosen."""
@@ -233,26 +237,27 @@ class CompareScreen(Screen[None]):
         return text
 
     def _draw_charts(self) -> None:
-        """The loss curves and each run's final gradient SD by layer, with one legend."""
+        """Each row's loss curve and its layers' gradient SD (median over steps), one legend."""
         plotted = self.plotted()
         no_color = self.app.no_color
+        marks = [(group.first.number, run) for group, run in plotted]
         losses = [
-            Curve(run.label, rgb_tuple(run), run.view.epoch_x, run.view.epoch_loss)
-            for run in plotted
+            Curve(run.label, run_color(number), run.view.epoch_x, run.view.epoch_loss)
+            for number, run in marks
         ]
-        epochs = max((len_in_epochs(run) for run in plotted), default=1)
-        glyphs = [run_glyph(run.number) for run in plotted]
+        epochs = max((len_in_epochs(run) for _, run in marks), default=1)
+        glyphs = [run_glyph(number) for number, _ in marks]
         self.query_one(OverlaidLossChart).show(losses, epochs, glyphs if no_color else None)
         sds = [
-            Curve(run.label, rgb_tuple(run), np.arange(1, 1 + len(sd)), sd)
-            for run in plotted
-            for sd in [run.final_grad_sd]
+            Curve(run.label, run_color(number), np.arange(1, 1 + len(run.layer_sds)), run.layer_sds)
+            for number, run in marks
         ]
         self.query_one(LayerSdChart).show(sds, glyphs)
         legend = Text(no_wrap=False)
-        for run in plotted:
-            legend.append(f"{run_glyph(run.number)} ", style=rgb(run_color(run.number)))
-            legend.append(f"{run.label}  ")
+        for group, _ in plotted:
+            number = group.first.number
+            legend.append(f"{run_glyph(number)} ", style=rgb(run_color(number)))
+            legend.append(f"#{number} {group.first.label}  ")
         self.query_one("#legend", Static).update(legend)
 
     def _note(self, groups: list[Group], hidden_columns: int) -> None:
@@ -271,12 +276,15 @@ class CompareScreen(Screen[None]):
             )
             return
         sort = "kept order" if self.sort_column is None else self.sort_column
-        more = f" {hidden_columns} more columns on a wider terminal." if hidden_columns else ""
-        note.update(
-            f"{len(groups)} rows by {sort}. vs base: first layer's gradient SD ÷ the baseline's "
-            f"(b pins one); dec: log10 of first ÷ output SD, median / last epoch; ± over seeds."
-            f"{more}"
-        )
+        rows = f"{len(groups)} row{'s' if len(groups) != 1 else ''} by {sort}."
+        said = [rows, "vs base: first layer's median gradient SD ÷ the baseline's (b pins one);"]
+        shown = set(self._shown_headers)
+        if shown & {"dec median", "dec last"}:
+            said.append("dec: log10 of first ÷ output SD, median over steps / last epoch;")
+        said.append("± over seeds.")
+        if hidden_columns:
+            said.append(f"{hidden_columns} more columns on a wider terminal.")
+        note.update(" ".join(said))
 
     def _highlighted(self) -> int | None:
         """Number of the first run of the row under the cursor, None if the table is empty."""
@@ -399,8 +407,3 @@ class CompareScreen(Screen[None]):
     def _withdraw_clear(self) -> None:
         """Another action withdraws a pending request to clear."""
         self.clear_asked = False
-
-
-def rgb_tuple(run: KeptRun) -> tuple[int, int, int]:
-    """A kept run's colour."""
-    return run_color(run.number)

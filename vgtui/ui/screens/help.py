@@ -21,9 +21,10 @@ READING: tuple[str, ...] = (
     "One row per Dense layer, input side at the top: the mean and the SD of its kernel "
     "gradient over the run (sparklines), then their latest values. Every row shares the "
     "scale named in the title line (log10: one step of height is the same factor "
-    "everywhere); dark bars are small. [b]ep vs out[/b] is the layer's gradient SD against "
-    "the output layer's over the last epoch, in decades (-2.0d: a hundred times smaller), then "
-    "the share of saturated (sigmoid, tanh) or dead (relu family) units.",
+    "everywhere); dark bars are small. The values beside them ([b]last ep[/b]) are the last "
+    "epoch's means. [b]last ep vs out[/b] is the layer's gradient SD against the output "
+    "layer's over the last epoch, in decades (-2.0d: a hundred times smaller), then the share "
+    "of saturated (sigmoid, tanh) or dead (relu family) units.",
     "The badge under the header is the run's verdict (healthy, vanishing, exploding or "
     "diverged) with its evidence; it reads the first layer's decades as a [b]median over every "
     "step so far[/b], so it can differ from the rows' last epoch.",

@@ -139,7 +139,13 @@ class SettingsScreen(ModalScreen[LabSettings | None]):
         box.border_title = "settings"
         box.border_subtitle = "enter applies · escape leaves"
         self.query_one(f"#{field_id(self.focus_field)}").focus()
+        for select in self.query(Select):
+            self.watch(select, "expanded", self._choosing, init=False)
         self.check()
+
+    def _choosing(self, expanded: bool) -> None:
+        """While a list of choices is open over the rows below, dim them: they are not its."""
+        self.query_one("#settings-box").set_class(expanded, "-choosing")
 
     # Reading and checking ---------------------------------------------------
 

@@ -44,12 +44,12 @@ class LayerPanel(VerticalScroll, can_focus=False):
         with Horizontal(id="layer-titles"):
             yield Label("layer", classes="layer-name")
             yield Label("grad mean", id="mean-title", classes="title")
-            yield Label("", classes="value")
+            yield Label("last ep", classes="value")
             yield Label("grad SD", id="sd-title", classes="title")
-            yield Label("", classes="value")
+            yield Label("last ep", classes="value")
             yield Label("f'", id="deriv-title", classes="act-deriv")
             yield Label("before", id="previous-title", classes="previous-sd")
-            yield Label("ep vs out", id="health-title", classes="health")
+            yield Label("last ep vs out", id="health-title", classes="health")
         for name in self.layer_names:
             yield LayerRow(name, classes="layer-row")
 
@@ -112,7 +112,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
         found = self.query("#previous-title")
         if found:
             title = found.first(Label)
-            text = label[:11] or "before"
+            text = label[:10] or "before"
             if str(title.content) != text:
                 title.update(text, layout=False)
 
@@ -132,7 +132,7 @@ class LayerPanel(VerticalScroll, can_focus=False):
             row.show_health(decades[i], fraction[i])
         if frame.latest is None or len(frame.decades) != len(rows):
             return
-        title = f"ep vs out {kind}".rstrip()  # the last epoch's decades
+        title = f"last ep vs out {kind}".rstrip()  # the last epoch's decades
         label = self.query_one("#health-title", Label)
         if str(label.content) != title:
             label.update(title, layout=False)

@@ -1,4 +1,4 @@
-"""Each run's final gradient SD by layer, on a log scale, one line a run."""
+"""Each row's gradient SD by layer (median over steps), on a log scale, one line a row."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from vgtui.display.curves import Curve
 
 
 class LayerSdChart(PlotextPlot):
-    """Gradient SD over the last epoch of each layer, input side on the left."""
+    """Each layer's gradient SD, median over the steps (the table's own), input side on the left."""
 
     def show(self, curves: Sequence[Curve], glyphs: Sequence[str] | None = None) -> None:
         """Draw one line a run: ``y`` holds its layers' SDs, input side first.
@@ -21,7 +21,7 @@ class LayerSdChart(PlotextPlot):
         """
         plt = self.plt
         plt.clear_figure()
-        plt.title("final grad SD by layer (log)")
+        plt.title("grad SD by layer, median over steps (log)")
         plt.xlabel("layer")
         low, high, layers = math.inf, -math.inf, 0
         for index, curve in enumerate(curves):

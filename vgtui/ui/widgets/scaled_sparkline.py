@@ -38,13 +38,16 @@ class FixedScaleBars:
         max_color: RichColor,
         sequential: bool = False,
         signed: bool = False,
+        no_color: bool = False,
     ) -> None:
         """Keep what to draw; ``data`` has at most ``width`` values.
 
         A ``signed`` sparkline takes values in [-1, 1]: the bar's height is
-        the magnitude, its colour the sign (orange +, blue −).
+        the magnitude, its colour the sign (orange +, blue −); without colour
+        (``no_color``), a negative value's bar hangs from the top.
         """
         self.signed = signed
+        self.no_color = no_color
         self.data = data
         self.bounds = bounds
         self.width = width
@@ -69,6 +72,9 @@ class FixedScaleBars:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         """Yield the bars, top line first, one segment per run of equal cells."""
+        if self.signed and self.no_color:
+            yield from self._hanging()
+            return
         levels = len(BARS) * self.height
         if self.signed:
             palette = _signed_palette(levels)
@@ -92,6 +98,38 @@ class FixedScaleBars:
                 else:
                     cells.append((BARS[level - low], style))
             yield from _runs(cells, palette)
+            if line > 0:
+                yield Segment.line()
+
+    def _hanging(self) -> RenderResult:
+        """Without colour, a signed sparkline: positive bars stand, negative bars hang.
+
+        A bar hanging from the top is drawn in reverse video: the cell's
+        glyph is the part left empty.
+        """
+        levels = len(BARS) * self.height
+        heights = [-1 if math.isnan(r) else min(levels - 1, int(r * levels)) for r in self.ratios()]
+        values = [*list(self.data)[: self.width], *[math.nan] * self.width][: self.width]
+        plain_and_reverse = (Style(), Style(reverse=True))
+        for line in reversed(range(self.height)):
+            low = line * len(BARS)
+            top = (self.height - 1 - line) * len(BARS)
+            cells: list[tuple[str, int]] = []
+            for level, value in zip(heights, values, strict=True):
+                if level < 0:
+                    cells.append((" ", -1))
+                elif value >= 0:
+                    below = level < low
+                    full = level >= low + len(BARS)
+                    cells.append((" " if below else "█" if full else BARS[level - low], 0))
+                elif level < top:
+                    cells.append((" ", -1))
+                elif level >= top + len(BARS) - 1:
+                    cells.append(("█", 0))
+                else:
+                    filled = level - top + 1  # eighths filled from the top
+                    cells.append((BARS[len(BARS) - 1 - filled], 1))
+            yield from _runs(cells, plain_and_reverse)
             if line > 0:
                 yield Segment.line()
 
@@ -187,4 +225,5 @@ class ScaledSparkline(Sparkline):
             max_color=max_color.rich_color,
             sequential=self.sequential and not self.app.no_color,
             signed=self.signed and self.bounds == (-1.0, 1.0),
+            no_color=self.app.no_color,
         )

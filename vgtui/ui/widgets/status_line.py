@@ -41,11 +41,11 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
         fields.append((5, f"loss {status.loss:.3f}", ""))
         fields.append((2, f"acc {before}{status.accuracy:.3f}".replace("nan", "–"), ""))
     if status.rate is not None:
-        fields.append((4, f"{status.rate:,.0f} steps/s", ""))
+        fields.append((4, f"trains {status.rate:,.0f} steps/s", ""))
     if status.elapsed is not None:
         fields.append((2, format_elapsed(status.elapsed), ""))
     if status.pace:
-        fields.append((4, f"pace {status.pace}", "dim"))
+        fields.append((3, f"pace {status.pace}", "dim"))
     if status.cursor:
         fields.insert(1, (0, status.cursor, "bold reverse"))
     if status.detail:

@@ -18,10 +18,11 @@ VERDICT_STYLES: dict[str, str] = {
 WAITING = Diagnosis("", "", "")
 
 
-def verdict_text(found: Diagnosis, width: int | None = None) -> Text:
+def verdict_text(found: Diagnosis, width: int | None = None, until: int = 0) -> Text:
     """The badge line: `` VANISHING `` in its colour, then the reason, or its short form.
 
     The full reason is shown when it fits ``width``; otherwise the short form.
+    A provisional verdict reads `` VANISHING? `` and says until which epoch (``until``).
     """
     text = Text(no_wrap=True, overflow="ellipsis")
     if not found.verdict:
@@ -33,11 +34,16 @@ def verdict_text(found: Diagnosis, width: int | None = None) -> Text:
         text.append(" verdict … ", style="dim")
         text.append(" after the first epoch", style="dim italic")
         return text
-    label = f" {found.verdict.upper()} "
-    text.append(label, style=VERDICT_STYLES.get(found.verdict, "bold reverse"))
+    mark = "?" if found.provisional else ""
+    label = f" {found.verdict.upper()}{mark} "
+    style = VERDICT_STYLES.get(found.verdict, "bold reverse")
+    text.append(label, style=f"{style} dim" if found.provisional else style)
     text.append(" ")
-    fits = width is None or len(label) + 1 + len(found.reason) <= width
+    note = f" · so far: holds from epoch {until}" if found.provisional and until else ""
+    fits = width is None or len(label) + 1 + len(found.reason) + len(note) <= width
     text.append(found.reason if fits or not found.short else found.short)
+    if note:
+        text.append(note if fits else f" · from ep {until}", style="italic")
     return text
 
 
@@ -45,13 +51,14 @@ class VerdictBadge(Static):
     """One line: the run's verdict (see :func:`vgtui.diagnosis.diagnosis`) and its evidence."""
 
     found: Diagnosis = WAITING
+    until: int = 0
 
-    def show(self, found: Diagnosis) -> None:
-        """Display ``found``; the same diagnosis is not redrawn."""
-        if found == self.found and self.content:
+    def show(self, found: Diagnosis, until: int = 0) -> None:
+        """Display ``found`` (provisional until epoch ``until``); the same is not redrawn."""
+        if (found, until) == (self.found, self.until) and self.content:
             return
-        self.found = found
-        self.update(verdict_text(found, self.size.width or None), layout=False)
+        self.found, self.until = found, until
+        self.update(verdict_text(found, self.size.width or None, until), layout=False)
 
     @property
     def verdict(self) -> str:
@@ -60,4 +67,4 @@ class VerdictBadge(Static):
 
     def on_resize(self) -> None:
         """Choose the full or the short form for the new width."""
-        self.update(verdict_text(self.found, self.size.width or None), layout=False)
+        self.update(verdict_text(self.found, self.size.width or None, self.until), layout=False)
