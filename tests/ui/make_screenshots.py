@@ -1,7 +1,8 @@
 """Make the SVG screenshots in screenshots/ from the recorded runs.
 
-Run from the repository root: ``python tests/ui/make_screenshots.py``. In one
-session, as a user would: relu, then sigmoid, then relu again, so both are
+Run from the repository root: ``python tests/ui/make_screenshots.py``. First
+the first screen of a session with no setting given (the tutorial's three
+runs compared); then in one session, as a user would: relu, then sigmoid, then relu again, so both are
 drawn on the session's one scale with the other's values beside them; the
 figure view, the comparison (relu twice, sigmoid, tanh) and the help; then,
 in a session of its own, the decision boundary at the end of a tanh run.
@@ -50,6 +51,16 @@ async def render_all() -> dict[str, str]:
         pilot.app.launch()
         await settle(pilot)
 
+    app = make_app(RunConfig(), replay_factory(streams), show_timing=False, tour=True)
+    async with app.run_test(size=SIZE) as pilot:  # the first screen, no key pressed
+        for _ in range(600):
+            if len(app.controller.kept) == 3 and app.controller.training is None:
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        app.clear_notifications()
+        await pilot.pause()
+        shots["tour.svg"] = app.export_screenshot(title="vgtui: the first screen, no key pressed")
     app = make_app(RunConfig(activation="relu"), replay_factory(streams), show_timing=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -14,6 +14,7 @@ import textwrap
 
 import numpy as np
 from rich.color import Color
+from rich.console import Group
 from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
@@ -65,13 +66,8 @@ class StoryPanel(Widget):
         return len(self.lines(width))
 
     def render(self) -> RenderResult:
-        """The story's lines, fitted to the panel's width."""
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for i, line in enumerate(self.lines(self.content_region.width or self.size.width)):
-            if i:
-                text.append("\n")
-            text.append_text(line)
-        return text
+        """The story's lines, fitted to the panel's width: one line each, never wrapped."""
+        return Group(*self.lines(self.content_region.width or self.size.width))
 
     def lines(self, width: int) -> list[Text]:
         """Every line of the story at ``width`` cells."""
@@ -93,7 +89,8 @@ class StoryPanel(Widget):
             why = textwrap.wrap(frame.why, max(width, 20), subsequent_indent="  ")
             out += [Text(line, no_wrap=True, overflow="ellipsis") for line in why[:2]]
         if frame.typical and self.app.size.height >= TALL_ENOUGH:
-            out.append(Text(frame.typical, style="dim", no_wrap=True, overflow="ellipsis"))
+            typical = textwrap.wrap(frame.typical, max(width, 20), subsequent_indent="  ")
+            out += [Text(line, style="dim", no_wrap=True, overflow="ellipsis") for line in typical]
         if frame.next_step:
             hint = Text(no_wrap=True, overflow="ellipsis")
             hint.append("next: ", style="bold")
