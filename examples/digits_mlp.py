@@ -7,6 +7,7 @@ network to about 0.98::
 
     python examples/digits_mlp.py                                     # vanishes
     python examples/digits_mlp.py --activation relu --init he_normal  # does not
+    python examples/digits_mlp.py --optimizer adam --title "sigmoid, Adam"  # your own name
     vgtui view runs                 # in another terminal: follow it live
     vgtui --model examples/digits_mlp.py   # or let vgtui train it (a / i switch)
 """
@@ -62,20 +63,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--activation", default=None, help="e.g. relu, tanh (default sigmoid)")
     parser.add_argument("--init", default=None, help="a Keras initializer, e.g. he_normal")
+    parser.add_argument("--optimizer", default=None, help="a Keras optimizer, e.g. adam")
     parser.add_argument("--logdir", default="runs", help="where the run log goes (default runs)")
+    parser.add_argument(
+        "--title",
+        default=None,
+        help="what to call the run (default: what tells it apart, e.g. digits_mlp · relu · "
+        "he_normal · sgd); it names the run log and its row in vgtui's comparison",
+    )
     args = parser.parse_args(argv)
 
     from vgtui.keras import GradientMonitor
 
     x, y, x_val, y_val = load_data()
     model = build_model(args.activation, args.init)
+    if args.optimizer:  # compiled again with another optimizer, the same loss and metrics
+        model.compile(args.optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(
         x,
         y,
         batch_size=BATCH_SIZE,
         epochs=args.epochs,
         validation_data=(x_val, y_val),
-        callbacks=[GradientMonitor(args.logdir)],
+        callbacks=[GradientMonitor(args.logdir, title=args.title)],
         verbose=2,
     )
 

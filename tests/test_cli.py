@@ -324,3 +324,20 @@ def test_a_headless_preset_run_logs_its_histograms(tmp_path, capsys):
     assert records[0].config.dataset == "shapeset" and records[0].config.batch_size == 10
     blocks = [r for r in records if isinstance(r, HistogramBlock)]
     assert [int(s) for b in blocks for s in b.steps] == [1, 101]  # 104 steps
+
+
+def test_the_headless_epoch_line_says_the_validation_and_an_unknown_accuracy_is_a_dash():
+    import math
+
+    from vgtui.cli.headless import format_epoch, format_summary
+    from vgtui.history import LatestEpoch
+    from vgtui.records import STAT_NAMES, RunSummary
+
+    means = np.full((2, len(STAT_NAMES)), 1e-3)
+    epoch = LatestEpoch(3, 65, 96, 0.5, 0.75, means, val_loss=0.625, val_accuracy=0.7)
+    line = format_epoch(epoch, ("dense", "dense_1"), 20)
+    assert line.startswith("epoch  3/20  loss 0.5000  acc 0.750  val_loss 0.6250  val_acc 0.700  ")
+    plain = LatestEpoch(3, 65, 96, 0.5, 0.75, means)  # no validation data: nothing said
+    assert "val_" not in format_epoch(plain, ("dense", "dense_1"), 20)
+    summary = RunSummary(math.nan, 0.75, 0.5, 1.0, 3, 96)
+    assert format_summary(summary)[0].startswith("accuracy before –, after 0.750;")

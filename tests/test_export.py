@@ -16,7 +16,7 @@ import pytest
 
 from tests.epochs import epochs as whole_epochs
 from vgtui.cli import main
-from vgtui.diagnosis import diagnose, first_layer_decades
+from vgtui.diagnosis import diagnose, first_layer_decades, median_layer_sds
 from vgtui.export.runfile import run_to_dict
 from vgtui.export.runs import load_run
 from vgtui.history import History
@@ -27,7 +27,7 @@ from vgtui.sources.replay import load_stream
 FIXTURES = Path(__file__).parent / "fixtures"
 HEADER = (
     "run,step,epoch,layer,grad_mean,grad_sd,grad_norm,weight_mean,weight_sd,"
-    "saturation,dead,batch_loss,batch_accuracy,act_deriv_mean"
+    "saturation,dead,batch_loss,batch_accuracy,act_deriv_mean,val_loss,val_accuracy"
 )
 
 
@@ -94,11 +94,12 @@ def test_csv_holds_every_step_of_every_layer(tmp_path: Path, logs, streams, caps
         names = records[0].layer_names
         for number, epoch, loss, acc, stats in zip(*_steps(records)):
             for j, layer in enumerate(names):
-                values = [*stats[j][:7], loss, acc, *stats[j][7:]]
+                values = [*stats[j][:7], loss, acc, *stats[j][7:], np.nan, np.nan]
                 expected.append((path.name, int(number), int(epoch), layer, values))
     assert len(rows) == len(expected)
     for row, (run, number, epoch, layer, values) in zip(rows, expected):
         assert row[:4] == [run, str(number), str(epoch), layer]
+        assert len(row) == 4 + len(values)
         for cell, value in zip(row[4:], values):
             if np.isnan(value):
                 assert cell == ""
@@ -135,6 +136,7 @@ def test_json_is_the_headless_form(tmp_path: Path, logs, streams) -> None:
         verdict_reason=reason,
         first_layer_decades_median=decades.median,
         first_layer_decades_latest=decades.latest,
+        first_layer_sd_median=float(median_layer_sds(view)[0]),
     )
     want = json.loads(json.dumps(run_to_dict(view.start.config, view, summary), allow_nan=False))
     assert got.pop("log") == paths[0].name
@@ -238,6 +240,23 @@ def test_png_and_svg_files(tmp_path: Path, logs, capsys) -> None:
     assert width > 1000 and height > 1000
     text = "".join(ET.parse(svg).getroot().itertext())
     assert "VANISHING" in text and "gradient SD (log)" in text and "dense_1" in text
+
+
+def test_the_figure_of_one_run_is_the_file_named(tmp_path: Path, logs, capsys) -> None:
+    _, paths = logs
+    alone = tmp_path / "alone"  # a directory of one run, as a GradientMonitor leaves it
+    alone.mkdir()
+    (alone / paths[0].name).write_bytes(paths[0].read_bytes())
+    out = tmp_path / "figures"
+    out.mkdir()
+    for given in (alone, alone / paths[0].name):
+        assert main(["export", str(given), "--png", str(out / "fig.png")]) == 0
+        assert capsys.readouterr().out == f"wrote {out / 'fig.png'}\n"
+        assert sorted(p.name for p in out.iterdir()) == ["fig.png"]
+    # Two runs: one file each, the log's name after the name given.
+    assert main(["export", str(paths[0]), str(paths[1]), "--png", str(out / "two.png")]) == 0
+    made = sorted(p.name for p in out.glob("two*"))
+    assert made == sorted(f"two-{p.stem}.png" for p in paths[:2])
 
 
 def test_a_figure_per_run_or_one_to_compare(tmp_path: Path, logs) -> None:
@@ -374,7 +393,18 @@ def test_a_keras_log_without_config_exports(tmp_path: Path) -> None:
     png = tmp_path / "k.png"
     assert main(["export", str(writer.path), "--json", str(out), "--png", str(png)]) == 0
     got = json.loads(out.read_text())
-    assert got["config"] is None and got["info"]["lr"] is None
+    assert got["info"]["lr"] is None
+    # What is known of the model: its title; nothing else was recorded in this header.
+    assert got["config"] == {
+        "model": None,
+        "title": "Sequential CNN",
+        "activation": None,
+        "init": None,
+        "optimizer": None,
+        "lr": None,
+        "batch_size": None,
+        "epochs": None,
+    }
     assert [layer["name"] for layer in got["epochs"][0]["layers"]] == ["conv", "dense"]
     assert got["epochs"][0]["layers"][0]["saturation"] is None
     assert _png_size(png.read_bytes())[0] > 1000

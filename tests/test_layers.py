@@ -73,6 +73,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "vgtui.config",
         "vgtui.records",
+        "vgtui.run_identity",
         "vgtui.history",
         "vgtui.diagnosis",
         "vgtui.data",

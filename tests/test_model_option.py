@@ -86,12 +86,27 @@ def test_headless_model_run_trains_and_writes_json(tmp_path) -> None:
     out = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     run = json.loads(path.read_text())
-    assert run["config"] is None
+    # What is known of the model, as the file built it: not the built-in network's config.
+    assert run["config"] == {
+        "model": "sequential",
+        "title": "sequential · sigmoid · glorot_uniform · sgd",
+        "activation": "sigmoid",
+        "init": "glorot_uniform",
+        "optimizer": "sgd",
+        "lr": 0.01,  # Keras's SGD default
+        "batch_size": 32,
+        "epochs": 2,
+    }
     assert [e["epoch"] for e in run["epochs"]] == [1, 2], "--epochs did not beat EPOCHS = 50"
     names = [layer["name"] for layer in run["epochs"][0]["layers"]]
     assert names == ["dense/kernel", "dense_1/kernel", "dense_2/kernel", "dense_3/kernel"]
     assert run["summary"]["verdict"] in ("vanishing", "healthy", "exploding")
-    assert "epoch 2" in out.stdout
+    # The data is at hand: accuracy before training is measured (64 points, two classes).
+    assert run["summary"]["accuracy_before"] * 64 == pytest.approx(
+        round(run["summary"]["accuracy_before"] * 64)
+    )
+    assert "epoch 1/2" in out.stdout and "epoch 2/2" in out.stdout
+    assert "nan" not in out.stdout
 
 
 def test_headless_model_whose_build_fails_is_exit_2_with_its_traceback(tmp_path, capsys) -> None:

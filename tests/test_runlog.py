@@ -148,7 +148,7 @@ def test_names_sort_by_start_and_say_what_ran(tmp_path: Path) -> None:
         "layer_names": ["a"],
         "started": 1_800_000_001.0,
         "config": None,
-        "info": {"title": "Sequential: 3 Dense (relu), Adam lr=0.001"},
+        "info": {"title": "Sequential: 3 Dense (relu), Adam lr=0.001, batch 64, 20 epochs, seed 7"},
     }
     names = []
     for header in (built_in, later, keras):
@@ -157,7 +157,8 @@ def test_names_sort_by_start_and_say_what_ran(tmp_path: Path) -> None:
     assert names == [
         "20270115-080000.000Z-tanh-glorot_uniform.vglog",
         "20270115-080000.700Z-relu-normal.vglog",
-        "20270115-080001.000Z-sequential-3-dense-relu-adam-lr.vglog",  # cut at 32 characters
+        # a title cut at 48 characters
+        "20270115-080001.000Z-sequential-3-dense-relu-adam-lr-0-001-batch-64-2.vglog",
     ]
     assert sorted(names) == names
 
@@ -485,3 +486,39 @@ def test_blocks_deflated_whole_by_the_first_builds_still_read(tmp_path: Path) ->
     for x, y in ((a.loss, b.loss), (a.accuracy, b.accuracy), (a.stats, b.stats)):
         assert np.array_equal(x, y, equal_nan=True)
     assert np.array_equal(b.stats, first.step_stats.astype(np.float32), equal_nan=True)
+
+
+def test_validation_at_an_epochs_end_reads_back_and_older_ends_read_without_it(
+    tmp_path: Path,
+) -> None:
+    from vgtui.history import History
+    from vgtui.records import EpochEnd
+
+    start = RunStart(None, "CPU", ("a", "b"), float("nan"), float("nan"), 1_800_000_000.0)
+    stats = np.full((4, 2, len(STAT_NAMES)), 0.5)
+    records = [
+        start,
+        StepBlock(1, 1, np.ones(4), np.ones(4), stats),
+        EpochEnd(1, 0.9, 0.4, val_loss=1.25, val_accuracy=0.375),
+        StepBlock(2, 5, np.ones(4), np.ones(4), stats),
+        EpochEnd(2, 0.8, 0.5),  # as vgtui wrote every epoch before it recorded validation
+    ]
+    path = _write(tmp_path, records)
+    assert FORMAT_VERSION == 1, "a compatible extension: readers of format 1 read these logs"
+    ends = [f for f in _frames_of(path) if isinstance(f, EpochEndFrame)]
+    assert (ends[0].val_loss, ends[0].val_accuracy) == (1.25, 0.375)
+    assert np.isnan(ends[1].val_loss) and np.isnan(ends[1].val_accuracy)
+    # The older epoch end's bytes are exactly what an older vgtui wrote: no new keys.
+    raw = path.read_bytes()
+    assert raw.count(b'"val_loss"') == 1 and raw.count(b'"val_accuracy"') == 1
+    back = read_run(path)
+    assert_same_records(records, back)
+    history = History()
+    for record in back:
+        history.record(record)
+    view = history.view()
+    assert view.validated
+    assert view.epoch_val_loss[0] == 1.25 and np.isnan(view.epoch_val_loss[1])
+    assert view.until_epoch(1).latest.val_accuracy == 0.375
+    thin = view.thinned(1)  # two epochs averaged: the one without validation has none
+    assert len(thin.epoch_x) == 1 and np.isnan(thin.epoch_val_loss[0])

@@ -75,7 +75,7 @@ def test_headless_sweep_prints_one_table_and_its_json_loads_back(tmp_path, capsy
     assert data["sweep"] == "activation"
     runs = data["runs"]
     assert [r["config"]["activation"] for r in runs] == ["sigmoid", "tanh", "relu"]
-    assert {r["config"]["seed"] for r in runs} == {42}
+    assert {r["config"]["seed"] for r in runs} == {RunConfig().seed}
     for run in runs:
         assert [e["epoch"] for e in run["epochs"]] == [1, 2]
         assert run["summary"]["verdict"] in ("vanishing", "healthy", "exploding", "diverged")

@@ -46,6 +46,7 @@ the cursor's step.
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 from dataclasses import dataclass
 
@@ -71,6 +72,9 @@ DEFAULT_CAPACITY = 4096
 MAX_BOUNDARIES = 256
 #: Rows a series allocates at first; short runs never need more.
 INITIAL_ROWS = 256
+#: Columns of an epoch's row before its layers' statistics: loss, accuracy, last step,
+#: validation loss, validation accuracy.
+EPOCH_HEAD = 5
 
 
 class DownsampledSeries:
@@ -183,6 +187,8 @@ class LatestEpoch:
         means: per-layer statistics averaged over its steps, (layers, stats).
         diverged_layer: as in :class:`vgtui.records.EpochEnd`.
         diverged_step: the step that stopped being finite, if one did.
+        val_loss: loss on the validation data after it (NaN: none).
+        val_accuracy: accuracy on the validation data after it (NaN: none).
 
     """
 
@@ -194,6 +200,8 @@ class LatestEpoch:
     means: np.ndarray
     diverged_layer: int | None = None
     diverged_step: int | None = None
+    val_loss: float = math.nan
+    val_accuracy: float = math.nan
 
     @property
     def steps(self) -> int:
@@ -215,6 +223,8 @@ class HistoryView:
 
     Step series are indexed by step (``step_x``), epoch series by epoch
     (``epoch_x``); ``step_stats`` has shape (rows, layers, stats).
+    ``epoch_val_loss`` and ``epoch_val_accuracy`` are on the validation data
+    (NaN where a run has none).
     ``steps_done`` counts every step recorded, also those of an epoch that
     has not ended yet; ``latest`` is the last epoch that ended. The decision
     boundaries are not part of a view: :meth:`History.latest_boundary` and
@@ -237,7 +247,16 @@ class HistoryView:
     epoch_accuracy: np.ndarray
     epoch_stats: np.ndarray
     epoch_last_step: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    epoch_val_loss: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
+    epoch_val_accuracy: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0))
     histograms: Distributions | None = None
+
+    @property
+    def validated(self) -> bool:
+        """Whether any epoch has a validation loss or accuracy (``fit`` had validation data)."""
+        return bool(
+            np.isfinite(self.epoch_val_loss).any() or np.isfinite(self.epoch_val_accuracy).any()
+        )
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -277,6 +296,8 @@ class HistoryView:
                 loss=float(self.epoch_loss[last]),
                 accuracy=float(self.epoch_accuracy[last]),
                 means=self.epoch_stats[last],
+                val_loss=_at(self.epoch_val_loss, last),
+                val_accuracy=_at(self.epoch_val_accuracy, last),
             )
         return dataclasses.replace(
             self,
@@ -297,7 +318,14 @@ class HistoryView:
         step = _thin(self.step_x, (self.step_loss, self.step_accuracy, self.step_stats), max_rows)
         epoch = _thin(
             self.epoch_x,
-            (self.epoch_loss, self.epoch_accuracy, self.epoch_stats, self.epoch_last_step),
+            (
+                self.epoch_loss,
+                self.epoch_accuracy,
+                self.epoch_stats,
+                self.epoch_last_step,
+                _column(self.epoch_val_loss, len(self.epoch_x)),
+                _column(self.epoch_val_accuracy, len(self.epoch_x)),
+            ),
             max_rows,
         )
         return dataclasses.replace(
@@ -311,6 +339,8 @@ class HistoryView:
             epoch_accuracy=epoch[2],
             epoch_stats=epoch[3],
             epoch_last_step=epoch[4],
+            epoch_val_loss=epoch[5],
+            epoch_val_accuracy=epoch[6],
             histograms=self.histograms.thinned() if self.histograms is not None else None,
         )
 
@@ -318,6 +348,16 @@ class HistoryView:
 def _histograms_until(histograms: Distributions | None, step: int) -> Distributions | None:
     """The histograms counted up to ``step``; None if the run counts none."""
     return histograms.until(step) if histograms is not None else None
+
+
+def _column(values: np.ndarray, rows: int) -> np.ndarray:
+    """An epoch series ``rows`` long: ``values``, or NaN where a view was made without it."""
+    return values if len(values) == rows else np.full(rows, np.nan)
+
+
+def _at(values: np.ndarray, index: int) -> float:
+    """``values[index]`` as a float; NaN where the series is not there."""
+    return float(values[index]) if index < len(values) else math.nan
 
 
 def _rows(view: HistoryView, last_step: int, epochs: np.ndarray) -> dict[str, np.ndarray]:
@@ -333,6 +373,8 @@ def _rows(view: HistoryView, last_step: int, epochs: np.ndarray) -> dict[str, np
         "epoch_accuracy": view.epoch_accuracy[epochs],
         "epoch_stats": view.epoch_stats[epochs],
         "epoch_last_step": view.epoch_last_step[epochs],
+        "epoch_val_loss": _column(view.epoch_val_loss, len(view.epoch_x))[epochs],
+        "epoch_val_accuracy": _column(view.epoch_val_accuracy, len(view.epoch_x))[epochs],
     }
 
 
@@ -444,7 +486,7 @@ class History:
         with self._lock:
             if self._steps is None or self._epochs is None:
                 self._steps = DownsampledSeries((2 + n_stats,), self.capacity)
-                self._epochs = DownsampledSeries((3 + n_stats,), self.capacity)
+                self._epochs = DownsampledSeries((EPOCH_HEAD + n_stats,), self.capacity)
             if block.steps == 0:
                 return
             self._steps.extend(step_rows, block.first_step)
@@ -478,7 +520,8 @@ class History:
                 return  # an epoch without steps: nothing to average
             means = self._epoch_sum[2:] / self._epoch_count
             layers = len(means) // len(STAT_NAMES)
-            row = np.concatenate([[end.loss, end.accuracy, self._steps_done], means])[None]
+            head = [end.loss, end.accuracy, self._steps_done, end.val_loss, end.val_accuracy]
+            row = np.concatenate([head, means])[None]
             self._epochs.extend(row, end.epoch)
             self._latest = LatestEpoch(
                 epoch=end.epoch,
@@ -489,6 +532,8 @@ class History:
                 means=means.reshape(layers, len(STAT_NAMES)),
                 diverged_layer=end.diverged_layer,
                 diverged_step=end.diverged_step,
+                val_loss=float(end.val_loss),
+                val_accuracy=float(end.val_accuracy),
             )
             if end.boundary is not None:
                 self._keep_boundary(end.boundary)
@@ -548,7 +593,7 @@ class History:
             width = 2 + layers * len(STAT_NAMES)
             steps, epochs = self._steps, self._epochs
             s_rows = steps.rows() if steps else np.zeros((0, width))
-            e_rows = epochs.rows() if epochs else np.zeros((0, width + 1))
+            e_rows = epochs.rows() if epochs else np.zeros((0, width + EPOCH_HEAD - 2))
             no_x = np.zeros(0, dtype=np.int64)
             return HistoryView(
                 version=self._version,
@@ -566,7 +611,9 @@ class History:
                 epoch_loss=e_rows[:, 0],
                 epoch_accuracy=e_rows[:, 1],
                 epoch_last_step=e_rows[:, 2],
-                epoch_stats=e_rows[:, 3:].reshape(len(e_rows), layers, len(STAT_NAMES)),
+                epoch_val_loss=e_rows[:, 3],
+                epoch_val_accuracy=e_rows[:, 4],
+                epoch_stats=e_rows[:, EPOCH_HEAD:].reshape(len(e_rows), layers, len(STAT_NAMES)),
                 histograms=self._histograms.snapshot() if self._histograms else None,
             )
 

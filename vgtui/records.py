@@ -116,6 +116,20 @@ class RunStart:
             return self.config.describe()
         return str(self.info.get("title", "model"))
 
+    @property
+    def epochs(self) -> int:
+        """The epochs the run was asked for: its config's, or ``info["epochs"]``; 0 if not told.
+
+        A Keras run's is ``fit``'s ``epochs`` (the last epoch's number, whatever
+        its ``initial_epoch``).
+        """
+        if self.config is not None:
+            return self.config.epochs
+        value = self.info.get("epochs")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return 0
+        return int(value) if math.isfinite(value) and value > 0 else 0
+
 
 @dataclass(frozen=True)
 class StepBlock:
@@ -160,6 +174,9 @@ class EpochEnd:
         diverged_step: the step that stopped being finite, if one did.
         boundary: the decision boundary after the epoch, where the source
             measured it (the built-in network does; None otherwise).
+        val_loss: loss on the validation data after the epoch (NaN: none;
+            Keras's ``val_loss`` where ``fit`` has validation data).
+        val_accuracy: accuracy on the validation data after the epoch (NaN: none).
 
     """
 
@@ -169,6 +186,8 @@ class EpochEnd:
     diverged_layer: int | None = None
     diverged_step: int | None = None
     boundary: Boundary | None = None
+    val_loss: float = math.nan
+    val_accuracy: float = math.nan
 
 
 def diverged_where(layer: int | None, names: tuple[str, ...]) -> str | None:
@@ -189,6 +208,9 @@ class RunSummary:
     ``first_layer_decades_latest`` is its log10, and
     ``first_layer_decades_median`` the median of that log10 over every
     recorded step (see :func:`vgtui.diagnosis.first_layer_decades`).
+    ``first_layer_sd_median`` is the first hidden layer's gradient SD, its
+    median over every recorded step (the comparison's ``1st SD median``;
+    :func:`vgtui.diagnosis.median_layer_sds`).
     """
 
     accuracy_before: float
@@ -204,6 +226,7 @@ class RunSummary:
     diverged_layer: str | None = None
     first_layer_decades_median: float = math.nan
     first_layer_decades_latest: float = math.nan
+    first_layer_sd_median: float = math.nan
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form of the summary."""
@@ -214,6 +237,7 @@ class RunSummary:
             "grad_sd_ratio": self.grad_sd_ratio,
             "first_layer_decades_median": self.first_layer_decades_median,
             "first_layer_decades_latest": self.first_layer_decades_latest,
+            "first_layer_sd_median": self.first_layer_sd_median,
             "epochs": self.epochs,
             "steps": self.steps,
             "stopped": self.stopped,

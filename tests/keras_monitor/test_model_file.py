@@ -195,16 +195,22 @@ def test_training_a_model_file_emits_a_whole_run(tmp_path):
     start = records[0]
     assert isinstance(start, RunStart)
     assert start.layer_names == ("dense/kernel", "dense_1/kernel")  # each run a fresh session
-    assert start.info["title"] == "model · relu · he_normal"
+    # Named by what tells it apart: the model's name, its hidden layers' activation and
+    # initializer (the output layer's are its own), and the optimizer.
+    assert start.info["title"] == "sequential · relu · he_normal · sgd"
+    assert start.info["title_given"] is False and start.info["epochs"] == 2
     assert start.info["batch_size"] == 8
     assert start.info["model"]["layers"][0]["activation"] == "relu"
+    assert start.info["model"]["layers"][0]["kernel_initializer"] == "he_normal"
+    assert start.info["model"]["layers"][1]["kernel_initializer"] == "glorot_uniform"
     assert 0.0 <= start.accuracy_before <= 1.0 and math.isfinite(start.loss_before)
     ends = [r for r in records if isinstance(r, EpochEnd)]
     assert [e.epoch for e in ends] == [1, 2]
     assert records[-1] is summary and isinstance(summary, RunSummary)
     assert summary.steps == 2 * 48 // 8 and summary.epochs == 2 and not summary.stopped
     assert summary.accuracy_before == start.accuracy_before
-    assert len(list((tmp_path / "runs").iterdir())) == 1
+    (log,) = (tmp_path / "runs").iterdir()
+    assert log.name.endswith("Z-sequential-relu-he_normal-sgd.vglog")
 
 
 def test_the_vgtui_initializer_names_reach_build_model(tmp_path):

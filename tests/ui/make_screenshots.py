@@ -2,8 +2,9 @@
 
 Run from the repository root: ``python tests/ui/make_screenshots.py``. First
 the first screen of a session with no setting given (the tutorial's three
-runs compared); then in one session, as a user would: relu, then sigmoid, then relu again, so both are
-drawn on the session's one scale with the other's values beside them; the
+runs compared); then in one session, as a user would: relu, then sigmoid,
+then relu again, so both are drawn on the session's one scale with the
+other's values beside them; the
 figure view, the comparison (relu twice, sigmoid, tanh) and the help; then,
 in a session of its own, the decision boundary at the end of a tanh run.
 ``tests/ui/test_screenshots.py`` checks the committed files against these.

@@ -74,5 +74,6 @@ async def test_every_place_says_the_same_number_in_the_same_words(
         assert f"acc {accuracy:.2f}" in story
         # The first layer's gradient SD over the run: the median of its steps.
         first_sd = app.controller.kept.runs[0].first_layer_sd
-        assert cell(table, "1st SD") == f"{first_sd:.1e}"
+        assert exported["first_layer_sd_median"] == first_sd  # the JSON's, in the table's words
+        assert cell(table, "1st SD median") == f"{first_sd:.1e}"
         assert f"{first_sd:.1e}" in story and "median" in story

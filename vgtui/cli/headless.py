@@ -53,10 +53,18 @@ def format_epoch(record: LatestEpoch, names: tuple[str, ...], epochs: int) -> st
         pairs = [*pairs[:2], f"… {len(pairs) - 4} more …", *pairs[-2:]]
     width = len(str(epochs))
     of = f"/{epochs}" if epochs else ""
+    validation = ""
+    if math.isfinite(record.val_loss) or math.isfinite(record.val_accuracy):
+        validation = f"val_loss {record.val_loss:.4f}  val_acc {_accuracy(record.val_accuracy)}  "
     return (
         f"epoch {record.epoch:>{width}}{of}  loss {record.loss:.4f}  "
-        f"acc {record.accuracy:.3f}  grad SD  {'  '.join(pairs)}"
+        f"acc {record.accuracy:.3f}  {validation}grad SD  {'  '.join(pairs)}"
     )
+
+
+def _accuracy(value: float) -> str:
+    """An accuracy to three places; "–" where it is not known (NaN)."""
+    return "–" if math.isnan(value) else f"{value:.3f}"
 
 
 def format_summary(summary: RunSummary) -> list[str]:
@@ -89,11 +97,12 @@ def _outcome(summary: RunSummary) -> str:
     if summary.epochs == 0:
         why = "no epoch ended with finite numbers" if diverged else "no epoch ended"
         return (
-            f"accuracy before {summary.accuracy_before:.3f}; "
+            f"accuracy before {_accuracy(summary.accuracy_before)}; "
             f"loss before training {summary.final_loss:.4f} ({why})"
         )
     text = (
-        f"accuracy before {summary.accuracy_before:.3f}, after {summary.accuracy_after:.3f}; "
+        f"accuracy before {_accuracy(summary.accuracy_before)}, "
+        f"after {_accuracy(summary.accuracy_after)}; "
         f"final loss {summary.final_loss:.4f}"
     )
     if diverged:
@@ -144,8 +153,8 @@ class EpochPrinter:
             counted = f"; histograms every {_nth(int(every))} step" if every else ""
             _say(
                 self.out,
-                f"device {record.device}; accuracy before training "
-                f"{record.accuracy_before:.3f}{counted}",
+                f"device {record.device}; "
+                f"accuracy before training {_accuracy(record.accuracy_before)}{counted}",
             )
             if run.log is not None and run.log_failure is None:
                 _say(self.out, f"run log {run.log.path}")
@@ -153,7 +162,7 @@ class EpochPrinter:
             view = run.history.view()
             latest = view.latest
             if latest is not None:
-                epochs = run.config.epochs if run.config is not None else 0
+                epochs = view.start.epochs if view.start is not None else 0
                 _say(self.out, format_epoch(latest, view.layer_names, epochs))
 
 
@@ -263,6 +272,7 @@ def run_headless(
                     name=kept.name if kept else "",
                     first_sd=kept.first_layer_sd if kept else math.nan,
                     number=kept.number if kept else 0,
+                    model=kept.model if kept else None,
                 )
             )
             if failure is not None:

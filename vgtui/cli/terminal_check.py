@@ -4,10 +4,15 @@ Checked by the command line before Textual is imported, so that a run from
 cron, a pipe or a dumb terminal gets one line and exit 2 at once, instead of
 an interface drawn into a file or a terminal that cannot show it.
 
-Drawing with ASCII in a non-UTF-8 locale is not offered: Textual has no ASCII
-mode, and its own parts (scroll bars, the footer, notifications, borders,
-Rich's ``…`` where text is cut) draw with block, box-drawing and other
-non-ASCII characters that no setting of this app could replace.
+No locale at all (LC_ALL, LC_CTYPE and LANG unset, common over SSH when the
+server does not accept the client's LANG) and the C or POSIX locale are
+drawn in: Python writes UTF-8 there (PEP 538, 540), and so do Textual and
+nearly every terminal in use. A locale that names another charset
+(``LANG=en_US.ISO-8859-1``) is refused: its terminal would show the UTF-8
+bytes as garbage, and drawing with ASCII is not offered: Textual has no
+ASCII mode, and its own parts (scroll bars, the footer, notifications,
+borders, Rich's ``…`` where text is cut) draw with block, box-drawing and
+other non-ASCII characters that no setting of this app could replace.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ STREAMS: tuple[tuple[int, str], ...] = ((0, "stdin"), (1, "stdout"), (2, "stderr
 DUMB_TERMS = frozenset({"", "dumb", "unknown"})
 #: The locales Python puts in LC_CTYPE when it coerces a C locale at start-up (PEP 538).
 COERCED_LOCALES = frozenset({"C.UTF-8", "C.utf8", "UTF-8"})
+#: Locales that name no charset: Python, Textual and terminals write UTF-8 under them.
+PLAIN_LOCALES = frozenset({"C", "POSIX"})
 #: What to try instead, in every message.
 HEADLESS_HINT = "use --headless to train without the app"
 #: What ``vgtui view`` suggests instead.
@@ -121,16 +128,23 @@ def non_utf8_locale(
     utf8_requested: bool | None = None,
     hint: str = HEADLESS_HINT,
 ) -> str | None:
-    """Why the locale is not UTF-8, or None when it is (or cannot be told apart)."""
+    """Why the locale names a charset other than UTF-8, or None when it does not.
+
+    No locale set, C and POSIX are taken as UTF-8, as Python takes them
+    (PEP 538, 540); so is a locale whose charset cannot be told (a name
+    without one, not installed here). A locale Python coerced to C.UTF-8
+    is judged by what the user set (LANG=en_US.ISO-8859-1 where that locale
+    is not installed is coerced, and still refused).
+    """
     if utf8_mode is None:
         utf8_mode = sys.flags.utf8_mode
     if utf8_requested is None:
         utf8_requested = bool(environ.get("PYTHONUTF8")) or "utf8" in sys._xoptions
     coerced = python_coerced(environ, utf8_mode, utf8_requested)
     name, var = declared_locale(environ, coerced)
-    if locale_is_utf8(name) is not False:
+    if name in PLAIN_LOCALES or locale_is_utf8(name) is not False:
         return None
-    said = f"{var}={name}" if var else "no locale is set (LC_ALL, LC_CTYPE, LANG)"
+    said = f"{var}={name}"
     return (
         f"the app draws with Unicode characters, but the locale is not UTF-8 ({said}); "
         f"run it in a UTF-8 locale, e.g. LC_ALL=C.UTF-8 vgtui, or {hint}"
@@ -146,7 +160,7 @@ def terminal_problem(
     """Why the live app cannot run here, in one line; None when it can.
 
     Checked in order: a terminal on stdin, stdout and stderr; a TERM that is
-    not dumb; a UTF-8 locale. The last two are POSIX conventions, not
+    not dumb; no locale of a charset other than UTF-8. The last two are POSIX conventions, not
     checked on Windows. ``hint`` ends each message: what to do instead.
     """
     environ = os.environ if environ is None else environ

@@ -2,9 +2,9 @@
 
 Bad input (a missing path, a file that is neither a run log nor a --json
 file, a FIFO or a pipe, a log from a newer vgtui, a directory without logs)
-and no usable terminal (stdin, stdout and stderr, a capable TERM, a UTF-8
-locale, as the live app needs) are one line on stderr and exit 2, before
-the app starts.
+and no usable terminal (stdin, stdout and stderr, a capable TERM, no locale
+of a charset other than UTF-8, as the live app needs) are one line on
+stderr and exit 2, before the app starts.
 """
 
 from __future__ import annotations

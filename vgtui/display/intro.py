@@ -40,15 +40,19 @@ def progress_bar(fraction: float, cells: int) -> str:
 
 
 def intro_text(
-    config: RunConfig, tour: bool, elapsed: float, progress: float, typical: str = ""
+    config: RunConfig,
+    tour: bool,
+    elapsed: float | None,
+    progress: float | None,
+    typical: str = "",
 ) -> str:
     """The lines shown while TensorFlow loads, the first run's settings ``config``.
 
     Args:
         config: the first run's settings.
         tour: the tutorial's three runs follow (sigmoid, tanh, relu), not one run.
-        elapsed: seconds since the app started.
-        progress: how far the import has come, 0 to 1.
+        elapsed: seconds since the app started (None: no clock on screen).
+        progress: how far the import has come, 0 to 1 (None: not shown).
         typical: how typical the seed is, in a line ("" to say nothing).
 
     """
@@ -72,6 +76,7 @@ def intro_text(
     lines = [data, network, plan, expect]
     if typical:
         lines.append(typical)
-    bar = progress_bar(progress, 20)
-    lines.append(f"loading TensorFlow {bar} {elapsed:.0f} s (10 to 20 s on a small machine)")
+    bar = "…" if progress is None else progress_bar(progress, 20)
+    seconds = "" if elapsed is None else f" {elapsed:.0f} s"
+    lines.append(f"loading TensorFlow {bar}{seconds} (10 to 20 s on a small machine)")
     return "\n".join(lines)

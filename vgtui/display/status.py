@@ -84,13 +84,14 @@ def run_status(
         loss, accuracy = view.summary.final_loss, view.summary.accuracy_after
     config = run.config
     steps = config.total_steps if config else 0
+    epochs = config.epochs if config else view.start.epochs if view.start else 0
     cursor = ""
     if cursor_of is not None:
         cursor = f"at step {view.steps_done}/{steps or cursor_of}"
     return Status(
         state=state,
         epoch=latest.epoch if latest else 0,
-        epochs=config.epochs if config else 0,
+        epochs=epochs,
         step=view.steps_done,
         steps=steps,
         rate=rounded(run.rate) if not run.viewed else None,

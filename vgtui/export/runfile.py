@@ -10,6 +10,7 @@ from vgtui.config import RunConfig
 from vgtui.history import HistoryView
 from vgtui.output_path import OutputPathError, check_output_file, write_output
 from vgtui.records import STAT_INDEX, STAT_NAMES, RunSummary
+from vgtui.run_identity import model_config
 
 #: The statistics each epoch's layers carry in the JSON, means over the epoch's steps.
 JSON_STATS = STAT_NAMES
@@ -27,7 +28,10 @@ def run_to_dict(
     """Return the run as the JSON-ready dict that ``--json`` writes.
 
     ``config`` is None for a model other than the built-in network; its
-    layer names then come from the view's start record.
+    layer names then come from the view's start record, and the JSON's
+    ``config`` says what is known of the model (see
+    :func:`vgtui.run_identity.model_config`). Epochs carry ``val_loss`` and
+    ``val_accuracy`` where the run had validation data.
 
     Epochs come from the history, so a run of more epochs than the history
     keeps rows (4,096) holds one row per group of consecutive epochs:
@@ -45,6 +49,7 @@ def run_to_dict(
     if len(view.epoch_x) > 1:
         stride = int(view.epoch_x[1] - view.epoch_x[0])
     epochs = []
+    validated = view.validated
     for i, epoch in enumerate(view.epoch_x):
         layers = []
         for j, name in enumerate(names):
@@ -54,18 +59,26 @@ def run_to_dict(
                 layer[stat] = _number(row[STAT_INDEX[stat]])
             layers.append(layer)
         first = int(view.epoch_x[i - 1]) + 1 if i else max(1, int(epoch) - stride + 1)
-        epochs.append(
-            {
-                "first_epoch": first,
-                "epoch": int(epoch),
-                "loss": _number(view.epoch_loss[i]),
-                "accuracy": _number(view.epoch_accuracy[i]),
-                "layers": layers,
-            }
-        )
+        entry: dict[str, object] = {
+            "first_epoch": first,
+            "epoch": int(epoch),
+            "loss": _number(view.epoch_loss[i]),
+            "accuracy": _number(view.epoch_accuracy[i]),
+        }
+        if validated:
+            entry["val_loss"] = _number(view.epoch_val_loss[i])
+            entry["val_accuracy"] = _number(view.epoch_val_accuracy[i])
+        entry["layers"] = layers
+        epochs.append(entry)
     summary_dict = {k: _json_safe(v) for k, v in summary.to_dict().items()}
+    if config is not None:
+        config_dict: dict[str, object] | None = config.to_dict()
+    elif view.start is not None:
+        config_dict = model_config(view.start.info, view.start.title)
+    else:
+        config_dict = None
     return {
-        "config": config.to_dict() if config is not None else None,
+        "config": config_dict,
         "device": view.start.device if view.start else None,
         "summary": summary_dict,
         "epoch_stride": stride,

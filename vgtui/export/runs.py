@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vgtui.diagnosis import diagnose, first_layer_decades
+from vgtui.diagnosis import diagnose, first_layer_decades, median_layer_sds
 from vgtui.history import History, HistoryView, LatestEpoch
 from vgtui.input_path import InputPathError, check_input
 from vgtui.records import HistogramBlock, RunStart, RunSummary, StepBlock
@@ -189,6 +189,10 @@ def load_run(path: Path, end: int | None = None) -> LoadedRun:
             first_layer_decades_median=decades.median,
             first_layer_decades_latest=decades.latest,
         )
+    if math.isnan(summary.first_layer_sd_median):  # a summary written before it held it
+        sds = median_layer_sds(view)
+        if len(sds):
+            summary = dataclasses.replace(summary, first_layer_sd_median=float(sds[0]))
     info = dict(info) if isinstance(info, dict) else {}
     return LoadedRun(path, start, view, summary, complete, last_steps, info, damaged_at)
 

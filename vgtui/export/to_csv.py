@@ -1,9 +1,12 @@
 """Runs as CSV: one row per step per layer, every step of every log.
 
 The columns up to ``batch_accuracy`` are those the CSV has always had, in
-their places; statistics recorded since (``act_deriv_mean``) follow them, so
-a reader that takes columns by position still reads the same numbers. A
-statistic a log does not hold (an older log) is an empty cell.
+their places; statistics recorded since (``act_deriv_mean``) follow them,
+then the epoch's validation (``val_loss``, ``val_accuracy``), so a reader
+that takes columns by position still reads the same numbers. A statistic a
+log does not hold (an older log) is an empty cell. The validation is an
+epoch's, measured after its last step: it is on the rows of that step, and
+empty on every other row (and for a run without validation data).
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from typing import BinaryIO
 import numpy as np
 
 from vgtui.records import STAT_NAMES
-from vgtui.runlog import RunLogReader, StepsFrame
+from vgtui.runlog import EpochEndFrame, RunLogReader, StepsFrame
 
 #: The statistics of the CSV's first columns, as it has had them from the start.
 LEADING_STATS = STAT_NAMES[: STAT_NAMES.index("dead") + 1]  # only ever appended to
 #: Statistics recorded since, in columns after ``batch_accuracy``.
 TRAILING_STATS = tuple(name for name in STAT_NAMES if name not in LEADING_STATS)
+#: An epoch's validation, on the rows of its last step.
+VALIDATION = ("val_loss", "val_accuracy")
 
 COLUMNS = (
     "run",
@@ -33,6 +38,7 @@ COLUMNS = (
     "batch_loss",
     "batch_accuracy",
     *TRAILING_STATS,
+    *VALIDATION,
 )
 
 
@@ -84,9 +90,19 @@ def block_rows(
             loss,
             accuracy,
             trailing,
+            np.full((n * n_layers, len(VALIDATION)), ""),
         ]
     )
     return table.tolist()
+
+
+def _with_validation(rows: list[list[str]], layers: int, end: EpochEndFrame) -> list[list[str]]:
+    """``rows`` (a block's) with the epoch's validation on its last step's rows, if it has one."""
+    values = [_text(np.array([v]))[0] for v in (end.val_loss, end.val_accuracy)]
+    if any(values):
+        for row in rows[len(rows) - layers :]:
+            row[-len(VALIDATION) :] = values
+    return rows
 
 
 def write_csv(
@@ -108,11 +124,21 @@ def write_csv(
         with RunLogReader(path, (ends or {}).get(path)) as reader:
             layers = [str(n) for n in reader.header.get("layer_names", [])]  # type: ignore[union-attr]
             stat_names = [str(n) for n in reader.header.get("stat_names") or LEADING_STATS]  # type: ignore[union-attr]
+            held: tuple[int, list[list[str]]] | None = None  # the last block, until its epoch ends
             for frame in reader.frames():
                 if isinstance(frame, StepsFrame):
-                    block = block_rows(path.name, layers, frame, stat_names)
-                    writer.writerows(block)
-                    rows += len(block)
+                    if held is not None:
+                        writer.writerows(held[1])
+                    held = (frame.epoch, block_rows(path.name, layers, frame, stat_names))
+                    rows += len(held[1])
+                elif isinstance(frame, EpochEndFrame) and held is not None:
+                    if held[0] == frame.epoch:
+                        writer.writerows(_with_validation(held[1], len(layers), frame))
+                    else:
+                        writer.writerows(held[1])
+                    held = None
+            if held is not None:
+                writer.writerows(held[1])
             if damaged is not None and reader.damaged_at is not None:
                 damaged[path] = reader.damaged_at
     text.flush()

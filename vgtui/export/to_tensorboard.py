@@ -3,9 +3,10 @@
 Events are TensorBoard's own protocol buffers, framed by its own
 ``RecordWriter`` (the event-file writer TensorBoard ships, which needs no
 TensorFlow). Every step becomes one event holding all of that step's
-scalars; each epoch one event with ``loss`` and ``accuracy``; each counted
-step of a run that counts histograms one event with a ``HistogramProto`` a
-quantity and layer, tagged ``hist_grad/LAYER``, ``hist_weight/LAYER``,
+scalars; each epoch one event with ``loss`` and ``accuracy`` (and ``val_loss``
+and ``val_accuracy`` where the run had validation data); each counted step of
+a run that counts histograms one event with a ``HistogramProto`` a quantity
+and layer, tagged ``hist_grad/LAYER``, ``hist_weight/LAYER``,
 ``hist_activation/LAYER`` and ``hist_backprop/LAYER`` (see :func:`histogram_proto`).
 """
 
@@ -183,11 +184,14 @@ def _write_events(
                     for event in _histogram_events(frame, hist_layers, wall):
                         writer.write(event.SerializeToString())
                 elif isinstance(frame, EpochEndFrame):
+                    epoch_values = [("loss", frame.loss), ("accuracy", frame.accuracy)]
+                    validation = [
+                        ("val_loss", frame.val_loss),
+                        ("val_accuracy", frame.val_accuracy),
+                    ]
+                    epoch_values += [(tag, v) for tag, v in validation if np.isfinite(v)]
                     summary = summary_pb2.Summary(
-                        value=[
-                            value(tag="loss", simple_value=frame.loss),
-                            value(tag="accuracy", simple_value=frame.accuracy),
-                        ]
+                        value=[value(tag=tag, simple_value=v) for tag, v in epoch_values]
                     )
                     event = event_pb2.Event(
                         wall_time=frame.time or started, step=frame.epoch, summary=summary

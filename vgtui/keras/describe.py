@@ -7,6 +7,7 @@ and the run log's header.
 from __future__ import annotations
 
 import math
+import re
 
 import keras
 import numpy as np
@@ -44,6 +45,36 @@ def _activation_name(function: object) -> str | None:
     return name if isinstance(name, str) else str(name)
 
 
+def _snake(name: str) -> str:
+    """``GlorotUniform`` -> ``glorot_uniform``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def initializer_name(initializer: object) -> str | None:
+    """A kernel initializer in vgtui's words: ``he_normal``, ``glorot_uniform``; None for none.
+
+    A normal of mean 0 is ``normal`` at SD 1 and ``small`` at SD 0.01, as
+    vgtui's own initializers are named (the tutorial's N(0, 1)); at another
+    SD, ``normal_0.05``. Any other initializer is its class's name in snake
+    case (``orthogonal``, ``variance_scaling``).
+    """
+    if initializer is None:
+        return None
+    if isinstance(initializer, str):
+        return initializer
+    name = _snake(type(initializer).__name__)
+    if name == "random_normal":
+        try:
+            config = initializer.get_config()  # type: ignore[attr-defined]
+            mean, sd = float(config.get("mean", 0.0)), float(config.get("stddev", 1.0))
+        except (AttributeError, TypeError, ValueError):
+            return "normal"
+        if mean == 0.0 and sd in (1.0, 0.01):
+            return "normal" if sd == 1.0 else "small"
+        return f"normal_{sd:g}" if mean == 0.0 else f"normal_{mean:g}_{sd:g}"
+    return name
+
+
 def _output_shape(layer: keras.layers.Layer) -> list[int | None] | None:
     """The layer's output shape, batch dimension first, None where it is not known."""
     try:
@@ -55,7 +86,7 @@ def _output_shape(layer: keras.layers.Layer) -> list[int | None] | None:
 
 
 def model_info(model: keras.Model) -> dict[str, object]:
-    """The model's summary: class, name, parameters, and every layer's shape and activation."""
+    """The model's summary: class, name, parameters; each layer's shape, activation, initializer."""
     layers = []
     for layer in model.layers:
         entry: dict[str, object] = {
@@ -70,6 +101,9 @@ def model_info(model: keras.Model) -> dict[str, object]:
         recurrent = _activation_name(getattr(layer, "recurrent_activation", None))
         if recurrent is not None:
             entry["recurrent_activation"] = recurrent
+        initializer = initializer_name(getattr(layer, "kernel_initializer", None))
+        if initializer is not None:
+            entry["kernel_initializer"] = initializer
         layers.append(entry)
     trainable = sum(int(np.prod(v.shape)) for v in model.trainable_variables)
     return {

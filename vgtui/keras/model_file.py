@@ -432,7 +432,6 @@ def train_model_file(
     data = model_file.data()
     model = model_file.build(activation, keras_initializer(init))
     check_fits(model_file.path.name, model, data)
-    what = f"{model_file.name} · {activation or 'its own activation'} · {init or 'its own init'}"
     try:
         before = model.evaluate(
             data.x, data.y, batch_size=max(batch_size, 256), verbose=0, return_dict=True
@@ -446,7 +445,6 @@ def train_model_file(
         None if logdir is None else str(logdir),
         every=every,
         emit=emit,
-        title=what,
         batch_size=batch_size,
         before=(float(before.get("loss", math.nan)), _accuracy_of(before)),
         stop_on_divergence=True,

@@ -55,6 +55,7 @@ from vgtui.records import (
     StepBlock,
     diverged_where,
 )
+from vgtui.run_identity import ModelIdentity
 from vgtui.runlog import RunLogWriter, header_from_start
 
 #: Steps between two reads of the device buffers (measured: see tests/bench/bench_keras.py).
@@ -92,12 +93,21 @@ def _contained(method: _Method) -> _Method:
     return contained  # type: ignore[return-value]
 
 
-def _accuracy(logs: Mapping[str, Any] | None) -> float:
-    """The training accuracy in Keras logs (the first key ending in "accuracy"), NaN if none."""
+def _accuracy(logs: Mapping[str, Any] | None, prefix: str = "") -> float:
+    """The accuracy in Keras logs (the first key ending in "accuracy"), NaN if none.
+
+    ``prefix`` "val_" reads the validation accuracy; "" the training accuracy.
+    """
     for key, value in (logs or {}).items():
-        if key.endswith(("accuracy", "acc")) and not key.startswith("val_"):
+        if key.endswith(("accuracy", "acc")) and key.startswith("val_") == bool(prefix):
             return describe.number(value)
     return math.nan
+
+
+def _validation(logs: Mapping[str, Any] | None) -> tuple[float, float]:
+    """(val_loss, val_accuracy) in Keras logs: fit's with validation data; NaN where absent."""
+    logs = logs or {}
+    return describe.number(logs.get("val_loss")), _accuracy(logs, "val_")
 
 
 class GradientMonitor(keras.callbacks.Callback):
@@ -108,9 +118,16 @@ class GradientMonitor(keras.callbacks.Callback):
         every: steps between two reads of the device buffers.
         emit: called with each record (RunStart, StepBlock, HistogramBlock, EpochEnd,
             RunSummary).
-        title: a short one-line description of the run (default: the model's).
+        title: a short one-line name of the run: its log's name, its row in the
+            comparison and its header say it (default: what tells runs of one
+            model apart: the model's name, its hidden layers' activation and
+            kernel initializer, and the optimizer, e.g. ``digits_mlp · relu ·
+            he_normal · sgd``).
         batch_size: the batch size, for the run's description (NaN if not given).
-        before: (loss, accuracy) of the model before training, if known.
+        before: (loss, accuracy) of the model before training, if known (else,
+            under ``fit``, the first batch's, as fit measures it before the
+            first update; with ``attach``, the accuracy handed to the first
+            ``step``).
         stop_on_divergence: under ``fit``, stop training once a gradient or the
             loss is seen to be NaN or infinite.
         chance: the accuracy a model gets on this task by chance, for the
@@ -219,6 +236,10 @@ class GradientMonitor(keras.callbacks.Callback):
         if self._hook is None:
             return
         self._host_steps = self._epoch_host_first + batch + 1
+        if self._host_steps == 1 and batch == 0:
+            # fit's metrics of its first batch, from the predictions made before the first
+            # update (with steps_per_execution > 1 the first call ends a later batch: unknown)
+            self._first_batch = (describe.number((logs or {}).get("loss")), _accuracy(logs))
         if self._host_steps - self._read_upto >= self.every:
             self._flush()
 
@@ -241,7 +262,7 @@ class GradientMonitor(keras.callbacks.Callback):
             self._cut_short = True
             return
         logs = logs or {}
-        self._end_epoch(describe.number(logs.get("loss")), _accuracy(logs))
+        self._end_epoch(describe.number(logs.get("loss")), _accuracy(logs), _validation(logs))
         self._last_epoch_index = epoch
 
     @_contained
@@ -293,6 +314,8 @@ class GradientMonitor(keras.callbacks.Callback):
         self._host_steps += 1
         if not self._chief:
             return  # only the chief reads: a worker keeps nothing
+        if self._host_steps == 1:
+            self._first_batch = (loss, accuracy)  # converted when the run ends
         self._losses.append(loss)
         self._accuracies.append(accuracy)
         if self._host_steps - self._read_upto >= self.every:
@@ -302,6 +325,7 @@ class GradientMonitor(keras.callbacks.Callback):
         """End the current epoch; its loss and accuracy come from ``logs`` if given.
 
         Without a loss in ``logs``, the epoch's loss is the mean of its batch losses.
+        ``val_loss`` and ``val_accuracy`` in ``logs`` are the epoch's validation.
         """
         if self._gave_up or self._standing_down:
             return
@@ -316,7 +340,7 @@ class GradientMonitor(keras.callbacks.Callback):
         if "loss" not in logs:
             finite = [v for v in self._epoch_losses if math.isfinite(v)]
             loss = float(np.mean(finite)) if finite else math.nan
-        self._end_epoch(loss, _accuracy(logs))
+        self._end_epoch(loss, _accuracy(logs), _validation(logs))
         self._epoch += 1
         self._epoch_host_first = self._host_steps
 
@@ -466,6 +490,7 @@ class GradientMonitor(keras.callbacks.Callback):
         self._stopped_diverged = False
         self._cut_short = False
         self._last_epoch_index = -1
+        self._first_batch: tuple[object, object] = (None, None)
         self._model = model
         self._optimizer = optimizer
         self.start = None
@@ -502,12 +527,12 @@ class GradientMonitor(keras.callbacks.Callback):
     ) -> RunStart:
         """The RunStart of this run: kernels, device and the model in words."""
         names = describe.devices(model)
-        inner = describe.optimizer_info(hook.inner)
-        title = self.title or f"{model.name}, {len(hook.names)} kernels, {inner['class']}"
         chance = self.chance if self.chance is not None else describe.chance_of_outputs(model)
-        info = {
+        planned = self.params.get("epochs") if self._fit and self.params else None
+        info: dict[str, object] = {
             "source": "keras",
-            "title": title,
+            "title": self.title,
+            "title_given": self.title is not None,
             "model": describe.model_info(model),
             "optimizer": describe.optimizer_info(optimizer),
             "batch_size": self.batch_size if self.batch_size is not None else math.nan,
@@ -518,6 +543,10 @@ class GradientMonitor(keras.callbacks.Callback):
             "keras": keras.__version__,
             "chance": float(chance),
         }
+        if isinstance(planned, int) and planned > 0:
+            info["epochs"] = planned  # fit's epochs: the last epoch's number
+        if self.title is None:
+            info["title"] = ModelIdentity.from_info(info).description or model.name
         if hook.histograms is not None:
             info.update(hook.histograms.info())
         loss_before, accuracy_before = self.before if self.before else (math.nan, math.nan)
@@ -636,8 +665,13 @@ class GradientMonitor(keras.callbacks.Callback):
                     self._stopped_diverged = True
                 return
 
-    def _end_epoch(self, loss: float, accuracy: float) -> None:
-        """Emit the epoch's remaining steps and its EpochEnd; keep its numbers for the summary."""
+    def _end_epoch(
+        self, loss: float, accuracy: float, validation: tuple[float, float] = (math.nan, math.nan)
+    ) -> None:
+        """Emit the epoch's remaining steps and its EpochEnd; keep its numbers for the summary.
+
+        ``validation`` is the epoch's (val_loss, val_accuracy), NaN where there is none.
+        """
         self._flush()
         if self.start is None:
             return
@@ -649,6 +683,8 @@ class GradientMonitor(keras.callbacks.Callback):
                 accuracy=accuracy,
                 diverged_layer=diverged[0] if diverged else None,
                 diverged_step=diverged[1] if diverged else None,
+                val_loss=validation[0],
+                val_accuracy=validation[1],
             )
         )
         self._epochs_done += 1
@@ -661,6 +697,11 @@ class GradientMonitor(keras.callbacks.Callback):
         self._epoch_first = self._read_upto
         self._reset_epoch()
 
+    def _accuracy_first_batch(self) -> float:
+        """The accuracy of the run's first batch before its update, NaN if it is not known."""
+        accuracy = self._first_batch[1]
+        return math.nan if accuracy is None else describe.number(accuracy)
+
     def _finish(self, stopped: bool) -> None:
         """Emit the RunSummary, close the run log and take the hook out."""
         hook = self._hook
@@ -671,7 +712,7 @@ class GradientMonitor(keras.callbacks.Callback):
             if self.start is not None:
                 steps = self._read_upto
                 names = hook.names
-                before = self.before[1] if self.before else math.nan
+                before = self.before[1] if self.before else self._accuracy_first_batch()
                 layer = self._diverged[0] if self._diverged else None
                 summary = RunSummary(
                     accuracy_before=float(before),

@@ -9,6 +9,7 @@ ever read from a frame that is not complete and intact.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 import zlib
@@ -49,7 +50,7 @@ READ_CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class EpochEndFrame:
-    """The end of an epoch: loss and accuracy on all the data, and any divergence."""
+    """The end of an epoch: loss and accuracy on all the data, any divergence, validation."""
 
     epoch: int
     loss: float
@@ -57,6 +58,8 @@ class EpochEndFrame:
     diverged_layer: int | None = None
     diverged_step: int | None = None
     time: float = 0.0
+    val_loss: float = math.nan
+    val_accuracy: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,13 @@ class EventFrame:
 Frame = StepsFrame | EpochEndFrame | SummaryFrame | EventFrame | HistogramBlock
 
 
+def _optional_number(value: object) -> float:
+    """A number an epoch's end may hold (written since validation metrics were); NaN if not."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    return float(value)
+
+
 def _decode(kind: int, payload: memoryview) -> Frame | None:
     """The frame a payload of ``kind`` holds; None for a kind this version does not know."""
     if kind == STEPS:
@@ -90,6 +100,8 @@ def _decode(kind: int, payload: memoryview) -> Frame | None:
             diverged_layer=data.get("diverged_layer"),
             diverged_step=data.get("diverged_step"),
             time=float(data.get("time", 0.0)),
+            val_loss=_optional_number(data.get("val_loss")),
+            val_accuracy=_optional_number(data.get("val_accuracy")),
         )
     if kind == SUMMARY:
         return SummaryFrame(read_json(payload))

@@ -71,6 +71,8 @@ def epoch_end(frame: EpochEndFrame) -> EpochEnd:
         accuracy=frame.accuracy,
         diverged_layer=frame.diverged_layer,
         diverged_step=frame.diverged_step,
+        val_loss=frame.val_loss,
+        val_accuracy=frame.val_accuracy,
     )
 
 

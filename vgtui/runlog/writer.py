@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import re
 import threading
@@ -23,6 +24,7 @@ import numpy as np
 
 from vgtui.output_path import OutputPathError, ensure_output_dir
 from vgtui.records import STAT_NAMES, EpochEnd, HistogramBlock, RunStart, RunSummary, StepBlock
+from vgtui.run_identity import ModelIdentity
 from vgtui.runlog.format import (
     EPOCH_END,
     EVENT,
@@ -44,8 +46,8 @@ from vgtui.runlog.format import (
 SUFFIX = ".vglog"
 #: Mode a new log is opened with; the umask takes off what it takes off.
 NEW_FILE_MODE = 0o666
-#: The longest name part taken from a model's title.
-TITLE_CHARS = 32
+#: The longest name part taken from what a model's run is.
+TITLE_CHARS = 48
 
 
 def header_from_start(start: RunStart) -> dict[str, object]:
@@ -95,7 +97,11 @@ def log_stem(header: Mapping[str, object]) -> str:
     """The file name of a log without suffix: UTC start time, then what the run is.
 
     ``20261127-153012.345Z-sigmoid-normal`` for a built-in network; for
-    another model a short name from ``info["title"]``, else ``model``. The
+    another model what tells its runs apart (:class:`ModelIdentity`):
+    the title the user gave, else the model's name, its hidden layers'
+    activation and initializer and the optimizer
+    (``...-digits_mlp-relu-he_normal-sgd``); a header without them, its
+    ``info["title"]``, else ``model``. The
     time is UTC, to the millisecond, so that ``ls`` sorts logs by start time
     wherever they were made, runs started within one second included.
     """
@@ -109,8 +115,11 @@ def log_stem(header: Mapping[str, object]) -> str:
         what = f"{_slug(str(config['activation']))}-{_slug(str(config['init']))}"
     else:
         info = header.get("info")
-        title = info.get("title") if isinstance(info, Mapping) else None
-        what = _slug(str(title)) if title else ""
+        info = info if isinstance(info, Mapping) else {}
+        words = ModelIdentity.from_info(info).name_words
+        if not words and info.get("title"):
+            words = [str(info["title"])]
+        what = _slug("-".join(words))
     return f"{stamp}-{what or 'model'}"
 
 
@@ -237,8 +246,14 @@ class RunLogWriter:
         accuracy: float,
         diverged_layer: int | None = None,
         diverged_step: int | None = None,
+        val_loss: float = math.nan,
+        val_accuracy: float = math.nan,
     ) -> None:
-        """Append the end of ``epoch``: loss and accuracy on all the data, any divergence."""
+        """Append the end of ``epoch``: loss and accuracy on all the data, any divergence.
+
+        ``val_loss`` and ``val_accuracy`` (on validation data) are written
+        where they are numbers; a reader of an older vgtui ignores them.
+        """
         data: dict[str, object] = {
             "epoch": int(epoch),
             "loss": float(loss),
@@ -249,6 +264,9 @@ class RunLogWriter:
             data["diverged_layer"] = int(diverged_layer)
         if diverged_step is not None:
             data["diverged_step"] = int(diverged_step)
+        for key, value in (("val_loss", val_loss), ("val_accuracy", val_accuracy)):
+            if math.isfinite(float(value)):
+                data[key] = float(value)
         self._write(frame(EPOCH_END, json_payload(data)))
 
     def summary(self, summary: Mapping[str, object]) -> None:
@@ -285,6 +303,8 @@ class RunLogWriter:
                 record.accuracy,
                 record.diverged_layer,
                 record.diverged_step,
+                record.val_loss,
+                record.val_accuracy,
             )
         elif isinstance(record, HistogramBlock):
             self.histograms(record)

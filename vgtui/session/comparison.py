@@ -17,9 +17,18 @@ from dataclasses import dataclass, fields
 
 from vgtui.config import SETTING, RunConfig
 from vgtui.records import RunSummary
+from vgtui.run_identity import FACETS, ModelIdentity
 
 #: Settings that never tell rows apart: the seed makes the spread within a row.
 NOT_COMPARED = ("seed",)
+#: Settings the row's label says (``sigmoid/normal``): no column of their own.
+IN_LABEL = ("activation", "init")
+#: The column of the first layer's median gradient SD over the steps: its JSON key's words.
+FIRST_SD = "1st SD median"
+#: What a ``vs base`` cell names the baseline by: the first of these it differs from the row in.
+BASE_WORDS = ("title", "activation", "init", "optimizer", "model")
+#: The longest name of a baseline in a ``vs base`` cell.
+BASE_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,8 @@ class ComparisonRow:
         name: what to call a run without a config.
         first_sd: the first hidden layer's median gradient SD over the run.
         number: the run's number in the session (0 for a headless sweep's).
+        model: what tells a run of a user's model apart (None: the built-in network,
+            or not known).
 
     """
 
@@ -42,11 +53,14 @@ class ComparisonRow:
     name: str = ""
     first_sd: float = math.nan
     number: int = 0
+    model: ModelIdentity | None = None
 
     @property
     def group_key(self) -> tuple[object, ...]:
         """Rows with the same key are one group: the settings but the seed."""
         if self.config is None:
+            if self.model is not None:
+                return ("model", self.model)
             return ("model", self.name)
         return tuple(
             getattr(self.config, f.name) for f in fields(RunConfig) if f.name not in NOT_COMPARED
@@ -54,10 +68,24 @@ class ComparisonRow:
 
     @property
     def label(self) -> str:
-        """activation/init, or the model's name."""
+        """activation/init (of the built-in network or a model's hidden layers), or a title.
+
+        A run of a user's model without its hidden layers' activation is
+        called by the title given to it, else by the model's name.
+        """
         if self.config is None:
-            return self.name or "model"
+            label = self.model.label if self.model is not None else ""
+            return label or self.name or "model"
         return f"{self.config.activation}/{self.config.init}"
+
+    def settings(self) -> dict[str, object]:
+        """Every setting the row is known by, by name (a RunConfig field, or a model's facet)."""
+        if self.config is not None:
+            return {f.name: getattr(self.config, f.name) for f in fields(RunConfig)}
+        if self.model is not None:
+            found = {name: self.model.facet(name) for name in (*FACETS, "title")}
+            return {name: value for name, value in found.items() if value}
+        return {}
 
 
 @dataclass(frozen=True)
@@ -105,15 +133,32 @@ def group_rows(rows: Sequence[ComparisonRow]) -> list[Group]:
 
 
 def differing_settings(rows: Sequence[ComparisonRow]) -> list[str]:
-    """The settings (but activation, init and seed) whose value differs between the runs."""
+    """The settings (but activation, init and seed) whose value differs between the runs.
+
+    The built-in network's runs are compared by their configs; runs of a
+    user's model by their models' facets (the model, the optimizer, its
+    learning rate, batch size, epochs): two runs of one model file that
+    differ in the optimizer get an ``optimizer`` column, runs of two models
+    a ``model`` column (so does a table of both kinds of run).
+    """
     configs = [row.config for row in rows if row.config is not None]
+    models = [row.model for row in rows if row.config is None and row.model is not None]
     out = []
+    if len({m.model for m in models}) > 1 or (models and configs):
+        out.append("model")
     for f in fields(RunConfig):
-        if f.name in ("activation", "init", *NOT_COMPARED):
+        if f.name in (*IN_LABEL, *NOT_COMPARED):
             continue
-        if len({getattr(c, f.name) for c in configs}) > 1:
+        in_configs = len({getattr(c, f.name) for c in configs}) > 1
+        in_models = f.name in FACETS and len({m.facet(f.name) for m in models}) > 1
+        if in_configs or in_models:
             out.append(f.name)
     return out
+
+
+def header(setting: str) -> str:
+    """A setting's column header: the config's short one (``batch``), else its name."""
+    return SETTING[setting].header if setting in SETTING else setting
 
 
 @dataclass(frozen=True)
@@ -167,6 +212,33 @@ def geometric_mean(values: list[float]) -> float:
     return math.exp(statistics.fmean(math.log(v) for v in positive))
 
 
+def _word(setting: str, value: object) -> str:
+    """How a ``vs base`` cell names a baseline by one setting: ``sigmoid``, ``depth 4``."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text if setting in BASE_WORDS else f"{header(setting)} {text}"
+
+
+def base_name(group: Group, baseline: Group) -> str:
+    """What a ``vs base`` cell calls the baseline: what sets it apart from ``group``.
+
+    The first of its title, activation, initializer, optimizer and model that
+    the group does not share (``sigmoid``; ``normal`` in a sweep of
+    initializers), else another setting (``depth 4``), else its number;
+    at most BASE_CHARS characters.
+    """
+    mine, theirs = group.first.settings(), baseline.first.settings()
+    order = [*BASE_WORDS, *(k for k in theirs if k not in BASE_WORDS and k not in NOT_COMPARED)]
+    word = ""
+    for key in order:
+        if key in theirs and theirs[key] != "" and mine.get(key) != theirs[key]:
+            word = _word(key, theirs[key])
+            break
+    if not word:
+        number = baseline.first.number
+        word = f"#{number}" if number else baseline.first.label
+    return word if len(word) <= BASE_CHARS else word[: BASE_CHARS - 1] + "…"
+
+
 def times_baseline(group: Group, baseline: Group | None) -> Cell:
     """The group's first-layer SD as a multiple of the baseline's, e.g. ``42× sigmoid``."""
     if baseline is None:
@@ -179,8 +251,7 @@ def times_baseline(group: Group, baseline: Group | None) -> Cell:
         return Cell("–")
     ratio = mine / theirs
     text = f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.2g}×"
-    base = baseline.first.config.activation if baseline.first.config else baseline.first.label
-    return Cell(f"{text} {base}", ratio)
+    return Cell(f"{text} {base_name(group, baseline)}", ratio)
 
 
 def _verdict(group: Group) -> Cell:
@@ -204,14 +275,18 @@ def _state(group: Group) -> Cell:
 
 
 def _setting(group: Group, name: str) -> Cell:
-    """A setting's value, as the table shows it."""
-    config = group.first.config
-    if config is None:
+    """A setting's value, as the table shows it ("–" for a row that has no such setting)."""
+    value = group.first.settings().get(name)
+    if value is None or value == "":
         return Cell("–", "")
-    value = getattr(config, name)
     if isinstance(value, float):
         return Cell(f"{value:g}", value)
-    return Cell(str(value), value if isinstance(value, str) else float(value))
+    if isinstance(value, str):
+        try:  # a model's facet is text: sort its numbers as numbers
+            return Cell(value, float(value))
+        except ValueError:
+            return Cell(value, value)
+    return Cell(str(value), float(value))
 
 
 def columns(settings: Sequence[str] = (), counts: bool = True) -> list[str]:
@@ -221,12 +296,12 @@ def columns(settings: Sequence[str] = (), counts: bool = True) -> list[str]:
     """
     return [
         "run",
-        *(SETTING[s].header for s in settings),
+        *(header(s) for s in settings),
         *(("n", "seeds") if counts else ()),
         "acc after",
         "vs base",
         "verdict",
-        "1st SD",
+        FIRST_SD,
         "dec median",
         "dec last",
         "acc before",
@@ -243,7 +318,7 @@ def cells(group: Group, baseline: Group | None, settings: Sequence[str] = ()) ->
 
     out = {"run": Cell(group.first.label, group.first.label)}
     for name in settings:
-        out[SETTING[name].header] = _setting(group, name)
+        out[header(name)] = _setting(group, name)
     median, vanished_median = _decade_values(group, lambda s: s.first_layer_decades_median)
     latest, vanished_latest = _decade_values(group, lambda s: s.first_layer_decades_latest)
     first_sd = geometric_mean(group.values(lambda r: r.first_sd))
@@ -253,7 +328,7 @@ def cells(group: Group, baseline: Group | None, settings: Sequence[str] = ()) ->
             "acc after": _mean(summary_values(lambda s: s.accuracy_after), ".3f"),
             "vs base": times_baseline(group, baseline),
             "verdict": _verdict(group),
-            "1st SD": Cell(f"{first_sd:.1e}", first_sd) if math.isfinite(first_sd) else Cell("–"),
+            FIRST_SD: Cell(f"{first_sd:.1e}", first_sd) if math.isfinite(first_sd) else Cell("–"),
             "dec median": _decades(median, vanished_median),
             "dec last": _decades(latest, vanished_latest),
             "acc before": _mean(summary_values(lambda s: s.accuracy_before), ".3f"),

@@ -13,6 +13,7 @@ from vgtui.config import RunConfig
 from vgtui.diagnosis import median_layer_sds
 from vgtui.history import HistoryView
 from vgtui.records import STAT_INDEX, RunSummary
+from vgtui.run_identity import ModelIdentity
 
 SD = STAT_INDEX["grad_sd"]
 #: A kept run's series are averaged down to at most this many rows.
@@ -59,12 +60,21 @@ class KeptRun:
         """What was trained, short: activation/initializer, or the model's title."""
         if self.config is not None:
             return f"{self.config.activation}/{self.config.init}"
+        if self.model is not None and self.model.label:  # a model's hidden layers', or title=
+            return self.model.label
         return self.view.start.title if self.view.start else "run"
 
     @property
     def label(self) -> str:
         """Short name for a legend: number and name."""
         return f"#{self.number} {self.name}"
+
+    @property
+    def model(self) -> ModelIdentity | None:
+        """What tells this run of a user's model apart; None for the built-in network."""
+        if self.config is not None or self.view.start is None:
+            return None
+        return ModelIdentity.from_info(self.view.start.info)
 
     @property
     def finished(self) -> bool:

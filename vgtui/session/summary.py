@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from vgtui.diagnosis import diagnose, first_layer_decades
+from vgtui.diagnosis import diagnose, first_layer_decades, median_layer_sds
 from vgtui.history import HistoryView, LatestEpoch
 from vgtui.records import STAT_INDEX, RunStart, RunSummary
 
@@ -63,6 +63,8 @@ def finalize(view: HistoryView, summary: RunSummary | None = None) -> RunSummary
     if view.start is None:
         return None
     if summary is not None and summary.verdict:
+        if math.isnan(summary.first_layer_sd_median):  # a log written before it was summarized
+            return dataclasses.replace(summary, first_layer_sd_median=_first_sd(view))
         return summary
     if summary is None or summary.stopped:
         summary = summary_of_view(view, stopped=True)
@@ -76,7 +78,14 @@ def finalize(view: HistoryView, summary: RunSummary | None = None) -> RunSummary
         grad_sd_ratio=ratio,
         first_layer_decades_median=decades.median,
         first_layer_decades_latest=decades.latest,
+        first_layer_sd_median=_first_sd(view),
     )
+
+
+def _first_sd(view: HistoryView) -> float:
+    """The first hidden layer's median gradient SD over the recorded steps (NaN if none)."""
+    sds = median_layer_sds(view)
+    return float(sds[0]) if len(sds) else math.nan
 
 
 def summary_of_view(view: HistoryView, stopped: bool) -> RunSummary:

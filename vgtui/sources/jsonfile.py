@@ -84,7 +84,8 @@ def run_records(run: Mapping[str, object]) -> list[Record]:
         raise ValueError("no 'epochs' list")
     config_data = run.get("config")
     config = None
-    if config_data is not None:
+    model = isinstance(config_data, Mapping) and "model" in config_data  # a user's model
+    if config_data is not None and not model:
         known = {f.name for f in dataclasses.fields(RunConfig)}
         config = RunConfig(**{k: v for k, v in config_data.items() if k in known})  # type: ignore[union-attr]
     summary_data = dict(run.get("summary") or {})  # type: ignore[call-overload]
@@ -101,7 +102,7 @@ def run_records(run: Mapping[str, object]) -> list[Record]:
         layer_names=names,
         accuracy_before=_float(summary_data.get("accuracy_before")),
         loss_before=math.nan,
-        info={"title": str(run.get("title") or "model")} if config is None else {},
+        info=_model_info(run) if config is None else {},
     )
     steps_total = int(summary_data.get("steps") or 0)
     done = int(summary_data.get("epochs") or 0)
@@ -118,9 +119,22 @@ def run_records(run: Mapping[str, object]) -> list[Record]:
         last_step = step
         loss, accuracy = _float(entry.get("loss")), _float(entry.get("accuracy"))
         records.append(StepBlock(epoch, step, np.array([loss]), np.array([accuracy]), stats))
-        records.append(EpochEnd(epoch, loss, accuracy))
+        validation = {
+            key: _float(entry[key]) for key in ("val_loss", "val_accuracy") if key in entry
+        }
+        records.append(EpochEnd(epoch, loss, accuracy, **validation))
     records.append(_summary(summary_data, start, last_step))
     return records
+
+
+def _model_info(run: Mapping[str, object]) -> dict[str, object]:
+    """A user's model run's ``info``: the one ``vgtui export --json`` keeps, with its title."""
+    info = run.get("info")
+    out = dict(info) if isinstance(info, Mapping) else {}
+    config = run.get("config")
+    title = config.get("title") if isinstance(config, Mapping) else None
+    out["title"] = str(title or out.get("title") or run.get("title") or "model")
+    return out
 
 
 def _summary(data: Mapping[str, object], start: RunStart, steps: int) -> RunSummary:

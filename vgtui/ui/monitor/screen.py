@@ -83,8 +83,10 @@ class MonitorScreen(Screen[None]):
         gate: what applies now.
         show_timing: show speed and elapsed time (off: no clocks on screen, for snapshots).
         tour: the session begins with the tutorial's three runs (the introduction says so).
-        clock: seconds, for the introduction's count while TensorFlow loads.
-        load_progress: how far TensorFlow's import has come, 0 to 1.
+        clock: seconds, for the introduction's count while TensorFlow loads (None: the
+            monotonic clock, or none at all without ``show_timing``).
+        load_progress: how far TensorFlow's import has come, 0 to 1 (None: read from the
+            modules imported, or not shown without ``show_timing``).
 
     """
 
@@ -128,8 +130,8 @@ class MonitorScreen(Screen[None]):
         *,
         show_timing: bool = True,
         tour: bool = False,
-        clock: Callable[[], float] = time.monotonic,
-        load_progress: Callable[[], float] = tensorflow_progress,
+        clock: Callable[[], float] | None = None,
+        load_progress: Callable[[], float] | None = None,
     ) -> None:
         super().__init__()
         self.controller = controller
@@ -137,9 +139,10 @@ class MonitorScreen(Screen[None]):
         self.show_timing = show_timing
         self.tour = tour
         self.deep_tried = False
-        self._clock = clock
-        self._load_progress = load_progress
-        self._opened = clock()
+        # Without timing (snapshots), the introduction's clocks are drawn only when given.
+        self._clock = clock or (time.monotonic if show_timing else None)
+        self._load_progress = load_progress or (tensorflow_progress if show_timing else None)
+        self._opened = self._clock() if self._clock else 0.0
         self.scales = {"grad": SessionScale(), "weight": SessionScale()}
         self.device: str | None = None
         self.engine_seen = False
@@ -636,8 +639,9 @@ class MonitorScreen(Screen[None]):
         tutorial = same_network(config, RunConfig(activation=config.activation))
         typical = TYPICAL_SEED.said() if tutorial else ""
         if self._loading():
-            elapsed = self._clock() - self._opened
-            waiting = intro_text(config, self.tour, elapsed, self._load_progress(), typical)
+            elapsed = self._clock() - self._opened if self._clock else None
+            progress = self._load_progress() if self._load_progress else None
+            waiting = intro_text(config, self.tour, elapsed, progress, typical)
             panel.show(StoryFrame((), "", "", "", waiting), bounds)
             return
         runs = [

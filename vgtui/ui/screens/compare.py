@@ -45,7 +45,7 @@ ESSENTIAL = ("run", "n", "acc after", "vs base", "verdict")
 def row_of(run: KeptRun) -> ComparisonRow:
     """A kept run as a row of the comparison table."""
     return ComparisonRow(
-        run.config, run.summary, run.state, run.name, run.first_layer_sd, run.number
+        run.config, run.summary, run.state, run.name, run.first_layer_sd, run.number, run.model
     )
 
 

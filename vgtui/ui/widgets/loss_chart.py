@@ -8,6 +8,24 @@ from textual_plotext import PlotextPlot
 from vgtui.display.series import thin
 
 
+def epoch_ticks(epochs: int, most: int = 5) -> list[int]:
+    """Whole-epoch ticks from 0 to ``epochs``, never a fraction of one.
+
+    Its quarters where they are whole (0 25 50 75 100), else steps of 1, 2
+    or 5 × 10^k, at most ``most`` + 1 ticks (0 5 10 15).
+    """
+    epochs = max(int(epochs), 1)
+    if epochs % 4 == 0:
+        return [epochs * q // 4 for q in range(5)]
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if epochs // step <= most:
+                return list(range(0, epochs + 1, step))
+        magnitude *= 10
+
+
 class LossChart(PlotextPlot):
     """Loss (left axis) and accuracy (right axis, 0–1) on all the data, by epoch."""
 
@@ -26,6 +44,7 @@ class LossChart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         plt.xlim(0, max(epochs, 1))
+        plt.xticks(epoch_ticks(epochs))
         plt.ylim(0, 1, yside="right")
         plt.xlabel("epoch")
         plt.ylabel("⠤⠤ loss", yside="left")

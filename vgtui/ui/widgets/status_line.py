@@ -39,7 +39,7 @@ def status_fields(status: Status) -> list[tuple[int, str, str]]:
     if status.loss is not None and status.accuracy is not None:
         before = f"{status.accuracy_before:.3f}→" if status.accuracy_before is not None else ""
         fields.append((5, f"loss {status.loss:.3f}", ""))
-        fields.append((2, f"acc {before}{status.accuracy:.3f}", ""))
+        fields.append((2, f"acc {before}{status.accuracy:.3f}".replace("nan", "–"), ""))
     if status.rate is not None:
         fields.append((4, f"trains {status.rate:,.0f} steps/s", ""))
     if status.elapsed is not None:
