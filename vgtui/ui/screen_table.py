@@ -94,6 +94,13 @@ def _settings(context: ScreenContext, field: str | None) -> Opened:
     return SettingsScreen(controller.config, focus_field=field, sweep_seeds=controller.sweep_seeds)
 
 
+def _distributions(context: ScreenContext, _: str | None) -> Opened:
+    """The current run's distributions: bands over time, histograms at a step."""
+    from vgtui.ui.screens.distributions import DistributionsScreen
+
+    return DistributionsScreen(context.controller)
+
+
 def _error(context: ScreenContext, _: str | None) -> Opened:
     """The last error in full, or a note that there was none."""
     from vgtui.ui.screens.error import ErrorScreen
@@ -130,6 +137,14 @@ SCREENS: dict[str, ScreenEntry] = {
             _settings,
             done=lambda context: context.apply_settings,
             show=False,
+        ),
+        ScreenEntry(
+            "distributions",
+            "v",
+            "distributions",
+            "distributions: each layer's activations and gradients over the run (percentile "
+            "bands) and their histograms at a step, one curve a layer",
+            _distributions,
         ),
     )
 }
