@@ -148,3 +148,12 @@ async def test_tab_goes_through_the_quantities_and_escape_back(wait_until) -> No
         assert screen.frame is not None and screen.frame.step == STEPS[0]
         await pilot.press("escape")
         assert not isinstance(app.screen, DistributionsScreen)
+
+
+def test_the_activations_mean_and_sd_over_time_are_the_papers_fig_2() -> None:
+    frame = distributions_frame(history().view(), "activation", None, 64, moments=True)
+    for layer, bands in enumerate(frame.bands):
+        for i, step in enumerate(STEPS):
+            values = values_at(step, layer)
+            assert bands.values[i, 2] == pytest.approx(values.mean())
+            assert bands.values[i, 3] - bands.values[i, 2] == pytest.approx(values.std())

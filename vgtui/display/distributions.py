@@ -145,9 +145,17 @@ def quantities_of(view: HistoryView) -> tuple[str, ...]:
 
 
 def distributions_frame(
-    view: HistoryView, quantity: str, step: int | None, total_steps: int
+    view: HistoryView,
+    quantity: str,
+    step: int | None,
+    total_steps: int,
+    moments: bool = False,
 ) -> DistributionsFrame:
-    """The frame of ``quantity`` in ``view``, its histograms at ``step`` (None: the latest)."""
+    """The frame of ``quantity`` in ``view``, its histograms at ``step`` (None: the latest).
+
+    With ``moments``, the activations' bands are their mean and the mean ± SD
+    (the paper's Fig. 2) rather than percentiles; the 2nd and 98th are then NaN.
+    """
     title = QUANTITY_NAMES.get(quantity, quantity)
     histograms = view.histograms
     if histograms is None or len(histograms) == 0 or quantity not in histograms.quantities:
@@ -164,8 +172,14 @@ def distributions_frame(
     bands, curves = [], []
     shown_step = 0
     for layer in histograms.layers(quantity):
-        band = histograms.bands(quantity, layer)
-        bands.append(LayerBands(layer, band.steps, to_axis(band.values, spec)))
+        if moments and quantity == "activation":
+            steps, mean, sd = histograms.activation_stats(layer)
+            nan = np.full(len(steps), np.nan)
+            values = np.stack([nan, mean - sd, mean, mean + sd, nan], axis=1)
+            bands.append(LayerBands(layer, steps, values))
+        else:
+            band = histograms.bands(quantity, layer)
+            bands.append(LayerBands(layer, band.steps, to_axis(band.values, spec)))
         found = histograms.histogram_at(quantity, layer, at)
         if found is None:
             continue

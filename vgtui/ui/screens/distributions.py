@@ -84,6 +84,13 @@ class DistributionsScreen(Screen[None]):
         Binding("left", "move(-1)", "step", tooltip="the histograms a counted step back / on"),
         Binding("right", "move(1)", "step", show=False, tooltip="a counted step on"),
         Binding("end", "latest", "latest", tooltip="the histograms of the latest counted step"),
+        Binding(
+            "m",
+            "toggle_moments",
+            "mean±SD",
+            tooltip="the activations' bands as their mean and mean ± SD (the paper's Fig. 2) / "
+            "as percentiles",
+        ),
         Binding("question_mark", "app.open('help')", "help", tooltip="help"),
     ]
 
@@ -91,6 +98,8 @@ class DistributionsScreen(Screen[None]):
     quantity: var[str] = var(FIRST_QUANTITY)
     #: The counted step the histograms are of (None: the latest).
     cursor: var[int | None] = var(None)
+    #: The activations' bands are their mean and mean ± SD (else percentiles).
+    moments: var[bool] = var(False)
 
     def __init__(self, controller: RunController) -> None:
         super().__init__()
@@ -116,7 +125,7 @@ class DistributionsScreen(Screen[None]):
         if self.is_mounted:
             self.refresh_frame(force=True)
 
-    watch_quantity = watch_cursor = _changed
+    watch_quantity = watch_cursor = watch_moments = _changed
 
     def on_resize(self) -> None:
         """Draw the charts for the new size."""
@@ -125,7 +134,7 @@ class DistributionsScreen(Screen[None]):
     def refresh_frame(self, force: bool = False) -> None:
         """Read the current run's histograms and draw them, if anything changed."""
         run = self.controller.current
-        key = (id(run), run.history.version, self.quantity, self.cursor, self.size)
+        key = (id(run), run.history.version, self.quantity, self.cursor, self.moments, self.size)
         if key == self._drawn and not force:
             return
         self._drawn = key
@@ -135,7 +144,7 @@ class DistributionsScreen(Screen[None]):
             self.quantity = quantities[0]
             return
         total = run.config.total_steps if run.config else max(view.steps_done, 1)
-        frame = distributions_frame(view, self.quantity, self.cursor, total)
+        frame = distributions_frame(view, self.quantity, self.cursor, total, self.moments)
         self.frame = frame
         self._draw(frame, quantities)
 
@@ -152,9 +161,14 @@ class DistributionsScreen(Screen[None]):
             return
         row.display = histogram.display = True
         others = " · ".join(q for q in quantities if q != frame.quantity)
+        shown = (
+            "mean and mean ± SD"
+            if self.moments and frame.quantity == "activation"
+            else ("percentiles 2/16/50/84/98")
+        )
         title.update(
-            f"[b]{frame.title}[/b] of each layer, every {frame.every}th step: percentiles "
-            f"2/16/50/84/98 over the run, then the histograms at step {frame.step}"
+            f"[b]{frame.title}[/b] of each layer, every {frame.every}th step: {shown} over "
+            f"the run, then the histograms at step {frame.step}"
             + (f" · tab: {others}" if others else "")
         )
         note.update(frame.note)
@@ -193,6 +207,10 @@ class DistributionsScreen(Screen[None]):
         at = steps.index(self.frame.step) if self.frame and self.frame.step in steps else len(steps)
         index = max(0, min(len(steps) - 1, at + step))
         self.cursor = None if index == len(steps) - 1 else steps[index]
+
+    def action_toggle_moments(self) -> None:
+        """The activations' bands as mean and mean ± SD, or as percentiles."""
+        self.moments = not self.moments
 
     def action_latest(self) -> None:
         """Back to the latest counted step."""

@@ -27,10 +27,10 @@ class BandsChart(PlotextPlot):
         plt.clear_figure()
         plt.title(bands.name)
         no_color = self.app.no_color
-        keep = np.isfinite(bands.values).all(axis=1)
-        x = bands.steps[keep].astype(float).tolist()
         lines = ((0, "dot"), (1, "braille"), (2, "braille"), (3, "braille"), (4, "dot"))
         for column, marker in lines:
+            keep = np.isfinite(bands.values[:, column])
+            x = bands.steps[keep].astype(float).tolist()
             y = bands.values[keep, column].tolist()
             if not y:
                 continue
