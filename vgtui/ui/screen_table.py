@@ -65,6 +65,7 @@ class ScreenEntry:
 def _help(context: ScreenContext, _: str | None) -> Opened:
     """The help screen: the monitor's keys and the comparison's, then the story."""
     from vgtui.ui.screens.compare import CompareScreen
+    from vgtui.ui.screens.distributions import DistributionsScreen
     from vgtui.ui.screens.help import HelpScreen, KeySection
 
     run = context.controller.current
@@ -74,6 +75,7 @@ def _help(context: ScreenContext, _: str | None) -> Opened:
         [
             KeySection("Keys", context.monitor_bindings, context.applies),
             KeySection("Comparing runs", list(CompareScreen.BINDINGS), key="c"),
+            KeySection("Distributions", list(DistributionsScreen.BINDINGS), key="v"),
         ],
         theory,
     )
