@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from vgtui.ui.key_tables import compare_bindings, monitor_bindings
+from vgtui.ui.key_tables import compare_bindings, distributions_bindings, monitor_bindings
 from vgtui.ui.keys import key_name, markdown_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -21,6 +21,7 @@ def readme_table(name: str) -> str:
 def test_readme_key_tables_match_the_bindings() -> None:
     assert readme_table("monitor") == markdown_table(monitor_bindings())
     assert readme_table("compare") == markdown_table(compare_bindings())
+    assert readme_table("distributions") == markdown_table(distributions_bindings())
 
 
 def test_every_shown_key_is_in_the_table() -> None:

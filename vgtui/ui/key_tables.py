@@ -17,6 +17,7 @@ from vgtui.ui.app import VgtuiApp
 from vgtui.ui.keys import markdown_table
 from vgtui.ui.monitor.screen import MonitorScreen
 from vgtui.ui.screens.compare import CompareScreen
+from vgtui.ui.screens.distributions import DistributionsScreen
 
 
 def monitor_bindings() -> list[BindingType]:
@@ -29,10 +30,23 @@ def compare_bindings() -> list[BindingType]:
     return list(CompareScreen.BINDINGS)
 
 
+def distributions_bindings() -> list[BindingType]:
+    """The keys of the distribution screen."""
+    return list(DistributionsScreen.BINDINGS)
+
+
+TABLES = {
+    "monitor": monitor_bindings,
+    "compare": compare_bindings,
+    "distributions": distributions_bindings,
+}
+
+
 def update_readme(path: Path) -> None:
     """Rewrite the key tables between ``<!-- keys: NAME -->`` and ``<!-- /keys -->`` in ``path``."""
     text = path.read_text()
-    for name, bindings in (("monitor", monitor_bindings()), ("compare", compare_bindings())):
+    for name, bindings_of in TABLES.items():
+        bindings = bindings_of()
         pattern = rf"(<!-- keys: {name} -->\n).*?(\n<!-- /keys -->)"
         table = markdown_table(bindings)
         text = re.sub(pattern, lambda m, t=table: m.group(1) + t + m.group(2), text, flags=re.S)
@@ -43,7 +57,6 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--update"]:
         update_readme(Path(sys.argv[2]))
     else:
-        print("<!-- keys: monitor -->")
-        print(markdown_table(monitor_bindings()))
-        print("\n<!-- keys: compare -->")
-        print(markdown_table(compare_bindings()))
+        for name, bindings_of in TABLES.items():
+            print(f"<!-- keys: {name} -->")
+            print(markdown_table(bindings_of()) + "\n")

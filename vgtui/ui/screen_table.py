@@ -65,6 +65,7 @@ class ScreenEntry:
 def _help(context: ScreenContext, _: str | None) -> Opened:
     """The help screen: the monitor's keys and the comparison's, then the story."""
     from vgtui.ui.screens.compare import CompareScreen
+    from vgtui.ui.screens.distributions import DistributionsScreen
     from vgtui.ui.screens.help import HelpScreen, KeySection
 
     run = context.controller.current
@@ -74,6 +75,7 @@ def _help(context: ScreenContext, _: str | None) -> Opened:
         [
             KeySection("Keys", context.monitor_bindings, context.applies),
             KeySection("Comparing runs", list(CompareScreen.BINDINGS), key="c"),
+            KeySection("Distributions", list(DistributionsScreen.BINDINGS), key="v"),
         ],
         theory,
     )
@@ -92,6 +94,13 @@ def _settings(context: ScreenContext, field: str | None) -> Opened:
 
     controller = context.controller
     return SettingsScreen(controller.config, focus_field=field, sweep_seeds=controller.sweep_seeds)
+
+
+def _distributions(context: ScreenContext, _: str | None) -> Opened:
+    """The current run's distributions: bands over time, histograms at a step."""
+    from vgtui.ui.screens.distributions import DistributionsScreen
+
+    return DistributionsScreen(context.controller)
 
 
 def _error(context: ScreenContext, _: str | None) -> Opened:
@@ -130,6 +139,14 @@ SCREENS: dict[str, ScreenEntry] = {
             _settings,
             done=lambda context: context.apply_settings,
             show=False,
+        ),
+        ScreenEntry(
+            "distributions",
+            "v",
+            "distributions",
+            "distributions: each layer's activations and gradients over the run (percentile "
+            "bands) and their histograms at a step, one curve a layer",
+            _distributions,
         ),
     )
 }
