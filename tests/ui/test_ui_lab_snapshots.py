@@ -74,6 +74,12 @@ def test_the_data_alone_before_the_first_epoch(snap_compare, fake_engine):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_settings_screen_with_a_refused_value(snap_compare, fake_engine, size):
     async def settings_shown(pilot) -> None:
+        for _ in range(400):  # the data set behind the settings is made in a worker
+            loading = [w for w in pilot.app.workers if w.group == "boundary-data"]
+            if loading:
+                await pilot.app.workers.wait_for_complete(loading)
+                break
+            await pilot.pause(0.05)
         await pilot.pause()
         await pilot.press("e")
         await pilot.pause()

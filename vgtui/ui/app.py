@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
 #: Seconds between looks for a newer log while viewing a directory.
 VIEW_POLL = 0.25
-#: Epochs a second the tutorial's three runs are shown at: the three in about 15 seconds.
-TOUR_PACE = 20.0
+#: Epochs a second the tutorial's three runs are shown at: the three in about 6 seconds, so
+#: that with TensorFlow's import (10 to 20 s) the story is on screen within 30 seconds.
+TOUR_PACE = 60.0
 
 
 class VgtuiApp(App[int]):
