@@ -11,6 +11,7 @@ import pty
 import select
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from vgtui.sources.replay import ReplaySource, load_stream
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SIGMOID = load_stream(FIXTURES / "sigmoid_normal.npz")
 STEPS_PER_EPOCH = RunConfig().steps_per_epoch
+#: The installed command, beside this interpreter (not looked up on PATH).
+VGTUI = str(Path(sys.executable).parent / "vgtui")
 
 
 class SignalAfter(ReplaySource):
@@ -164,44 +167,51 @@ def test_the_closing_lines_name_the_epoch_the_final_loss_is_from():
     assert stopped == "accuracy before 0.500; loss before training 0.7000 (no epoch ended)"
 
 
-def _start_headless(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
-    path = tmp_path / "run.json"
-    child = subprocess.Popen(
-        ["vgtui", "--headless", "--epochs", "2000", "--json", str(path)],
+def _start_headless(path: Path) -> subprocess.Popen[str]:
+    """Start the installed command on a long run writing ``path``."""
+    return subprocess.Popen(
+        [VGTUI, "--headless", "--epochs", "2000", "--json", str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _wait_for_epochs(child: subprocess.Popen[str]) -> None:
+    """Read the child's output until it says an epoch is done."""
     assert child.stdout is not None
     for line in child.stdout:
         if line.startswith("epoch "):  # training, with epochs done
-            return child, path
+            return
     raise AssertionError(f"no epoch line; stderr: {child.stderr.read() if child.stderr else ''}")
 
 
-@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_the_installed_command_keeps_its_epochs_on_a_signal(tmp_path, signum, status):
-    child, path = _start_headless(tmp_path)
-    child.send_signal(signum)
-    sent = time.monotonic()
-    out, err = child.communicate(timeout=120)
-    print(f"exited {time.monotonic() - sent:.2f} s after the signal")
-    assert child.returncode == status
-    assert "Traceback" not in err
-    data = json.loads(path.read_text())
-    epochs = [e["epoch"] for e in data["epochs"]]
-    assert epochs == list(range(1, len(epochs) + 1)) and 0 < len(epochs) < 2000
-    assert data["summary"]["stopped"] is True and data["summary"]["epochs"] == len(epochs)
-    assert data["summary"]["steps"] == len(epochs) * STEPS_PER_EPOCH
-    assert out.rstrip().endswith(f"wrote {path}")
+def test_the_installed_command_keeps_its_epochs_on_sigterm_and_sighup(tmp_path):
+    """Two installed commands at once, one stopped by each signal, each with its own status."""
+    signals = {"term": (signal.SIGTERM, 143), "hup": (signal.SIGHUP, 129)}
+    paths = {name: tmp_path / f"{name}.json" for name in signals}
+    children = {name: (_start_headless(path), path) for name, path in paths.items()}
+    for name, (child, _) in children.items():
+        _wait_for_epochs(child)
+        child.send_signal(signals[name][0])
+    for name, (child, path) in children.items():
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == signals[name][1], (name, err)
+        assert "Traceback" not in err
+        data = json.loads(path.read_text())
+        epochs = [e["epoch"] for e in data["epochs"]]
+        assert epochs == list(range(1, len(epochs) + 1)) and 0 < len(epochs) < 2000
+        assert data["summary"]["stopped"] is True and data["summary"]["epochs"] == len(epochs)
+        assert data["summary"]["steps"] == len(epochs) * STEPS_PER_EPOCH
+        assert out.rstrip().endswith(f"wrote {path}")
 
 
 def test_the_installed_command_keeps_its_epochs_when_the_terminal_hangs_up(tmp_path):
     path = tmp_path / "run.json"
-    argv = ["vgtui", "--headless", "--epochs", "2000", "--json", str(path)]
+    argv = [VGTUI, "--headless", "--epochs", "2000", "--json", str(path)]
     pid, terminal = pty.fork()  # the child's controlling terminal: closing it hangs up
     if pid == 0:
-        os.execvp(argv[0], argv)
+        os.execv(argv[0], argv)
     seen = b""
     deadline = time.monotonic() + 120
     while b"\nepoch " not in seen and time.monotonic() < deadline:

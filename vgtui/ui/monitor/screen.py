@@ -597,6 +597,8 @@ class MonitorScreen(Screen[None]):
         loading = self._loading() and self.run.config is not None
         panel.display = not heat and not loading
         heatmap.display = heat and not loading
+        if loading:
+            return True  # nothing to draw until the run starts, and nothing to try again
         what = "weight" if self.weights else "grad"
         scale = self.scales[what]
         total = self._total_steps(self._current_view()[1])
