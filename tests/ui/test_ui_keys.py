@@ -108,7 +108,8 @@ async def test_worker_failure_shows_failed_and_restart_works(
 async def test_l_toggles_log_and_linear(streams, make_engine, wait_until) -> None:
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await wait_until(pilot, lambda: app.controller.current.history.view().state == "done")
+        await pilot.pause()
         app.monitor.redraw()
         title = str(app.query_one("#sd-title").content)
         assert "log" in title

@@ -13,7 +13,12 @@ SIZES = [(80, 24), (120, 40)]
 
 async def finished(pilot) -> None:
     """Let the replay run to its end and draw it, until a column that appeared has settled."""
-    await pilot.app.workers.wait_for_complete()
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    for _ in range(1000):  # the run's worker may start after the first look
+        if app.controller.current.history.view().ended and app.controller.training is None:
+            break
+        await pilot.pause(0.02)
     for _ in range(3):
         await pilot.pause()
         pilot.app.monitor.redraw()
