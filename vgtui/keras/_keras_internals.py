@@ -110,6 +110,16 @@ def rebuild_train_function(model: keras.Model) -> None:
     model.make_train_function(force=True)
 
 
+def train_function(model: keras.Model) -> Callable[..., object] | None:
+    """The train function ``fit`` calls (None before Keras has made one)."""
+    return model.train_function
+
+
+def set_train_function(model: keras.Model, function: Callable[..., object]) -> None:
+    """Make ``fit`` call ``function`` (it reads the attribute at every call)."""
+    model.train_function = function
+
+
 def steps_per_execution(model: keras.Model) -> int:
     """Training steps one call of the model's train function takes."""
     return int(getattr(model, "steps_per_execution", 1) or 1)
