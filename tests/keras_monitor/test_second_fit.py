@@ -64,9 +64,7 @@ def _model(seed: int = 1, lr: float = LR) -> CountingModel:
             keras.layers.Dense(3, activation="softmax", name="dense_2"),
         ]
     )
-    model.compile(
-        keras.optimizers.SGD(lr), "sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    model.compile(keras.optimizers.SGD(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
