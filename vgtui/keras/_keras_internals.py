@@ -4,7 +4,7 @@ The monitor needs a few things Keras does not promise to keep: the
 TensorFlow optimizer's loop that calls ``update_step`` for every variable
 (where the applied gradients are seen), the optimizer's key for a variable
 (the same for a mirrored variable and each of its per-device copies), the
-model's cached train function, and the way to rebuild it; for histograms, a
+model's cached train function (read and put back), and the way to rebuild it; for histograms, a
 layer's sublayers, the training flag of the layer call under way (Keras's
 call context) and the loss scale a loss-scale optimizer multiplies the loss
 by. :func:`check`
