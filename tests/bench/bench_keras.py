@@ -310,6 +310,8 @@ def main(argv: list[str] | None = None) -> None:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     rounds, epochs = (2, 3) if args.quick else (5, 4)
+    if args.second_fit:
+        rounds, epochs = args.second_fit, args.second_fit_epochs
     threads = args.threads or "default"
     print(
         f"keras {keras.__version__}, {os.cpu_count()} CPUs, TensorFlow threads {threads}, "
