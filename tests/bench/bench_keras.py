@@ -17,6 +17,12 @@ disturbs far less; and the medians of blocks of K steps, which hold the
 cost of what the monitor does only every so many steps (its reads, its
 histograms).
 
+With ``--second-fit ROUNDS`` it times what a notebook or a tuner pays: on a
+fresh model, a warm-up ``fit`` with a monitor and then a timed second ``fit``
+with a new monitor, against the same two fits without one; the two take
+turns, ROUNDS times, and the ratio of the timed fits is printed (median and
+best).
+
 ``--histograms H...`` measures the monitor counting per-layer histograms
 every H steps (0: none; default 0 and 100, the monitor's default).
 
@@ -203,6 +209,55 @@ def interleaved(
     return block_ms
 
 
+def second_fit(
+    name: str,
+    build: Callable[[], keras.Model],
+    x: np.ndarray,
+    y: np.ndarray,
+    rounds: int,
+    epochs: int,
+    every: int = 100,
+) -> tuple[float, float]:
+    """Seconds of a second ``fit`` with a new monitor against one without, after a warm-up fit.
+
+    Each round builds two fresh models: one fits once with a monitor and is
+    then timed fitting again with a new monitor; the other does the same
+    without monitors. The order alternates from round to round.
+
+    Returns:
+        The ratios monitored / plain of the medians and of the best times.
+    """
+    times: dict[str, list[float]] = {"plain": [], "monitor": []}
+    cpu: dict[str, list[float]] = {"plain": [], "monitor": []}
+    for round_ in range(rounds):
+        order = ["plain", "monitor"] if round_ % 2 == 0 else ["monitor", "plain"]
+        for variant in order:
+            model = build()
+
+            def callbacks(variant: str = variant) -> list[keras.callbacks.Callback]:
+                if variant == "plain":
+                    return []
+                return [GradientMonitor(every=every, emit=lambda record: None)]
+
+            model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=callbacks())
+            fresh = callbacks()  # made before the clock starts, as a script would
+            start = time.perf_counter(), time.process_time()
+            model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=fresh)
+            times[variant].append(time.perf_counter() - start[0])
+            cpu[variant].append(time.process_time() - start[1])
+    median = statistics.median(times["monitor"]) / statistics.median(times["plain"])
+    best = min(times["monitor"]) / min(times["plain"])
+    cpu_median = statistics.median(cpu["monitor"]) / statistics.median(cpu["plain"])
+    print(
+        f"{name}: second fit of {epochs} epochs, {rounds} alternating rounds: plain "
+        f"{statistics.median(times['plain']):.3f} s, with a new monitor "
+        f"{statistics.median(times['monitor']):.3f} s (medians): {median:.2f}x "
+        f"(best {best:.2f}x, CPU time {cpu_median:.2f}x)",
+        flush=True,
+    )
+    return median, best
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure every model; print one line each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -232,6 +287,17 @@ def main(argv: list[str] | None = None) -> None:
         "train function in turn (steadier on a loaded machine)",
     )
     parser.add_argument(
+        "--second-fit",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="instead, time a second fit with a new monitor against a plain one, after a "
+        "warm-up fit, ROUNDS alternating rounds",
+    )
+    parser.add_argument(
+        "--second-fit-epochs", type=int, default=2, help="epochs of each fit with --second-fit"
+    )
+    parser.add_argument(
         "--histograms",
         type=int,
         nargs="+",
@@ -244,6 +310,8 @@ def main(argv: list[str] | None = None) -> None:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     rounds, epochs = (2, 3) if args.quick else (5, 4)
+    if args.second_fit:
+        rounds, epochs = args.second_fit, args.second_fit_epochs
     threads = args.threads or "default"
     print(
         f"keras {keras.__version__}, {os.cpu_count()} CPUs, TensorFlow threads {threads}, "
@@ -251,7 +319,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     for name in args.models:
         build, x, y = _mlp20() if name == "mlp20" else _example(name)
-        if args.interleaved:
+        if args.second_fit:
+            second_fit(name, build, x, y, args.second_fit, args.second_fit_epochs)
+        elif args.interleaved:
             for every in args.every:
                 interleaved(name, build, x, y, every, args.interleaved, tuple(args.histograms))
         else:

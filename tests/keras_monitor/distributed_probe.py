@@ -88,6 +88,41 @@ def save(path: Path, records: list, extra: dict | None = None) -> None:
     np.savez(path, meta=json.dumps(meta), **arrays)
 
 
+def fit_and_save(model, stem: Path, traces: list[int] | None = None) -> None:
+    """fit with a new monitor; save its records (STEM.npz) and the kernels at every step.
+
+    ``traces``, a count of traces in its first item: what the fit added is saved too.
+    """
+    import keras
+
+    from vgtui.keras import GradientMonitor
+
+    x, y = data()
+    kernels = [v for v in model.trainable_variables if len(v.shape) >= 2]
+    weights = [[k.numpy().copy() for k in kernels]]
+    keep = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: weights.append([k.numpy() for k in kernels])
+    )
+    records: list = []
+    monitor = GradientMonitor(every=3, emit=records.append, histograms=HISTOGRAMS)
+    traced = traces[0] if traces is not None else 0
+    model.fit(
+        x,
+        y,
+        batch_size=GLOBAL_BATCH,
+        epochs=EPOCHS,
+        shuffle=False,
+        verbose=0,
+        callbacks=[monitor, keep],
+    )
+    flat = {f"w{s}_{k}": w for s, step in enumerate(weights) for k, w in enumerate(step)}
+    np.savez(stem.with_name(f"{stem.name}_weights.npz"), **flat)
+    extra = {"optimizer": type(model.optimizer).__name__}
+    if traces is not None:
+        extra["traces"] = traces[0] - traced
+    save(stem.with_name(f"{stem.name}.npz"), records, extra)
+
+
 def mirrored(out: Path) -> None:
     """fit under MirroredStrategy on two logical CPUs (plain, mixed precision,
     global_clipnorm), then a custom loop under it.
@@ -113,27 +148,17 @@ def mirrored(out: Path) -> None:
             model.compile(
                 keras.optimizers.SGD(LR, global_clipnorm=clip), "sparse_categorical_crossentropy"
             )
-        kernels = [v for v in model.trainable_variables if len(v.shape) >= 2]
-        weights = [[k.numpy().copy() for k in kernels]]
-        keep = keras.callbacks.LambdaCallback(
-            on_train_batch_end=lambda batch, logs, w=weights, ks=kernels: w.append(
-                [k.numpy() for k in ks]
-            )
-        )
-        records: list = []
-        monitor = GradientMonitor(every=3, emit=records.append, histograms=HISTOGRAMS)
-        model.fit(
-            x,
-            y,
-            batch_size=GLOBAL_BATCH,
-            epochs=EPOCHS,
-            shuffle=False,
-            verbose=0,
-            callbacks=[monitor, keep],
-        )
-        flat = {f"w{s}_{k}": w for s, step in enumerate(weights) for k, w in enumerate(step)}
-        np.savez(out / f"{name}_weights.npz", **flat)
-        save(out / f"{name}.npz", records, {"optimizer": type(model.optimizer).__name__})
+        traces = [0]
+        step = model.train_step
+
+        def counting_step(data, step=step, traces=traces):  # runs once a trace (per replica)
+            traces[0] += 1
+            return step(data)
+
+        model.train_step = counting_step
+        fit_and_save(model, out / name)
+        if name == "plain":  # a second fit, a new monitor: the step traced by the first again
+            fit_and_save(model, out / "plain_again", traces)
     keras.mixed_precision.set_global_policy("float32")
 
     # a custom loop under the same strategy: strategy.run of a GradientTape step

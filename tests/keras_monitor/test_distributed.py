@@ -187,6 +187,22 @@ def test_mirrored_fit_records_the_applied_all_reduced_gradient(probes, name):
     assert meta["summary"]["steps"] == steps
 
 
+def test_a_second_mirrored_fit_runs_the_kept_step_and_records_the_applied_gradient(probes):
+    probes.wait("mirrored")
+    meta, stats, _ = _load(probes.out / "plain_again.npz")
+    weights = np.load(probes.out / "plain_again_weights.npz")
+    steps = probe.EPOCHS * probe.SAMPLES // probe.GLOBAL_BATCH
+    values = [[weights[f"w{s}_{k}"] for k in range(3)] for s in range(steps + 1)]
+    assert meta["traces"] == 0, "the second fit traced its step again"
+    assert stats.shape == (steps, 3, len(STAT_NAMES))
+    # each replica's buffers started afresh: step 1 again, and the applied gradient
+    check_against_weights(stats, values, probe.LR)
+    np.testing.assert_array_equal(
+        _histograms(probes.out / "plain_again.npz")["hist_steps"], [1, 4, 7]
+    )
+    assert meta["summary"]["steps"] == steps
+
+
 def _one_device_custom_loop():
     model = probe.build_mlp()
     optimizer = keras.optimizers.SGD(probe.LR)

@@ -4,7 +4,7 @@ The monitor needs a few things Keras does not promise to keep: the
 TensorFlow optimizer's loop that calls ``update_step`` for every variable
 (where the applied gradients are seen), the optimizer's key for a variable
 (the same for a mirrored variable and each of its per-device copies), the
-model's cached train function, and the way to rebuild it; for histograms, a
+model's cached train function (read and put back), and the way to rebuild it; for histograms, a
 layer's sublayers, the training flag of the layer call under way (Keras's
 call context) and the loss scale a loss-scale optimizer multiplies the loss
 by. :func:`check`
@@ -108,6 +108,16 @@ def restore_update_loop(optimizer: keras.optimizers.Optimizer) -> None:
 def rebuild_train_function(model: keras.Model) -> None:
     """Make ``fit`` trace its train step anew, with whatever hooks are installed now."""
     model.make_train_function(force=True)
+
+
+def train_function(model: keras.Model) -> Callable[..., object] | None:
+    """The train function ``fit`` calls (None before Keras has made one)."""
+    return model.train_function
+
+
+def set_train_function(model: keras.Model, function: Callable[..., object]) -> None:
+    """Make ``fit`` call ``function`` (it reads the attribute at every call)."""
+    model.train_function = function
 
 
 def steps_per_execution(model: keras.Model) -> int:

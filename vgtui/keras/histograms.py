@@ -274,7 +274,9 @@ class HistogramRecorder:
 
     Made by the monitor and given to the optimizer hook, which calls
     :meth:`build` with the kernels once it knows them and :meth:`record` in
-    its cross-replica update, before the variables are updated.
+    its cross-replica update, before the variables are updated. The stride
+    is a variable the traced step reads: :meth:`set_every` changes it (0:
+    count none) for a later run on the same traced step.
     """
 
     def __init__(self, every: int, probes: LayerProbes, optimizer: object) -> None:
@@ -289,11 +291,37 @@ class HistogramRecorder:
         self.specs: dict[str, BinSpec] = {}
         self.slots = 0
         self._buffer: tf.Variable | None = None
+        self._every: tf.Variable | None = None
+        self._strategy: tf.distribute.Strategy | None = None
 
     @property
     def ready(self) -> bool:
         """Whether the buffer exists."""
         return self._buffer is not None
+
+    @property
+    def counting(self) -> bool:
+        """Whether any step is counted (a stride of 0 counts none)."""
+        return self.every > 0
+
+    def holds(self, capacity: int, every: int) -> bool:
+        """Whether the buffer's slots hold the counted steps of ``capacity`` steps at ``every``."""
+        return not self.ready or every < 1 or capacity // every + 2 <= self.slots
+
+    def set_every(self, every: int) -> None:
+        """Count every ``every``-th step from now on (0: none); see :meth:`holds`."""
+        if every < 0:
+            raise ValueError(f"histograms are counted every N >= 0 steps, not {every}")
+        self.every = every
+        if self._every is not None:
+            with self._strategy.scope():
+                self._every.assign(tf.constant(every, tf.int64))
+
+    def clear(self) -> None:
+        """Mark every slot unwritten (stamps of 0), for a new run."""
+        if self._buffer is not None:
+            with self._strategy.scope():
+                self._buffer.assign(tf.zeros(self._buffer.shape, self._buffer.dtype))
 
     def build(
         self, model: keras.Model, kernels: Sequence[object], sizes: Sequence[int], capacity: int
@@ -312,13 +340,20 @@ class HistogramRecorder:
         self._rows.update(activation=len(self.layers), backprop=len(self.layers))
         self._layer_index = {id(layer): j for j, layer in enumerate(self.layers)}
         self.width = 1 + sum(r * (self.specs[q].slots + MOMENTS) for q, r in self._rows.items())
-        self.slots = capacity // self.every + 2
+        self.slots = capacity // max(self.every, 1) + 2
+        self._strategy = model.distribute_strategy
         with tf.init_scope(), model.distribute_strategy.scope():
             self._buffer = tf.Variable(
                 tf.zeros([self.slots, self.width], tf.float64),
                 trainable=False,
                 aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
                 name="vgtui_histograms",
+            )
+            self._every = tf.Variable(
+                tf.constant(self.every, tf.int64),
+                trainable=False,
+                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+                name="vgtui_histogram_every",
             )
 
     def info(self) -> dict[str, object]:
@@ -347,7 +382,10 @@ class HistogramRecorder:
         activations = self.probes.take("activation")
         backprops = self.probes.take("backprop")
         step = tf.convert_to_tensor(counter)
-        counted = tf.equal(step % self.every, 0)
+        every = tf.convert_to_tensor(self._every)
+        stride = tf.maximum(every, 1)
+        counted = tf.logical_and(every > 0, tf.equal(step % stride, 0))
+        slot = tf.cast((step // stride) % self.slots, tf.int32)
         scale = internals.gradient_scale(self.optimizer)
         # Where each replica's tensors are, said to the counting function as a constant.
         devices = tuple(
@@ -362,7 +400,7 @@ class HistogramRecorder:
             if scale is not None:
                 inverse = 1.0 / tf.cast(tf.convert_to_tensor(scale), tf.float32)
             row = self._count(step, local, activations, backprops, inverse, devices)
-            distribution.extended.update(self._buffer, self._write, args=(row, step), group=False)
+            distribution.extended.update(self._buffer, self._write, args=(row, slot), group=False)
             return tf.constant(True)
 
         done = tf.cond(counted, count_and_write, lambda: tf.constant(False))
@@ -381,9 +419,8 @@ class HistogramRecorder:
         """
         return tf.function(self._row, autograph=False, experimental_attributes={"_noinline": True})
 
-    def _write(self, buffer: tf.Variable, row: tf.Tensor, step: tf.Tensor) -> None:
+    def _write(self, buffer: tf.Variable, row: tf.Tensor, slot: tf.Tensor) -> None:
         """On one device: the counted step's row into its slot."""
-        slot = tf.cast((step // self.every) % self.slots, tf.int32)
         buffer.scatter_update(tf.IndexedSlices(row[None], slot[None]))
 
     def _row(
@@ -493,6 +530,8 @@ class HistogramRecorder:
 
     def block(self, rows: np.ndarray, first: int, last: int) -> HistogramBlock | None:
         """The counted steps among 0-based steps first..last-1 that the buffer still holds."""
+        if not self.counting:
+            return None
         stamps = rows[:, 0].astype(np.int64) - 1  # 0-based step; -1: never written
         keep = (stamps >= first) & (stamps < last) & (stamps % self.every == 0)
         if not keep.any():

@@ -244,6 +244,23 @@ class OptimizerHook:
             self.histograms.build(self.model, kernels, self._sizes, self.capacity)
         self.kernels = kernels
 
+    def reset(self) -> None:
+        """Start a new run on the same buffers: the step counter at 0, every row unwritten.
+
+        For a train function traced with this hook and used again: it reads
+        the counter and writes the buffers, which are zeroed here (histograms
+        too), so no row of an earlier run passes for one of this run.
+        """
+        with self._lock:
+            self._losses.clear()
+        if not self.ready:
+            return
+        with self.model.distribute_strategy.scope():
+            self._rows.assign(tf.zeros(self._rows.shape, self._rows.dtype))
+            self._counter.assign(tf.constant(0, tf.int64))
+        if self.histograms is not None:
+            self.histograms.clear()
+
     @property
     def installed(self) -> bool:
         """Whether the hook is in place."""

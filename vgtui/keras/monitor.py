@@ -41,7 +41,7 @@ import keras
 import numpy as np
 
 from vgtui.keras import _keras_internals as internals
-from vgtui.keras import describe
+from vgtui.keras import describe, fit_function
 from vgtui.keras.histograms import HistogramRecorder, LayerProbes
 from vgtui.keras.hook import HOOK_ATTRIBUTE, HOOK_STATS, OptimizerHook
 from vgtui.output_path import OutputPathError
@@ -179,6 +179,7 @@ class GradientMonitor(keras.callbacks.Callback):
         self.summary: RunSummary | None = None
         self.start: RunStart | None = None
         self._hook: OptimizerHook | None = None
+        self._kept: fit_function.KeptTrainFunction | None = None
         self._fit = False
         self._gave_up = False
         self._standing_down = False
@@ -188,7 +189,11 @@ class GradientMonitor(keras.callbacks.Callback):
     # ------------------------------------------------------------------ fit
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
-        """Hook the optimizer and rebuild the train function, so fit traces the hook."""
+        """Hook the optimizer and put the model's hooked train function in fit's hands.
+
+        It is traced at the model's first monitored fit and kept for later
+        ones (see :mod:`vgtui.keras.fit_function`).
+        """
         model = self.model
         if getattr(model, "optimizer", None) is None:
             raise ValueError("GradientMonitor needs a compiled model (it has no optimizer)")
@@ -206,7 +211,7 @@ class GradientMonitor(keras.callbacks.Callback):
             )
         if not self._begin(model, optimizer, fit=True):
             return
-        internals.rebuild_train_function(model)
+        self._kept.swap_in()  # type: ignore[union-attr]
         self._watch_train_function(model)
 
     def _watch_train_function(self, model: keras.Model) -> None:
@@ -267,7 +272,7 @@ class GradientMonitor(keras.callbacks.Callback):
 
     @_contained
     def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
-        """Emit the summary, unhook, and rebuild the train function so a later fit is plain.
+        """Emit the summary, unhook, and put Keras's own train function back for a later fit.
 
         A run is finished (not stopped) when it ended the last epoch ``fit``
         was asked for, whatever its ``initial_epoch``.
@@ -279,7 +284,7 @@ class GradientMonitor(keras.callbacks.Callback):
         asked = bool(getattr(self.model, "stop_training", False)) and not diverged
         short = self._cut_short or self._last_epoch_index + 1 < planned
         self._finish(stopped=asked or (short and not diverged))
-        internals.rebuild_train_function(self.model)
+        self._plain_again()
 
     # ---------------------------------------------------------- custom loop
 
@@ -377,7 +382,8 @@ class GradientMonitor(keras.callbacks.Callback):
             self._run_log.close()
             self._run_log = None
         if self._fit:
-            internals.rebuild_train_function(hook.model)
+            self._plain_again()
+            fit_function.forget(hook.model)  # the next fit traces its hook anew
 
     def _interrupted(self) -> None:
         """End a run that an exception cut short: its steps, a stopped summary, no hook.
@@ -391,7 +397,7 @@ class GradientMonitor(keras.callbacks.Callback):
         try:
             self._finish(stopped=True)
             if self._fit:
-                internals.rebuild_train_function(hook.model)
+                self._plain_again()
         except Exception as error:  # the training's own exception matters more
             self._give_up(error)
 
@@ -402,6 +408,12 @@ class GradientMonitor(keras.callbacks.Callback):
         self._gave_up = True
         _say(f"stopped monitoring ({_one_line(error)}); training goes on without it")
         self.abandon()
+
+    def _plain_again(self) -> None:
+        """Put Keras's own train function back in place of the kept hooked one."""
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            kept.swap_out()
 
     def _forget_exit(self) -> None:
         """Take back the exit hook: the run has ended."""
@@ -456,13 +468,19 @@ class GradientMonitor(keras.callbacks.Callback):
                 "interrupted): its run is ended as stopped"
             )
             other._interrupted()
-        spe = internals.steps_per_execution(model)
-        recorder = None
-        if self.histogram_every:
-            recorder = HistogramRecorder(self.histogram_every, LayerProbes(model), optimizer)
-        hook = OptimizerHook(
-            model, optimizer, capacity=2 * self.every + spe, capture_loss=fit, histograms=recorder
-        )
+        capacity = 2 * self.every + internals.steps_per_execution(model)
+        if fit:
+            kept = fit_function.for_fit(model, optimizer, capacity, self.histogram_every)
+            hook = kept.hook
+            self._kept = kept
+        else:
+            self._kept = None
+            recorder = None
+            if self.histogram_every:
+                recorder = HistogramRecorder(self.histogram_every, LayerProbes(model), optimizer)
+            hook = OptimizerHook(
+                model, optimizer, capacity=capacity, capture_loss=False, histograms=recorder
+            )
         hook.install()
         hook.owner = self  # type: ignore[attr-defined]
         self._hook = hook
@@ -547,7 +565,7 @@ class GradientMonitor(keras.callbacks.Callback):
             info["epochs"] = planned  # fit's epochs: the last epoch's number
         if self.title is None:
             info["title"] = ModelIdentity.from_info(info).description or model.name
-        if hook.histograms is not None:
+        if hook.histograms is not None and hook.histograms.counting:
             info.update(hook.histograms.info())
         loss_before, accuracy_before = self.before if self.before else (math.nan, math.nan)
         return RunStart(
@@ -619,7 +637,7 @@ class GradientMonitor(keras.callbacks.Callback):
         self._account(first, step_stats, loss, written, loss_given)
         self._send(StepBlock(self._epoch, first + 1, loss, accuracy, step_stats))
         recorder = hook.histograms
-        if recorder is not None and recorder.ready:
+        if recorder is not None and recorder.ready and recorder.counting:
             block = recorder.block(recorder.read(), first, last)  # type: ignore[arg-type]
             if block is not None:
                 self._send(block)
