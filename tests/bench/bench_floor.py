@@ -133,10 +133,13 @@ def main() -> int:
     jax_args = [str(HERE / "jax_floor.py"), "--json", "--epochs", str(args.epochs)]
     engine: list[dict[str, float]] = []
     floor: list[dict[str, float]] = []
-    for _ in range(args.rounds):
+    load = os.getloadavg()[0]
+    for k in range(args.rounds):
         engine.append(child(engine_args))
         if has_jax:
             floor.append(child(jax_args))
+        mine = [f"{r[-1]['ms_per_step']:.4f}" for r in (engine, floor) if r]
+        print(f"round {k + 1}: {' and '.join(mine)} ms/step", file=sys.stderr, flush=True)
     best_engine = min(r["ms_per_step"] for r in engine)
     first_engine = min(r["first_call_s"] for r in engine)
     print(
@@ -157,6 +160,7 @@ def main() -> int:
             f"{first_engine / first_floor:.2f}x"
         )
     if not args.sweep:
+        print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
         return 0
     vgtui = vgtui_command()
     sweeps, singles = [], []
@@ -181,6 +185,7 @@ def main() -> int:
             f"{sweep / estimate:.1f}x, sweep work vs JAX estimate "
             f"{(sweep - single) / estimate:.1f}x"
         )
+    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     return 0
 
 
