@@ -3,8 +3,8 @@
 The network, data, optimizer and batches of a :class:`~vgtui.config.RunConfig`
 (the tutorial's by default): depth × Dense(width, activation) → Dense(1),
 binary cross-entropy of the logit, Keras's RMSprop (rho 0.9, epsilon 1e-7),
-batches drawn from a shuffle of the data each epoch, the last holding the
-rest. Every step records its loss, its accuracy and, per layer, the kernel
+batches drawn from a shuffle of the data each epoch (drawn on the device),
+the last holding the rest. Every step records its loss, its accuracy and, per layer, the kernel
 gradient's mean, SD and L2 norm and the kernel's mean and SD after the update
 (the engine's statistics without its diagnostics); every epoch ends with the
 loss and accuracy on the whole data set (without the engine's decision
@@ -49,6 +49,8 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 }
 
 Params = list[tuple[jax.Array, jax.Array]]
+#: What a compiled call returns: the new (params, velocities), and its records.
+Trained = tuple[tuple[Params, Params], tuple[jax.Array, ...]]
 
 
 @dataclass
@@ -111,14 +113,17 @@ def moments(values: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
 
 
 def make_train(
-    config: RunConfig, x: np.ndarray, y: np.ndarray
-) -> Callable[..., tuple[tuple[Params, Params], tuple[jax.Array, ...]]]:
-    """Return the compiled call: (params, velocities), shuffles → new state and records.
+    config: RunConfig, x: np.ndarray, y: np.ndarray, call_epochs: int
+) -> tuple[Callable[..., Trained], Callable[..., Trained]]:
+    """Return the compiled calls: one shuffling on the device, one given the shuffles.
 
-    ``perms`` is one shuffle of the examples per epoch, (epochs, samples); the
-    call trains those epochs and returns each step's loss and accuracy,
-    (epochs, steps), its statistics, (epochs, steps, layers, STAT_NAMES), and
-    each epoch's whole-data loss and accuracy, (epochs,).
+    The first takes (params, velocities) and the 1-based number of its first
+    epoch, and trains ``call_epochs`` epochs, each on a shuffle drawn on the
+    device from the seed and the epoch's number (as the engine draws its
+    own); the second takes the state and the shuffles, (epochs, samples).
+    Both return the new state and each step's loss and accuracy, (epochs,
+    steps), its statistics, (epochs, steps, layers, STAT_NAMES), and each
+    epoch's whole-data loss and accuracy, (epochs,).
     """
     activation = ACTIVATIONS[config.activation]
     n, batch, spe = config.samples, config.batch_size, config.steps_per_epoch
@@ -155,17 +160,15 @@ def make_train(
     def train(state, perms):
         return jax.lax.scan(epoch, state, perms)
 
-    return train
+    key = jax.random.key(config.seed)
 
+    @jax.jit
+    def train_shuffled(state, first_epoch):
+        epochs = first_epoch + jnp.arange(call_epochs)
+        perms = jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(key, e), n))(epochs)
+        return jax.lax.scan(epoch, state, perms)
 
-def shuffles(config: RunConfig, first_epoch: int, n_epochs: int) -> np.ndarray:
-    """One shuffle of the examples per epoch from ``first_epoch`` (1-based), (epochs, samples)."""
-    return np.stack(
-        [
-            np.random.default_rng((config.seed, e)).permutation(config.samples)
-            for e in range(first_epoch, first_epoch + n_epochs)
-        ]
-    ).astype(np.int32)
+    return train_shuffled, train
 
 
 def run(
@@ -176,14 +179,14 @@ def run(
 ) -> FloorResult:
     """Train ``config.epochs`` epochs, ``call_epochs`` a call; time the first call and the rest.
 
-    ``params`` and ``perms`` (every epoch's shuffle) default to numpy's draws.
-    Each call's records are fetched to the host before the next call, as the
-    engine fetches its own.
+    ``params`` default to numpy's draws, ``perms`` (every epoch's shuffle,
+    (epochs, samples)) to shuffles drawn on the device. Each call's records
+    are fetched to the host before the next call, as the engine fetches its own.
     """
     if config.epochs % call_epochs:
         raise ValueError("epochs must be a multiple of call_epochs (one compiled shape)")
     x, y = make_dataset(config)
-    train = make_train(config, x, y)
+    train_shuffled, train = make_train(config, x, y, call_epochs)
     params = initial_params(config) if params is None else params
     state = (params, jax.tree.map(jnp.zeros_like, params))
     losses: list[float] = []
@@ -191,12 +194,10 @@ def run(
     grad_sds: list[np.ndarray] = []
     marks = [time.perf_counter()]
     for first in range(1, config.epochs + 1, call_epochs):
-        chunk = (
-            shuffles(config, first, call_epochs)
-            if perms is None
-            else perms[first - 1 : first - 1 + call_epochs]
-        )
-        state, records = train(state, chunk)
+        if perms is None:
+            state, records = train_shuffled(state, first)
+        else:
+            state, records = train(state, perms[first - 1 : first - 1 + call_epochs])
         fetched = jax.device_get(records)
         marks.append(time.perf_counter())
         losses.extend(float(v) for v in fetched[3])
