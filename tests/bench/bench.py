@@ -10,7 +10,8 @@ Prints the live app's first frame in tmux against a trivial Textual app's
 time to a new run's first step, the cost of the diagnostics, of the decision
 boundary, of writing a run log, and the memory a long run adds. Not part of
 the test suite: timings vary with the machine's load, so only ratios measured
-in one run are reported.
+in one run are reported. ``bench_floor.py`` sets the engine against the same
+loop in JAX (``jax_floor.py``).
 """
 
 from __future__ import annotations
