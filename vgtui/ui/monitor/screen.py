@@ -23,6 +23,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import AwaitMount
 
 from vgtui.config import TYPICAL_SEED, ConfigError, RunConfig
 from vgtui.diagnosis import diagnosis, epochs_for_verdict, with_evidence
@@ -212,12 +213,17 @@ class MonitorScreen(Screen[None]):
         return self.controller.config
 
     def compose(self) -> ComposeResult:
-        """Header, verdict, layer rows (or heatmap), charts, status line, footer."""
+        """Header, verdict, layer rows (or heatmap), charts, status line, footer.
+
+        The layer rows are given their layers when the first run starts: until
+        then the introduction stands in their place, and the first frame does
+        without their widgets.
+        """
         names = self.controller.config.layer_names
         yield RunHeader(id="header")
         yield VerdictBadge(id="verdict")
         with Vertical(id="main"):
-            yield LayerPanel(names, id="layers")
+            yield LayerPanel((), id="layers")
             yield GradientHeatmap(len(names), id="heatmap")
             yield StoryPanel(id="story")
             yield ChartsRow(id="charts")  # the charts come after the first frame
@@ -452,7 +458,7 @@ class MonitorScreen(Screen[None]):
         """Whether the heatmap stands in for the layer rows: they do not fit, or ``h``."""
         height = self.size.height
         row_lines = 2 if height >= TALL_HEIGHT else 1
-        needed = 1 + len(self.query_one(LayerPanel).layer_names) * row_lines
+        needed = 1 + len(self._layer_names(self.run)) * row_lines
         room = int((height - 4) * 0.6)  # header, verdict, status and footer; 60% of the rest
         return (needed > room) != self.heatmap
 
@@ -579,14 +585,27 @@ class MonitorScreen(Screen[None]):
             entries.append(KeyEntry(keys, first.description, enabled, first.show))
         self.query_one(KeyStrip).show(entries)
 
-    def _fit_layers(self, run: Run) -> None:
-        """Give the layer rows and the heatmap the current run's layers (runs may differ)."""
+    @staticmethod
+    def _layer_names(run: Run) -> tuple[str, ...]:
+        """The names of ``run``'s layers, input side first, once known (else none)."""
         start = run.history.start
-        names = start.layer_names if start else run.config.layer_names if run.config else ()
+        return start.layer_names if start else run.config.layer_names if run.config else ()
+
+    def _fit_layers(self, run: Run) -> None:
+        """Give the layer rows and the heatmap the current run's layers (runs may differ).
+
+        Not while TensorFlow loads: the rows are hidden meanwhile.
+        """
+        names = self._layer_names(run)
         panel = self.query_one(LayerPanel)
-        if names and names != panel.layer_names:
-            panel.set_layers(names)
+        if names and names != panel.layer_names and not self._loading():
+            self.call_later(self._rows_mounted, panel.set_layers(names))
             self.query_one(GradientHeatmap).set_layers(len(names))
+
+    async def _rows_mounted(self, mounting: AwaitMount) -> None:
+        """Draw the new rows once they are mounted and laid out."""
+        await mounting
+        self.call_after_refresh(self.redraw)
 
     def _total_steps(self, live: HistoryView) -> int:
         """The run's length in steps (the x axis of the rows, the heatmap and the figure)."""
