@@ -181,6 +181,7 @@ class MonitorScreen(Screen[None]):
         self._view: HistoryView = controller.current.history.view()
         self._live: HistoryView = self._view
         self._charts: Charts | None = None  # once mounted and laid out
+        self._first_frame_drawn = False
         self._numbers_view = self._view
         self._numbers_run: Run | None = None
 
@@ -215,9 +216,9 @@ class MonitorScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Header, verdict, layer rows (or heatmap), charts, status line, footer.
 
-        The layer rows are given their layers when the first run starts: until
-        then the introduction stands in their place, and the first frame does
-        without their widgets.
+        The layer rows are given their layers after the first frame, which
+        does without their widgets: until the first run starts, the
+        introduction stands in their place.
         """
         names = self.controller.config.layer_names
         yield RunHeader(id="header")
@@ -232,12 +233,18 @@ class MonitorScreen(Screen[None]):
         yield KeyStrip(id="footer")
 
     def on_mount(self) -> None:
-        """Draw the first frame and start the timers; the charts come after the frame."""
+        """Draw the first frame and start the timers; rows and charts come after the frame."""
         self.redraw()
         self.set_interval(1 / REFRESH_HZ, self._tick)
         for part, hz in PART_HZ.items():
             self.set_interval(1 / hz, lambda part=part: self._draw_if_new(part))
-        self.call_after_refresh(self._mount_charts)
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        """Mount what the first frame does without: the layer rows, then the charts."""
+        self._first_frame_drawn = True
+        self._fit_layers(self.run)
+        await self._mount_charts()
 
     async def _mount_charts(self) -> None:
         """Put the loss chart, the per-layer SD figure and the boundary map in their place.
@@ -594,11 +601,11 @@ class MonitorScreen(Screen[None]):
     def _fit_layers(self, run: Run) -> None:
         """Give the layer rows and the heatmap the current run's layers (runs may differ).
 
-        Not while TensorFlow loads: the rows are hidden meanwhile.
+        Not before the first frame is drawn: the rows are hidden while TensorFlow loads.
         """
         names = self._layer_names(run)
         panel = self.query_one(LayerPanel)
-        if names and names != panel.layer_names and not self._loading():
+        if names and names != panel.layer_names and self._first_frame_drawn:
             self.call_later(self._rows_mounted, panel.set_layers(names))
             self.query_one(GradientHeatmap).set_layers(len(names))
 
