@@ -109,7 +109,8 @@ async def test_l_toggles_log_and_linear(streams, make_engine, wait_until) -> Non
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.controller.current.history.view().state == "done")
-        await pilot.pause()
+        # The rows are mounted after the first frame: wait until they are laid out.
+        await wait_until(pilot, lambda: app.query_one(LayerPanel).columns_wide > 0)
         app.monitor.redraw()
         title = str(app.query_one("#sd-title").content)
         assert "log" in title

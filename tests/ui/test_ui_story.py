@@ -144,8 +144,9 @@ async def test_a_restart_clears_every_layer_value_at_once(streams, make_engine, 
     app = make_app(RunConfig(), make_engine(streams[("sigmoid", "normal")]), show_timing=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.controller.current.history.view().ended)
-        app.monitor.redraw()
         panel = app.query_one(LayerPanel)
+        await wait_until(pilot, lambda: panel.columns_wide > 0)  # mounted after the first frame
+        app.monitor.redraw()
         assert all(str(v.content) != "—" for v in panel.query(".grad-sd-value"))
         app.controller.source_factory = lambda config: make_engine()(config)  # never starts
         await pilot.press("a")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from typing import ClassVar
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.actions import parse
@@ -23,6 +23,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import AwaitMount
 
 from vgtui.config import TYPICAL_SEED, ConfigError, RunConfig
 from vgtui.diagnosis import diagnosis, epochs_for_verdict, with_evidence
@@ -41,22 +42,24 @@ from vgtui.session.run import Run
 from vgtui.session.sweep import format_seeds
 from vgtui.ui.keys import grouped, key_name
 from vgtui.ui.messages import OpenScreen, TrainCurrent
-from vgtui.ui.monitor.commands import SettingsCommands
 from vgtui.ui.monitor.gate import ActionGate
 from vgtui.ui.monitor.keys import MONITOR_BINDINGS
-from vgtui.ui.screens.settings import LabSettings, seeds_said
-from vgtui.ui.widgets.boundary_view import BoundaryFrame, BoundaryView
 from vgtui.ui.widgets.charts_row import ChartsRow
-from vgtui.ui.widgets.gradient_figure import GradientFigure
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.key_strip import KeyEntry, KeyStrip
 from vgtui.ui.widgets.layer_panel import LayerPanel
-from vgtui.ui.widgets.loss_chart import LossChart
 from vgtui.ui.widgets.run_header import RunHeader
 from vgtui.ui.widgets.status_line import StatusLine
 from vgtui.ui.widgets.story_panel import StoryPanel
 from vgtui.ui.widgets.too_small import TooSmall
 from vgtui.ui.widgets.verdict_badge import VerdictBadge
+
+if TYPE_CHECKING:
+    from vgtui.ui.monitor.commands import SettingsCommands
+    from vgtui.ui.screens.settings import LabSettings
+    from vgtui.ui.widgets.boundary_view import BoundaryView
+    from vgtui.ui.widgets.gradient_figure import GradientFigure
+    from vgtui.ui.widgets.loss_chart import LossChart
 
 #: The smallest terminal the layout is drawn in; below it a note is shown.
 MIN_WIDTH, MIN_HEIGHT = 60, 16
@@ -73,6 +76,29 @@ SIDE_BY_SIDE_WIDTH = 120
 
 #: What ``s`` and ``S`` sweep, in words.
 SWEEP_NAMES = {"activation": "activations", "init": "initializers"}
+
+
+def settings_commands() -> type[SettingsCommands]:
+    """The command palette's settings, imported when the palette first opens."""
+    from vgtui.ui.monitor.commands import SettingsCommands
+
+    return SettingsCommands
+
+
+@dataclass(frozen=True)
+class Charts:
+    """The charts below the layer rows, mounted after the first frame.
+
+    Attributes:
+        loss: the loss (and accuracy) chart.
+        figure: the per-layer SD figure.
+        boundary: the decision boundary map.
+
+    """
+
+    loss: LossChart
+    figure: GradientFigure
+    boundary: BoundaryView
 
 
 class MonitorScreen(Screen[None]):
@@ -103,25 +129,28 @@ class MonitorScreen(Screen[None]):
     ]
     BINDINGS: ClassVar[list[BindingType]] = MONITOR_BINDINGS
     COMMANDS: ClassVar[set[type[SettingsCommands] | Callable[[], type[SettingsCommands]]]] = {
-        SettingsCommands
+        settings_commands
     }
 
+    # The view's switches: each watcher redraws the screen. init=False, so that
+    # the first frame is drawn once by on_mount, not again as each is first read.
+
     #: The gradient (or weight) SD on a log10 scale, else linear.
-    log_scale: var[bool] = var(True)
+    log_scale: var[bool] = var(True, init=False)
     #: The layer rows show the kernels, not their gradients.
-    weights: var[bool] = var(False)
+    weights: var[bool] = var(False, init=False)
     #: The heatmap toggled (it also comes on by itself when the rows do not fit).
-    heatmap: var[bool] = var(False)
+    heatmap: var[bool] = var(False, init=False)
     #: The per-layer SD figure beside (or instead of) the loss chart.
-    figure: var[bool] = var(False)
+    figure: var[bool] = var(False, init=False)
     #: The decision boundary beside (or instead of) the loss chart.
-    boundary: var[bool] = var(False)
+    boundary: var[bool] = var(False, init=False)
     #: Decades the heatmap's scale is shifted down (negative: up).
-    heat_shift: var[int] = var(0)
+    heat_shift: var[int] = var(0, init=False)
     #: The epoch the time cursor is at; None follows the run live.
-    cursor: var[int | None] = var(None)
+    cursor: var[int | None] = var(None, init=False)
     #: The log scales fit each run anew (else they hold every run of the session).
-    scale_fit: var[bool] = var(True)
+    scale_fit: var[bool] = var(True, init=False)
 
     def __init__(
         self,
@@ -151,7 +180,8 @@ class MonitorScreen(Screen[None]):
         self._view_key: tuple[object, ...] | None = None
         self._view: HistoryView = controller.current.history.view()
         self._live: HistoryView = self._view
-        self._charts_ready = False
+        self._charts: Charts | None = None  # once mounted and laid out
+        self._first_frame_drawn = False
         self._numbers_view = self._view
         self._numbers_run: Run | None = None
 
@@ -184,12 +214,17 @@ class MonitorScreen(Screen[None]):
         return self.controller.config
 
     def compose(self) -> ComposeResult:
-        """Header, verdict, layer rows (or heatmap), charts, status line, footer."""
+        """Header, verdict, layer rows (or heatmap), charts, status line, footer.
+
+        The layer rows are given their layers after the first frame, which
+        does without their widgets: until the first run starts, the
+        introduction stands in their place.
+        """
         names = self.controller.config.layer_names
         yield RunHeader(id="header")
         yield VerdictBadge(id="verdict")
         with Vertical(id="main"):
-            yield LayerPanel(names, id="layers")
+            yield LayerPanel((), id="layers")
             yield GradientHeatmap(len(names), id="heatmap")
             yield StoryPanel(id="story")
             yield ChartsRow(id="charts")  # the charts come after the first frame
@@ -198,26 +233,39 @@ class MonitorScreen(Screen[None]):
         yield KeyStrip(id="footer")
 
     def on_mount(self) -> None:
-        """Draw the first frame and start the timers; the charts come after the frame."""
+        """Draw the first frame and start the timers; rows and charts come after the frame."""
         self.redraw()
         self.set_interval(1 / REFRESH_HZ, self._tick)
         for part, hz in PART_HZ.items():
             self.set_interval(1 / hz, lambda part=part: self._draw_if_new(part))
-        self.call_after_refresh(self._mount_charts)
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        """Mount what the first frame does without: the layer rows, then the charts."""
+        self._first_frame_drawn = True
+        self._fit_layers(self.run)
+        await self._mount_charts()
 
     async def _mount_charts(self) -> None:
         """Put the loss chart, the per-layer SD figure and the boundary map in their place.
 
-        Done after the first frame: plotext, which draws the charts, is the
-        largest import the screen has, and an empty chart says nothing yet.
+        Done after the first frame, and their modules imported only then:
+        plotext, which draws the charts, is the largest import the screen
+        has, and an empty chart says nothing yet.
         """
-        charts = (LossChart(id="chart"), GradientFigure(id="figure"), BoundaryView(id="boundary"))
-        await self.query_one(ChartsRow).mount_all(charts)
-        self.call_after_refresh(self._charts_mounted)
+        from vgtui.ui.widgets.boundary_view import BoundaryView
+        from vgtui.ui.widgets.gradient_figure import GradientFigure
+        from vgtui.ui.widgets.loss_chart import LossChart
 
-    def _charts_mounted(self) -> None:
+        charts = Charts(
+            LossChart(id="chart"), GradientFigure(id="figure"), BoundaryView(id="boundary")
+        )
+        await self.query_one(ChartsRow).mount_all((charts.loss, charts.figure, charts.boundary))
+        self.call_after_refresh(self._charts_mounted, charts)
+
+    def _charts_mounted(self, charts: Charts) -> None:
         """Draw on the charts from now on: they are laid out, so they know their size."""
-        self._charts_ready = True
+        self._charts = charts
         self.redraw()
 
     # The gate ------------------------------------------------------------------
@@ -319,6 +367,8 @@ class MonitorScreen(Screen[None]):
             self.controller.restart(settings.config)
             self.restarted()
         elif seeds_changed:
+            from vgtui.ui.screens.settings import seeds_said  # loaded when the screen opened
+
             said = seeds_said(settings.sweep_seeds)
             self.notify(f"Sweeps now train each value with {said}.", title="seeds")
 
@@ -415,7 +465,7 @@ class MonitorScreen(Screen[None]):
         """Whether the heatmap stands in for the layer rows: they do not fit, or ``h``."""
         height = self.size.height
         row_lines = 2 if height >= TALL_HEIGHT else 1
-        needed = 1 + len(self.query_one(LayerPanel).layer_names) * row_lines
+        needed = 1 + len(self._layer_names(self.run)) * row_lines
         room = int((height - 4) * 0.6)  # header, verdict, status and footer; 60% of the rest
         return (needed > room) != self.heatmap
 
@@ -542,14 +592,27 @@ class MonitorScreen(Screen[None]):
             entries.append(KeyEntry(keys, first.description, enabled, first.show))
         self.query_one(KeyStrip).show(entries)
 
-    def _fit_layers(self, run: Run) -> None:
-        """Give the layer rows and the heatmap the current run's layers (runs may differ)."""
+    @staticmethod
+    def _layer_names(run: Run) -> tuple[str, ...]:
+        """The names of ``run``'s layers, input side first, once known (else none)."""
         start = run.history.start
-        names = start.layer_names if start else run.config.layer_names if run.config else ()
+        return start.layer_names if start else run.config.layer_names if run.config else ()
+
+    def _fit_layers(self, run: Run) -> None:
+        """Give the layer rows and the heatmap the current run's layers (runs may differ).
+
+        Not before the first frame is drawn: the rows are hidden while TensorFlow loads.
+        """
+        names = self._layer_names(run)
         panel = self.query_one(LayerPanel)
-        if names and names != panel.layer_names:
-            panel.set_layers(names)
+        if names and names != panel.layer_names and self._first_frame_drawn:
+            self.call_later(self._rows_mounted, panel.set_layers(names))
             self.query_one(GradientHeatmap).set_layers(len(names))
+
+    async def _rows_mounted(self, mounting: AwaitMount) -> None:
+        """Draw the new rows once they are mounted and laid out."""
+        await mounting
+        self.call_after_refresh(self.redraw)
 
     def _total_steps(self, live: HistoryView) -> int:
         """The run's length in steps (the x axis of the rows, the heatmap and the figure)."""
@@ -558,14 +621,13 @@ class MonitorScreen(Screen[None]):
 
     def _draw_charts(self) -> None:
         """Draw the loss chart and, when they are on, the per-layer SD figure and the map."""
-        if not self._charts_ready:
+        if self._charts is None:
             return
         view, live = self._current_view()
-        chart, figure = self.query_one(LossChart), self.query_one(GradientFigure)
-        charts = self.query_one(ChartsRow)
-        boundary = self.query_one(BoundaryView)
+        chart, figure, boundary = self._charts.loss, self._charts.figure, self._charts.boundary
+        row = self.query_one(ChartsRow)
         loading = self._loading() and self.run.config is not None  # the data alone, meanwhile
-        room = boundary.place(self.boundary or loading, *charts.size, alone=loading)
+        room = boundary.place(self.boundary or loading, *row.size, alone=loading)
         width = self.size.width if room is None else room  # what the map leaves
         shown = self.figure and width > 0
         figure.display = shown
@@ -617,12 +679,14 @@ class MonitorScreen(Screen[None]):
 
     def _draw_boundary(self, run: Run, view: HistoryView) -> None:
         """Hand the boundary map the boundary of the epoch on screen (when it is shown)."""
-        if not self._charts_ready or not (self.boundary or self._loading()):
+        if self._charts is None or not (self.boundary or self._loading()):
             return
+        from vgtui.ui.widgets.boundary_view import BoundaryFrame  # loaded with the charts
+
         history = run.history
         epoch = self.cursor
         found = history.latest_boundary() if epoch is None else history.boundary_at(epoch)
-        self.query_one(BoundaryView).show_frame(BoundaryFrame(run.config, found, run.viewed))
+        self._charts.boundary.show_frame(BoundaryFrame(run.config, found, run.viewed))
 
     def _loading(self) -> bool:
         """Whether the session still waits for its first run to start (TensorFlow loads)."""

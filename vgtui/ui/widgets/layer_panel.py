@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import AwaitMount
 from textual.widgets import Label
 
 from vgtui.display.layer_rows import LayerRowsFrame
@@ -25,19 +26,24 @@ class LayerPanel(VerticalScroll, can_focus=False):
     def __init__(
         self, layer_names: tuple[str, ...], *, id: str | None = None, classes: str | None = None
     ) -> None:
-        """Create the panel with a row for each of ``layer_names``, input side first."""
+        """Create the panel with a row for each of ``layer_names``, input side first (or none)."""
         super().__init__(id=id, classes=classes)
         self.layer_names = layer_names
         self.weights = False
 
-    def set_layers(self, names: tuple[str, ...]) -> None:
-        """Show a row for each of ``names`` instead (a run of another network)."""
+    def set_layers(self, names: tuple[str, ...]) -> AwaitMount:
+        """Show a row for each of ``names`` instead (a run of another network).
+
+        Returns:
+            What to await for the new rows to be mounted.
+
+        """
         if names == self.layer_names:
-            return
+            return AwaitMount(self, [])
         self.layer_names = names
         self._show_previous_title("")
         self.query(LayerRow).remove()
-        self.mount_all([LayerRow(name, classes="layer-row") for name in names])
+        return self.mount_all([LayerRow(name, classes="layer-row") for name in names])
 
     def compose(self) -> ComposeResult:
         """Yield the title line, then the rows."""
