@@ -121,7 +121,7 @@ Predicate = Callable[[], bool]
 def wait_until() -> Callable[..., object]:
     """Return an async helper that lets the app run until a condition holds."""
 
-    async def wait(pilot: object, predicate: Predicate, limit: float = 20.0) -> None:
+    async def wait(pilot: object, predicate: Predicate, limit: float = 90.0) -> None:
         waited = 0.0
         while not predicate():
             if waited >= limit:
