@@ -25,9 +25,9 @@ def boundary_stream() -> list:
 
 async def map_drawn(pilot, boundary: bool) -> None:
     """Wait until the map shows the data (made in a worker), and the boundary if ``boundary``."""
-    shown = pilot.app.query_one(BoundaryMap)
-    for _ in range(1000):
-        picture = shown._picture
+    for _ in range(4000):
+        found = pilot.app.query(BoundaryMap)  # mounted after the first frame
+        picture = found.first()._picture if found else None
         data = picture is not None and (picture.points >= 0).any()
         if data and (not boundary or (picture.levels >= 0).any()):
             break
@@ -74,13 +74,7 @@ def test_the_data_alone_before_the_first_epoch(snap_compare, fake_engine):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_settings_screen_with_a_refused_value(snap_compare, fake_engine, size):
     async def settings_shown(pilot) -> None:
-        for _ in range(400):  # the data set behind the settings is made in a worker
-            loading = [w for w in pilot.app.workers if w.group == "boundary-data"]
-            if loading:
-                await pilot.app.workers.wait_for_complete(loading)
-                break
-            await pilot.pause(0.05)
-        await pilot.pause()
+        await map_drawn(pilot, boundary=False)  # the data set behind the settings
         await pilot.press("e")
         await pilot.pause()
         screen = pilot.app.screen

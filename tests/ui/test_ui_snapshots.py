@@ -7,6 +7,7 @@ import pytest
 from vgtui.config import RunConfig
 from vgtui.sources.replay import replay_factory
 from vgtui.ui.app import make_app
+from vgtui.ui.widgets.boundary_map import BoundaryMap
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -46,12 +47,12 @@ def test_loading(snap_compare, fake_engine, size) -> None:
     )
 
     async def introduced(pilot) -> None:
-        for _ in range(400):  # the data set is made in a worker, once the charts are mounted
-            loading = [w for w in pilot.app.workers if w.group == "boundary-data"]
-            if loading:
-                await pilot.app.workers.wait_for_complete(loading)
+        for _ in range(4000):  # the data set is made in a worker, once the charts are mounted
+            found = pilot.app.query(BoundaryMap)
+            picture = found.first()._picture if found else None
+            if picture is not None and (picture.points >= 0).any():
                 break
-            await pilot.pause(0.05)
+            await pilot.pause(0.02)
         await drawn(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=introduced)

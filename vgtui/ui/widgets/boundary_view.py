@@ -91,6 +91,10 @@ class BoundaryView(BoundaryMap):
         self.draw()
         return width - wanted - 1 if self.beside else 0
 
+    def on_resize(self) -> None:
+        """Draw again at the new size: a picture is made for one size (none before layout)."""
+        self.draw()
+
     def show_frame(self, frame: BoundaryFrame) -> None:
         """Draw ``frame`` (while shown)."""
         self.frame = frame
