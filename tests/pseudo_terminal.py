@@ -36,8 +36,13 @@ def installed(command: str) -> str:
 
 
 def terminal_env(**overrides: str) -> dict[str, str]:
-    """This process's environment, as a capable UTF-8 terminal would give it."""
-    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_CTYPE")}
+    """This process's environment, as a capable UTF-8 terminal would give it.
+
+    COLUMNS and LINES are left out (pytest-xdist's workers set them): Textual
+    would take them for the terminal's size instead of asking the terminal.
+    """
+    dropped = ("LC_ALL", "LC_CTYPE", "COLUMNS", "LINES")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(TERM="xterm-256color", LANG="C.UTF-8", COLORTERM="truecolor")
     env.update(overrides)
     return env
