@@ -26,7 +26,6 @@ from collections.abc import Callable
 import keras
 
 from vgtui.keras import _keras_internals as internals
-from vgtui.keras.histograms import HistogramRecorder, LayerProbes
 from vgtui.keras.hook import OptimizerHook
 
 #: Where a model keeps its KeptTrainFunction.
@@ -99,10 +98,7 @@ def for_fit(
         if kept.hook.histograms is not None:
             kept.hook.histograms.set_every(histogram_every)
         return kept
-    recorder = None
-    if histogram_every:
-        recorder = HistogramRecorder(histogram_every, LayerProbes(model), optimizer)
-    hook = OptimizerHook(model, optimizer, capacity, capture_loss=True, histograms=recorder)
+    hook = OptimizerHook.counting_every(model, optimizer, capacity, True, histogram_every)
     kept = KeptTrainFunction(model, hook, internals.train_function(model))
     vars(model)[KEPT_ATTRIBUTE] = kept
     return kept

@@ -47,7 +47,7 @@ import numpy as np
 import tensorflow as tf
 
 from vgtui.keras import _keras_internals as internals
-from vgtui.keras.histograms import HistogramRecorder
+from vgtui.keras.histograms import HistogramRecorder, LayerProbes
 
 #: Statistics a read yields per kernel and step, in this order.
 HOOK_STATS = ("grad_mean", "grad_sd", "grad_norm", "weight_mean", "weight_sd")
@@ -243,6 +243,26 @@ class OptimizerHook:
         if self.histograms is not None:
             self.histograms.build(self.model, kernels, self._sizes, self.capacity)
         self.kernels = kernels
+
+    @classmethod
+    def counting_every(
+        cls,
+        model: keras.Model,
+        optimizer: keras.optimizers.Optimizer,
+        capacity: int,
+        capture_loss: bool,
+        histogram_every: int,
+    ) -> OptimizerHook:
+        """A hook that also counts the layers' histograms every ``histogram_every`` steps (0: none).
+
+        Raises:
+            ValueError: as the constructor.
+
+        """
+        recorder = None
+        if histogram_every:
+            recorder = HistogramRecorder(histogram_every, LayerProbes(model), optimizer)
+        return cls(model, optimizer, capacity, capture_loss, histograms=recorder)
 
     def reset(self) -> None:
         """Start a new run on the same buffers: the step counter at 0, every row unwritten.

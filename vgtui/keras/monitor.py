@@ -42,7 +42,6 @@ import numpy as np
 
 from vgtui.keras import _keras_internals as internals
 from vgtui.keras import describe, fit_function
-from vgtui.keras.histograms import HistogramRecorder, LayerProbes
 from vgtui.keras.hook import HOOK_ATTRIBUTE, HOOK_STATS, OptimizerHook
 from vgtui.output_path import OutputPathError
 from vgtui.records import (
@@ -475,11 +474,8 @@ class GradientMonitor(keras.callbacks.Callback):
             self._kept = kept
         else:
             self._kept = None
-            recorder = None
-            if self.histogram_every:
-                recorder = HistogramRecorder(self.histogram_every, LayerProbes(model), optimizer)
-            hook = OptimizerHook(
-                model, optimizer, capacity=capacity, capture_loss=False, histograms=recorder
+            hook = OptimizerHook.counting_every(
+                model, optimizer, capacity, False, self.histogram_every
             )
         hook.install()
         hook.owner = self  # type: ignore[attr-defined]
