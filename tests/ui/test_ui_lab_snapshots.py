@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from tests.ui.map_drawn import map_drawn
 from vgtui.config import RunConfig
 from vgtui.sources.replay import load_stream
 from vgtui.ui.app import make_app
 from vgtui.ui.screens.settings import SettingsScreen, field_id
-from vgtui.ui.widgets.boundary_map import BoundaryMap
 
 SIZES = [(80, 24), (120, 40)]
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -21,20 +21,6 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 def boundary_stream() -> list:
     """A recorded tanh run with the decision boundary and the mean activation derivative."""
     return load_stream(FIXTURES / "tanh_boundary.npz")
-
-
-async def map_drawn(pilot, boundary: bool) -> None:
-    """Wait until the map shows the data (made in a worker), and the boundary if ``boundary``."""
-    for _ in range(4000):
-        found = pilot.app.query(BoundaryMap)  # mounted after the first frame
-        picture = found.first()._picture if found else None
-        data = picture is not None and (picture.points >= 0).any()
-        if data and (not boundary or (picture.levels >= 0).any()):
-            break
-        await pilot.pause(0.02)
-    for _ in range(3):  # then let the rows and charts settle around it
-        pilot.app.monitor.redraw()
-        await pilot.pause()
 
 
 async def boundary_shown(pilot) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ui.map_drawn import map_drawn
 from vgtui.config import RunConfig
 from vgtui.sources.replay import replay_factory
 from vgtui.ui.app import make_app
-from vgtui.ui.widgets.boundary_map import BoundaryMap
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -47,13 +47,7 @@ def test_loading(snap_compare, fake_engine, size) -> None:
     )
 
     async def introduced(pilot) -> None:
-        for _ in range(4000):  # the data set is made in a worker, once the charts are mounted
-            found = pilot.app.query(BoundaryMap)
-            picture = found.first()._picture if found else None
-            if picture is not None and (picture.points >= 0).any():
-                break
-            await pilot.pause(0.02)
-        await drawn(pilot)
+        await map_drawn(pilot, boundary=False)  # the data set, once the charts are mounted
 
     assert snap_compare(app, terminal_size=size, run_before=introduced)
     assert fake_engine.configs, "the run was never started"
