@@ -48,3 +48,20 @@ def test_no_attribute_of_a_source_is_read_around_the_protocol(path: Path) -> Non
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("getattr", "hasattr"):
             target = ast.unparse(node.args[0])
             assert "source" not in target, f"{path}: {ast.unparse(node)}"
+
+
+def test_the_app_engine_evaluates_the_boundary_and_a_headless_one_does_not() -> None:
+    """A headless run shows no decision boundary: its engine does not spend steps on one."""
+    from vgtui.records import EpochEnd
+    from vgtui.sources.engine import engine_sources
+
+    config = RunConfig(width=2, epochs=1, samples=64)
+    boundaries = {}
+    for app in (True, False):
+        records = []
+        engine_sources(False, app=app)(config).start(records.append)
+        ends = [r for r in records if isinstance(r, EpochEnd)]
+        assert len(ends) == 1 and ends[0].loss == ends[0].loss  # trained, loss finite
+        boundaries[app] = ends[0].boundary
+    assert boundaries[True] is not None and boundaries[True].probability.shape == (48, 48)
+    assert boundaries[False] is None

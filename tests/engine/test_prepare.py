@@ -7,10 +7,11 @@ import threading
 from vgtui.config import RunConfig
 from vgtui.engine import trainer as trainer_module
 from vgtui.engine.device import choose_device
-from vgtui.engine.prepare import neighbours, prepare
+from vgtui.engine.prepare import ahead_of, neighbours, prepare
 from vgtui.engine.trainer import HISTOGRAM_EVERY, Trainer, pooled, shape_key
 from vgtui.records import HistogramBlock, RunStart, StepBlock
-from vgtui.sources.engine import app_engine_source
+from vgtui.session.controller import RunController
+from vgtui.sources.engine import EngineSource, app_engine_source
 
 
 def key(config: RunConfig, histograms: int = 0) -> tuple[object, ...]:
@@ -61,3 +62,50 @@ def test_the_app_source_prepares_the_next_runs_once_its_own_trains(monkeypatch) 
     with Trainer(neighbours(config)[0], histograms=True) as trainer:
         assert trainer.network is not None
     assert built == []
+
+
+def test_what_is_prepared_is_one_config_of_each_shape_to_come_not_the_runs_own() -> None:
+    config = RunConfig(activation="tanh")
+    coming = [
+        config.replace(seed=2),  # the run's own shape: its network comes back when it ends
+        config.replace(activation="relu"),
+        config.replace(activation="relu", seed=2),  # a shape listed already
+        config.replace(activation="elu", seed=3),
+    ]
+    assert [(c.activation, c.seed) for c in ahead_of(config, coming, near=False)] == [
+        ("relu", config.seed),
+        ("elu", 3),
+    ]
+    near = [c.activation for c in ahead_of(config, coming, near=True)]
+    assert near == ["relu", "elu", "sigmoid"]  # the sweep's, then one key away (relu known)
+
+
+def test_a_sweep_tells_each_run_the_runs_after_it_and_the_engine_compiles_them() -> None:
+    config = RunConfig(width=2, epochs=1, samples=64)
+    sources: list[EngineSource] = []
+
+    def factory(run_config: RunConfig) -> EngineSource:
+        sources.append(EngineSource(run_config))
+        return sources[-1]
+
+    controller = RunController(config, factory)
+    controller.start_sweep("activation", ("selu", "softsign"), (1, 2))
+    first = sources[-1]
+    assert [(c.activation, c.seed) for c in first.coming] == [
+        ("selu", 2),
+        ("softsign", 1),
+        ("softsign", 2),
+    ]
+    softsign = first.coming[1]
+    assert not pooled(key(softsign))
+    run = controller.claim()
+    controller.train(run)
+    for thread in threading.enumerate():
+        if thread.name == "vgtui-prepare":
+            thread.join(120)
+    assert pooled(key(softsign))  # compiled while the first run trained
+    controller.finish(run)
+    assert [(c.activation, c.seed) for c in sources[-1].coming] == [
+        ("softsign", 1),
+        ("softsign", 2),
+    ]

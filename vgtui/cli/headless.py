@@ -24,7 +24,7 @@ from vgtui.session.comparison import ComparisonRow, format_table
 from vgtui.session.controller import RunController
 from vgtui.session.run import Run
 from vgtui.sources import SourceFactory
-from vgtui.sources.engine import engine_source
+from vgtui.sources.engine import engine_sources
 
 #: Exit status of a fault: the run failed (the engine raised), or its run log or JSON
 #: could not be written (a full disk, a file size limit). Complete epochs are kept.
@@ -185,7 +185,7 @@ def run_headless(
     out: TextIO | None = None,
     sweep: str | None = None,
     sweep_values: tuple[str, ...] | None = None,
-    source_factory: SourceFactory = engine_source,
+    source_factory: SourceFactory | None = None,
     seeds: tuple[int, ...] | None = None,
     logdir: Path | None = None,
     title: str | None = None,
@@ -196,7 +196,9 @@ def run_headless(
     A sweep prints a comparison table at its end, and its JSON holds
     ``{"sweep": FIELD, "runs": [run, ...]}``, each run as a single run's JSON.
     With ``logdir``, each run writes its run log there. ``title`` names what
-    is trained when it is not the built-in network.
+    is trained when it is not the built-in network. ``source_factory``
+    defaults to the built-in engine without histograms (and, as a headless
+    run shows none, without decision boundaries).
 
     Ctrl+C, SIGTERM and SIGHUP stop the run at its next compiled call (see
     :mod:`vgtui.cli.stop_signals`); the JSON keeps every complete epoch, with
@@ -209,6 +211,7 @@ def run_headless(
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    source_factory = source_factory or engine_sources(False)
     signals = StopSignals()
     printer = EpochPrinter(out, on_start=signals.started, err=err)
     log_fault = False

@@ -1,13 +1,15 @@
-"""Compiling the networks a user is likely to ask for next, while the current run trains.
+"""Compiling the networks that are likely to come next, while the current run trains.
 
 A new network shape costs its first compiled call (half a second and more on
-a small CPU); a shape compiled before costs nothing. While a run of the app
-trains, the shapes one key away (the next and previous activation, and the
-tutorial's three) are built and compiled in a thread of their own and put in
-the pool of compiled networks (:mod:`vgtui.engine.trainer`), so that ``a``
-reaches a training run at once. They are compiled as the app's runs are, with
-the same histograms (see :func:`prepare`): a network counting none is not the
-shape of a run that counts them, and would never be used.
+a small CPU); a shape compiled before costs nothing. While a run trains, the
+shapes of the runs a sweep has still to make, and in the app the shapes one
+key away (the next and previous activation, and the tutorial's three), are
+built and compiled in a thread of their own and put in the pool of compiled
+networks (:mod:`vgtui.engine.trainer`), so that ``a`` reaches a training run
+at once and a sweep's next shape does not wait for its compile. They are
+compiled as the runs they are for will run, with the same histograms and
+boundary (see :func:`prepare`): a network counting none is not the shape of a
+run that counts them, and would never be used.
 """
 
 from __future__ import annotations
@@ -37,27 +39,29 @@ def prepare(
     configs: Iterable[RunConfig],
     stop: threading.Event | None = None,
     histograms: bool | int = False,
+    boundary: bool = True,
 ) -> int:
     """Build and compile a network for each of ``configs`` whose shape has none; return how many.
 
     Each is compiled by one call that trains nothing (the loss before
     training), then lent to the pool. ``stop`` ends the work between networks.
-    ``histograms`` is the Trainer's argument of the runs they are for (True:
-    every :func:`~vgtui.engine.trainer.histogram_every` steps, a number: every
-    that many, False: none): a network is used only by runs that count as it does.
+    ``histograms`` and ``boundary`` are the Trainer's arguments of the runs
+    they are for (``histograms`` True: every
+    :func:`~vgtui.engine.trainer.histogram_every` steps, a number: every that
+    many, False: none): a network is used only by runs that count and evaluate as it does.
     """
     made = 0
     for config in configs:
         if stop is not None and stop.is_set():
             break
         every = histogram_every(config) if histograms is True else int(histograms)
-        key = shape_key(config, True, choose_device(config).device, True, every)
+        key = shape_key(config, True, choose_device(config).device, boundary, every)
         with _LOCK:
             if key in _PREPARING or pooled(key):
                 continue
             _PREPARING.add(key)
         try:
-            network = CompiledNetwork(config, histograms=every)
+            network = CompiledNetwork(config, boundary=boundary, histograms=every)
             network.evaluate()  # traces and runs the compiled call once
             _release(network)
             made += 1
@@ -67,16 +71,44 @@ def prepare(
     return made
 
 
-def prepare_in_background(
-    config: RunConfig, stop: threading.Event, histograms: bool | int = False
-) -> threading.Thread:
-    """Prepare the neighbours of ``config`` in a daemon thread; ``stop`` ends it early.
+def ahead_of(config: RunConfig, coming: Iterable[RunConfig], near: bool) -> list[RunConfig]:
+    """What to prepare while ``config`` trains: one config of each shape to come, in order.
 
-    ``histograms``: as the runs of ``config`` count them (see :func:`prepare`).
+    ``coming`` are the runs a sweep will make next; with ``near``, the
+    neighbours of ``config`` follow them. A shape of ``config``'s own is left
+    out (its network is the one training, and comes back to the pool when the
+    run ends), as is a shape already listed.
+    """
+    candidates = [*coming, *(neighbours(config) if near else [])]
+    own = _shape(config)
+    seen = {own}
+    chosen = []
+    for candidate in candidates:
+        shape = _shape(candidate)
+        if shape not in seen:
+            seen.add(shape)
+            chosen.append(candidate)
+    return chosen
+
+
+def _shape(config: RunConfig) -> tuple[object, ...]:
+    """The part of a config that fixes its compiled network (histograms aside)."""
+    return shape_key(config, True, choose_device(config).device, True)
+
+
+def prepare_in_background(
+    configs: list[RunConfig],
+    stop: threading.Event,
+    histograms: bool | int = False,
+    boundary: bool = True,
+) -> threading.Thread:
+    """Prepare ``configs`` (see :func:`prepare`) in a daemon thread; ``stop`` ends it early.
+
+    ``histograms``, ``boundary``: as the runs they are for (see :func:`prepare`).
     """
     thread = threading.Thread(
         target=prepare,
-        args=(neighbours(config), stop, histograms),
+        args=(configs, stop, histograms, boundary),
         name="vgtui-prepare",
         daemon=True,
     )

@@ -219,6 +219,8 @@ class RunController:
         self.current.cancel()
         self.config = config or self.config
         self.current = self._new_run(self.config)
+        if sweeping:
+            self.current.source.coming = tuple(self.sweep.pending)
         return self.current
 
     def change(self, **fields: object) -> Run:

@@ -33,12 +33,16 @@ class RunSource(Protocol):
         phase: what it is doing before its first record, in words, for a
             screen to show ("loading TensorFlow", "building", "compiling");
             None when it has nothing to say. Set on the source's thread.
+        coming: the configs of the runs that will follow this one, in order
+            (a sweep's); a source may prepare for them while it runs (the
+            engine compiles their networks ahead). Set before :meth:`start`.
 
     """
 
     own_model: bool
     paced: bool
     phase: str | None
+    coming: tuple[RunConfig, ...]
 
     def start(self, emit: Emit) -> RunSummary | None:
         """Run to the end (or a stop) in this thread; return the summary, if the run made one."""
@@ -90,6 +94,7 @@ class EventSource:
         self.stopped = threading.Event()
         self.paused = threading.Event()
         self.phase: str | None = None
+        self.coming: tuple[RunConfig, ...] = ()
 
     def start(self, emit: Emit) -> RunSummary | None:
         """Run to the end (or a stop) in this thread."""
