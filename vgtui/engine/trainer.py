@@ -192,9 +192,13 @@ class CompiledNetwork:
         return self._permutation(tf.constant(epoch)).numpy()
 
     def _permutation(self, epoch: tf.Tensor) -> tf.Tensor:
-        """A shuffle of the examples that depends only on the seed and the epoch."""
+        """A shuffle of the examples that depends only on the seed and the epoch.
+
+        The generator is named (Philox, what TensorFlow picks on the CPU) so
+        that the shuffles stay the same on any device and TensorFlow version.
+        """
         seed = tf.stack([tf.convert_to_tensor(self.seed), tf.cast(epoch, tf.int32)])
-        keys = tf.random.stateless_uniform([self.config.samples], seed=seed)
+        keys = tf.random.stateless_uniform([self.config.samples], seed=seed, alg="philox")
         return tf.argsort(keys)
 
     def _loss_and_accuracy(self, logits: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
