@@ -71,6 +71,7 @@ def resolve(name: str) -> str | None:
 #: Each layer's packages and modules, lowest first.
 LAYERS: tuple[tuple[str, ...], ...] = (
     (
+        "vgtui.background",
         "vgtui.config",
         "vgtui.records",
         "vgtui.run_identity",

@@ -210,7 +210,9 @@ class RunSummary:
     recorded step (see :func:`vgtui.diagnosis.first_layer_decades`).
     ``first_layer_sd_median`` is the first hidden layer's gradient SD, its
     median over every recorded step (the comparison's ``1st SD median``;
-    :func:`vgtui.diagnosis.median_layer_sds`).
+    :func:`vgtui.diagnosis.median_layer_sds`). ``xla_from_epoch`` is the first
+    epoch the engine trained with XLA (see :mod:`vgtui.engine.xla_tier`; None:
+    the whole run on the plain graph, or not the engine).
     """
 
     accuracy_before: float
@@ -227,6 +229,7 @@ class RunSummary:
     first_layer_decades_median: float = math.nan
     first_layer_decades_latest: float = math.nan
     first_layer_sd_median: float = math.nan
+    xla_from_epoch: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON form of the summary."""
@@ -248,6 +251,8 @@ class RunSummary:
         if self.diverged_step is not None:
             out["diverged_step"] = self.diverged_step
             out["diverged_layer"] = self.diverged_layer
+        if self.xla_from_epoch is not None:
+            out["xla_from_epoch"] = self.xla_from_epoch
         return out
 
 

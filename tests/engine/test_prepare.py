@@ -50,7 +50,7 @@ def test_the_app_source_prepares_the_next_runs_once_its_own_trains(monkeypatch) 
     start = records[0]
     assert isinstance(start, RunStart) and start.info["histogram_every"] == HISTOGRAM_EVERY
     assert [r.steps.tolist() for r in records if isinstance(r, HistogramBlock)] == [[1]]
-    threads = [t for t in threading.enumerate() if t.name == "vgtui-prepare"]
+    threads = [t for t in threading.enumerate() if t.name.startswith("vgtui-compile")]
     for thread in threads:
         thread.join(120)
     assert all(pooled(key(c, HISTOGRAM_EVERY)) for c in neighbours(config))
@@ -101,7 +101,7 @@ def test_a_sweep_tells_each_run_the_runs_after_it_and_the_engine_compiles_them()
     run = controller.claim()
     controller.train(run)
     for thread in threading.enumerate():
-        if thread.name == "vgtui-prepare":
+        if thread.name.startswith("vgtui-compile"):
             thread.join(120)
     assert pooled(key(softsign))  # compiled while the first run trained
     controller.finish(run)

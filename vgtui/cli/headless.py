@@ -84,6 +84,11 @@ def format_summary(summary: RunSummary) -> list[str]:
         )
     elif summary.stopped:
         lines.append(f"interrupted after {summary.steps} steps")
+    if summary.xla_from_epoch is not None:
+        lines.append(
+            f"trained with XLA from epoch {summary.xla_from_epoch} "
+            "(compiled while the epochs before trained on TensorFlow's graph)"
+        )
     return lines
 
 

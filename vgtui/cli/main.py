@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
+from vgtui.background import leave
+
 
 def _run(argv: Sequence[str]) -> int:
     """``vgtui [flags]``: train, in the live app or ``--headless``."""
@@ -39,11 +41,15 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run vgtui; return the exit status."""
+    """Run vgtui; return the exit status.
+
+    If a network is still being compiled in the background when the command
+    is done, the process ends here, with the status (see :func:`vgtui.background.leave`).
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        return SUBCOMMANDS[argv[0]](argv[1:])
-    return _run(argv)
+        return leave(SUBCOMMANDS[argv[0]](argv[1:]))
+    return leave(_run(argv))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
+from vgtui import background
 from vgtui.config import ACTIVATIONS, RunConfig
 from vgtui.engine.device import choose_device
 from vgtui.engine.trainer import CompiledNetwork, _release, histogram_every, pooled, shape_key
@@ -106,11 +107,4 @@ def prepare_in_background(
 
     ``histograms``, ``boundary``: as the runs they are for (see :func:`prepare`).
     """
-    thread = threading.Thread(
-        target=prepare,
-        args=(configs, stop, histograms, boundary),
-        name="vgtui-prepare",
-        daemon=True,
-    )
-    thread.start()
-    return thread
+    return background.start(lambda: prepare(configs, stop, histograms, boundary), "prepare")

@@ -10,6 +10,7 @@ then fetches the stacked results once per call and hands them on.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -27,6 +28,7 @@ from vgtui.engine.device import Placement, choose_device
 from vgtui.engine.histograms import packed_sizes, step_histograms, unpack
 from vgtui.engine.model import FlatMLP
 from vgtui.engine.stats import FINITE, HEALTH_COLUMNS, first_bad_layer, health, layer_stats
+from vgtui.engine.xla_tier import MIN_STEPS, XlaTwin, eligible
 from vgtui.history import LatestEpoch
 from vgtui.records import (
     Boundary,
@@ -164,6 +166,8 @@ class CompiledNetwork:
             if self.boundary:
                 self.grid = tf.Variable(tf.zeros([2, BOUNDARY_GRID**2]), trainable=False)
         self._chunk_fn = tf.function(self._train_chunk)
+        #: Its XLA twin (see :mod:`vgtui.engine.xla_tier`), once a run has asked for one.
+        self.xla: XlaTwin | None = None
         self.load(config)
 
     def load(self, config: RunConfig) -> None:
@@ -604,6 +608,7 @@ class Trainer:
         diagnostics: bool = True,
         boundary: bool = True,
         histograms: bool | int = False,
+        steps_after: int = 0,
     ) -> None:
         """Prepare a run of ``config``: data, initial weights, optimizer.
 
@@ -616,10 +621,16 @@ class Trainer:
             histograms: count per-layer histograms and emit them as
                 HistogramBlocks: True for every :func:`histogram_every` steps,
                 a number for every that many steps, False for none.
+            steps_after: the steps that runs of this shape will train after
+                this one (a sweep's); with the run's own, they decide whether
+                an XLA twin is worth compiling (see :mod:`vgtui.engine.xla_tier`).
 
         """
         self.config = config
         self.diagnostics = diagnostics
+        self.steps_after = steps_after
+        #: The first epoch the run trained on its network's XLA twin (None: none).
+        self.xla_from_epoch: int | None = None
         every = histogram_every(config) if histograms is True else int(histograms)
         self.network: CompiledNetwork | None = None  # so that __del__ works if the next fails
         self.network = _acquire(config, diagnostics, boundary, every)
@@ -682,6 +693,8 @@ class Trainer:
         try:
             return self._run(network, emit, stop, pause)
         finally:
+            if self.xla_from_epoch is not None and network.xla is not None:
+                network.xla.give_state(network)  # the network holds the run's state again
             self.close()
 
     def _run(
@@ -694,6 +707,7 @@ class Trainer:
         """Run the epochs on ``network``; see :meth:`run`."""
         cfg = self.config
         loss_before, acc_before = network.evaluate()
+        self._ask_for_xla(network)
         label = network.placement.label
         info: dict[str, object] = {}
         if network.histograms:
@@ -721,8 +735,48 @@ class Trainer:
             last = epochs[-1]
         else:
             summary = summarize(start, last, steps)
+        summary = dataclasses.replace(summary, xla_from_epoch=self.xla_from_epoch)
         emit(summary)
         return summary
+
+    def _ask_for_xla(self, network: CompiledNetwork) -> None:
+        """Have ``network``'s XLA twin compiled in the background if the run is worth one.
+
+        It is if the network may have one (:func:`~vgtui.engine.xla_tier.eligible`)
+        and this run and those of its shape after it train MIN_STEPS steps or more.
+        """
+        if network.xla is not None or not eligible(network):
+            return
+        steps = self.config.epochs * self.config.steps_per_epoch + self.steps_after
+        if steps < MIN_STEPS:
+            return
+        config, diagnostics, placement, boundary = (
+            network.config,
+            network.diagnostics,
+            network.placement,
+            network.boundary,
+        )
+        network.xla = XlaTwin(
+            network, lambda: CompiledNetwork(config, diagnostics, placement, boundary)
+        )
+        network.xla.compile_in_background()
+
+    def _call_whole_epochs(
+        self, network: CompiledNetwork, epoch: int, n_epochs: int, every: int
+    ) -> tuple[np.ndarray, ...]:
+        """Train whole epochs in one call: on the XLA twin if it is ready, else on the graph.
+
+        The first call on the twin gives it the run's state (see
+        :func:`~vgtui.engine.xla_tier.copy_state`): the run goes on where it was.
+        """
+        twin = network.xla
+        if twin is not None and twin.ready.is_set():
+            if self.xla_from_epoch is None:
+                twin.take_state(network)
+                self.xla_from_epoch = epoch
+            return twin.call_chunk(epoch, n_epochs, every, self.config.epochs)
+        spe = self.config.steps_per_epoch
+        return network.call_chunk(epoch, n_epochs, 0, spe, True, every, self.config.epochs)
 
     def _train_epochs(
         self,
@@ -761,11 +815,14 @@ class Trainer:
             if stop.is_set():
                 return sum(len(p[0]) for p in parts) if len(spans) > 1 else 0
             every = boundary_every(self.config)
-            parts.append(
-                network.call_chunk(
-                    epoch, n_epochs, begin, end, end == spe, every, self.config.epochs
+            if len(spans) == 1:
+                parts.append(self._call_whole_epochs(network, epoch, n_epochs, every))
+            else:
+                parts.append(
+                    network.call_chunk(
+                        epoch, n_epochs, begin, end, end == spe, every, self.config.epochs
+                    )
                 )
-            )
             block = network.histogram_block(parts[-1])
             if len(spans) > 1:
                 losses, accs, stats = (a.astype(np.float64) for a in parts[-1][:3])

@@ -57,10 +57,19 @@ class EngineSource(EventSource):
         if self.stopped.is_set():
             return None
         self.phase = "loading TensorFlow"
-        from vgtui.engine.trainer import Trainer
+        from vgtui.engine.trainer import Trainer, shape_key
 
         self.phase = "building"  # the weights of a huge network take seconds to draw
-        trainer = Trainer(self.config, boundary=self.boundary, histograms=self.histograms)
+        own = shape_key(self.config, True)
+        steps_after = sum(
+            c.epochs * c.steps_per_epoch for c in self.coming if shape_key(c, True) == own
+        )
+        trainer = Trainer(
+            self.config,
+            boundary=self.boundary,
+            histograms=self.histograms,
+            steps_after=steps_after,
+        )
         self._trainer = trainer
         try:
             if self.stopped.is_set():
