@@ -50,7 +50,7 @@ def main() -> int:
     plain_first = time.perf_counter() - t0
     twin = XlaTwin(plain, lambda: CompiledNetwork(config))
     t0 = time.perf_counter()
-    twin._build()
+    twin.build()
     if twin.failure:
         sys.exit(f"the XLA twin could not be compiled: {twin.failure}")
     twin.take_state(plain)

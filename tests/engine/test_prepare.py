@@ -9,6 +9,7 @@ from vgtui.engine import trainer as trainer_module
 from vgtui.engine.device import choose_device
 from vgtui.engine.prepare import ahead_of, neighbours, prepare
 from vgtui.engine.trainer import HISTOGRAM_EVERY, Trainer, pooled, shape_key
+from vgtui.engine.xla_tier import MIN_STEPS
 from vgtui.records import HistogramBlock, RunStart, StepBlock
 from vgtui.session.controller import RunController
 from vgtui.sources.engine import EngineSource, app_engine_source
@@ -37,7 +38,25 @@ def test_a_prepared_network_is_the_one_the_next_run_takes(monkeypatch) -> None:
     )  # a run that had to build a network would fail here
     with Trainer(config) as trainer:
         assert trainer.network is not None
+        assert trainer.network.xla is None  # no sweep of this shape to come: no XLA twin
     assert built == []
+
+
+def test_the_shape_a_sweep_trains_long_gets_its_xla_twin_compiled_ahead() -> None:
+    config = RunConfig(activation="softsign", width=2, samples=96, epochs=1)  # a shape of its own
+    long = config.replace(epochs=-(-MIN_STEPS // config.steps_per_epoch), seed=2)
+    short = config.replace(activation="selu")
+    assert prepare([config, short], coming=[long, short]) == 2
+    for each, has_twin in ((config, True), (short, False)):
+        with Trainer(each) as trainer:  # takes the network prepared for it
+            network = trainer.network
+            assert network is not None
+            try:
+                assert (network.xla is not None) is has_twin
+                if has_twin:
+                    assert network.xla.ready.is_set() and network.xla.failure is None
+            finally:
+                network.xla = None  # later tests of the shape stay on the graph
 
 
 def test_the_app_source_prepares_the_next_runs_once_its_own_trains(monkeypatch) -> None:

@@ -44,7 +44,7 @@ def run_tiered(config: RunConfig, ready_after: int) -> tuple[list[Record], np.nd
             network.config, network.diagnostics, network.placement, network.boundary
         ),
     )
-    twin._build()
+    twin.build()
     assert twin.failure is None and twin.ready.is_set()
     compiled, twin.ready = twin.ready, threading.Event()
 

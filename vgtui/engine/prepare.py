@@ -15,12 +15,19 @@ run that counts them, and would never be used.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from vgtui import background
 from vgtui.config import ACTIVATIONS, RunConfig
 from vgtui.engine.device import choose_device
-from vgtui.engine.trainer import CompiledNetwork, _release, histogram_every, pooled, shape_key
+from vgtui.engine.trainer import (
+    CompiledNetwork,
+    _release,
+    histogram_every,
+    pooled,
+    shape_key,
+    xla_twin_for,
+)
 
 #: The activations the tutorial compares: prepared whatever the current one.
 TUTORIAL = ("sigmoid", "tanh", "relu")
@@ -41,6 +48,7 @@ def prepare(
     stop: threading.Event | None = None,
     histograms: bool | int = False,
     boundary: bool = True,
+    coming: Sequence[RunConfig] = (),
 ) -> int:
     """Build and compile a network for each of ``configs`` whose shape has none; return how many.
 
@@ -50,8 +58,12 @@ def prepare(
     they are for (``histograms`` True: every
     :func:`~vgtui.engine.trainer.histogram_every` steps, a number: every that
     many, False: none): a network is used only by runs that count and evaluate as it does.
+    ``coming`` are the runs a sweep will make: once every network is compiled,
+    those whose shape these runs train long enough get their XLA twins
+    compiled too, one after the other (see :func:`~vgtui.engine.trainer.xla_twin_for`).
     """
     made = 0
+    networks = []
     for config in configs:
         if stop is not None and stop.is_set():
             break
@@ -65,10 +77,19 @@ def prepare(
             network = CompiledNetwork(config, boundary=boundary, histograms=every)
             network.evaluate()  # traces and runs the compiled call once
             _release(network)
+            networks.append(network)
             made += 1
         finally:
             with _LOCK:
                 _PREPARING.discard(key)
+    for network in networks:
+        if stop is not None and stop.is_set():
+            break
+        shape = _shape(network.config)
+        steps = sum(c.epochs * c.steps_per_epoch for c in coming if _shape(c) == shape)
+        twin = xla_twin_for(network, steps)
+        if twin is not None:
+            twin.build()  # this thread is a background one already
     return made
 
 
@@ -102,9 +123,10 @@ def prepare_in_background(
     stop: threading.Event,
     histograms: bool | int = False,
     boundary: bool = True,
+    coming: Sequence[RunConfig] = (),
 ) -> threading.Thread:
     """Prepare ``configs`` (see :func:`prepare`) in a daemon thread; ``stop`` ends it early.
 
-    ``histograms``, ``boundary``: as the runs they are for (see :func:`prepare`).
+    ``histograms``, ``boundary``, ``coming``: as :func:`prepare` takes them.
     """
-    return background.start(lambda: prepare(configs, stop, histograms, boundary), "prepare")
+    return background.start(lambda: prepare(configs, stop, histograms, boundary, coming), "prepare")

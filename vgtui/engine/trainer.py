@@ -553,6 +553,27 @@ class CompiledNetwork:
 
 _POOL: dict[tuple[object, ...], list[CompiledNetwork]] = {}
 _POOL_LOCK = threading.Lock()
+_TWIN_LOCK = threading.Lock()
+
+
+def xla_twin_for(network: CompiledNetwork, steps: int) -> XlaTwin | None:
+    """Give ``network`` an XLA twin, not yet built, if runs of its shape will train ``steps``.
+
+    Only a network that may have one (:func:`~vgtui.engine.xla_tier.eligible`)
+    and has none, for MIN_STEPS steps or more. Returns the new twin (for the
+    caller to build or have built in the background), else None.
+    """
+    if steps < MIN_STEPS or not eligible(network):
+        return None
+    with _TWIN_LOCK:
+        if network.xla is not None:
+            return None
+        config, diagnostics = network.config, network.diagnostics
+        placement, boundary = network.placement, network.boundary
+        network.xla = XlaTwin(
+            network, lambda: CompiledNetwork(config, diagnostics, placement, boundary)
+        )
+        return network.xla
 
 
 def pooled(key: tuple[object, ...]) -> bool:
@@ -742,24 +763,13 @@ class Trainer:
     def _ask_for_xla(self, network: CompiledNetwork) -> None:
         """Have ``network``'s XLA twin compiled in the background if the run is worth one.
 
-        It is if the network may have one (:func:`~vgtui.engine.xla_tier.eligible`)
-        and this run and those of its shape after it train MIN_STEPS steps or more.
+        It is if this run and those of its shape after it train MIN_STEPS steps
+        or more (see :func:`xla_twin_for`).
         """
-        if network.xla is not None or not eligible(network):
-            return
         steps = self.config.epochs * self.config.steps_per_epoch + self.steps_after
-        if steps < MIN_STEPS:
-            return
-        config, diagnostics, placement, boundary = (
-            network.config,
-            network.diagnostics,
-            network.placement,
-            network.boundary,
-        )
-        network.xla = XlaTwin(
-            network, lambda: CompiledNetwork(config, diagnostics, placement, boundary)
-        )
-        network.xla.compile_in_background()
+        twin = xla_twin_for(network, steps)
+        if twin is not None:
+            twin.compile_in_background()
 
     def _call_whole_epochs(
         self, network: CompiledNetwork, epoch: int, n_epochs: int, every: int

@@ -118,10 +118,13 @@ class XlaTwin:
     def compile_in_background(self) -> None:
         """Build and compile the twin (once) in a background thread; :attr:`ready` says when."""
         if self._thread is None:
-            self._thread = background.start(self._build, "xla")
+            self._thread = background.start(self.build, "xla")
 
-    def _build(self) -> None:
-        """Build the twin and compile its XLA call by calling it for no epoch (training nothing)."""
+    def build(self) -> None:
+        """Build the twin and compile its XLA call (by calling it for no epoch: it trains nothing).
+
+        :attr:`ready` is set when done, :attr:`failure` if it could not be.
+        """
         try:
             net = self._build_twin()
             model = net.model

@@ -94,7 +94,9 @@ class EngineSource(EventSource):
 
                 ahead = ahead_of(self.config, self.coming, self.prepare_next)
                 if ahead:
-                    prepare_in_background(ahead, PREPARING_STOPS, self.histograms, self.boundary)
+                    prepare_in_background(
+                        ahead, PREPARING_STOPS, self.histograms, self.boundary, self.coming
+                    )
 
         return emit_then_prepare
 
