@@ -224,3 +224,11 @@ def test_the_installed_command_keeps_its_epochs_when_the_terminal_hangs_up(tmp_p
     assert os.waitstatus_to_exitcode(wait_status) == 129
     data = json.loads(path.read_text())
     assert data["summary"]["stopped"] is True and data["epochs"]
+
+
+def test_the_closing_lines_say_when_xla_trained_the_run():
+    assert not any("XLA" in line for line in format_summary(summary()))
+    assert format_summary(summary(xla_from_epoch=9))[-1] == (
+        "compiled with XLA from epoch 9 (TensorFlow's graph before it, while XLA compiled)"
+    )
+    assert format_summary(summary(xla_from_epoch=1))[-1].startswith("compiled with XLA (")

@@ -85,11 +85,18 @@ def format_summary(summary: RunSummary) -> list[str]:
     elif summary.stopped:
         lines.append(f"interrupted after {summary.steps} steps")
     if summary.xla_from_epoch is not None:
-        lines.append(
-            f"trained with XLA from epoch {summary.xla_from_epoch} "
-            "(compiled while the epochs before trained on TensorFlow's graph)"
-        )
+        lines.append(_tier_line(summary.xla_from_epoch))
     return lines
+
+
+def _tier_line(xla_from_epoch: int) -> str:
+    """How the run was compiled, when XLA trained some of it (see vgtui.engine.xla_tier)."""
+    if xla_from_epoch == 1:
+        return "compiled with XLA throughout (the network's XLA twin was ready before the run)"
+    return (
+        f"compiled with XLA from epoch {xla_from_epoch} (TensorFlow's graph before it, "
+        "while XLA compiled)"
+    )
 
 
 def _outcome(summary: RunSummary) -> str:
