@@ -231,4 +231,4 @@ def test_the_closing_lines_say_when_xla_trained_the_run():
     assert format_summary(summary(xla_from_epoch=9))[-1] == (
         "compiled with XLA from epoch 9 (TensorFlow's graph before it, while XLA compiled)"
     )
-    assert format_summary(summary(xla_from_epoch=1))[-1].startswith("compiled with XLA (")
+    assert format_summary(summary(xla_from_epoch=1))[-1].startswith("compiled with XLA throughout")
