@@ -1,7 +1,5 @@
 """``python -m vgtui``."""
 
-import sys
+from vgtui.cli.main import entry
 
-from vgtui.cli.main import main
-
-sys.exit(main())
+entry()

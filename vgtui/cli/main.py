@@ -41,16 +41,23 @@ SUBCOMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run vgtui; return the exit status.
-
-    If a network is still being compiled in the background when the command
-    is done, the process ends here, with the status (see :func:`vgtui.background.leave`).
-    """
+    """Run vgtui; return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        return leave(SUBCOMMANDS[argv[0]](argv[1:]))
-    return leave(_run(argv))
+        return SUBCOMMANDS[argv[0]](argv[1:])
+    return _run(argv)
+
+
+def entry() -> None:
+    """The installed ``vgtui`` command and ``python -m vgtui``: run, then exit with the status.
+
+    If a network is still being compiled in the background when the command
+    is done, the process ends here without finalizing (see
+    :func:`vgtui.background.leave`); :func:`main` itself always returns, for
+    callers in a process of their own.
+    """
+    sys.exit(leave(main()))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
