@@ -97,6 +97,9 @@ def test_a_run_that_moves_onto_xla_mid_run_is_the_same_run() -> None:
     assert_same_run(plain, tiered)
     summary = of_kind(tiered, RunSummary)[0]
     assert summary.xla_from_epoch == 9  # the first call after the twin was ready
+    # The header says so from the start: the run begins on the graph, its twin compiling.
+    assert tiered[0].info["compiled"] == "graph, then XLA"
+    assert "compiled" not in plain[0].info
     assert of_kind(plain, RunSummary)[0].xla_from_epoch is None
     assert summary.to_dict()["xla_from_epoch"] == 9
     # The run's state came back to the network: its weights are the run's last.
@@ -112,6 +115,7 @@ def test_a_run_that_diverges_on_xla_stops_at_the_same_step_and_layer() -> None:
     assert of_kind(plain, RunSummary)[0].diverged_step is not None
     assert_same_run(plain, tiered)
     assert of_kind(tiered, RunSummary)[0].xla_from_epoch == 1
+    assert tiered[0].info["compiled"] == "XLA"
 
 
 def test_only_long_runs_of_small_networks_counting_no_histograms_ask_for_a_twin(

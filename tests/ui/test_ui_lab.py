@@ -348,3 +348,14 @@ async def test_compare_table_shows_the_settings_that_differ(
         assert "lr" in labels and "depth" not in labels
         cells = [str(table.get_row_at(i)[labels.index("lr")]) for i in range(table.row_count)]
         assert sorted(cells) == ["0.001", "0.002", "0.004"]
+
+
+def test_the_header_says_when_xla_compiles_the_run() -> None:
+    from vgtui.records import RunStart
+    from vgtui.ui.widgets.run_header import device_text, header_text
+
+    config = RunConfig()
+    plain = RunStart(config, "CPU", config.layer_names, 0.5, 0.7)
+    assert device_text(plain) == "CPU"
+    tiered = RunStart(config, "CPU", config.layer_names, 0.5, 0.7, info={"compiled": "XLA"})
+    assert header_text(config, device_text(tiered)).plain.endswith(" · CPU · XLA")

@@ -731,6 +731,8 @@ class Trainer:
         self._ask_for_xla(network)
         label = network.placement.label
         info: dict[str, object] = {}
+        if network.xla is not None:  # the header says so: "CPU · XLA"
+            info["compiled"] = "XLA" if network.xla.ready.is_set() else "graph, then XLA"
         if network.histograms:
             info["histogram_every"] = network.histograms
             info["histogram_bins"] = {q: network.specs[q].to_json() for q in QUANTITIES}

@@ -48,7 +48,7 @@ from vgtui.ui.widgets.charts_row import ChartsRow
 from vgtui.ui.widgets.heatmap import GradientHeatmap
 from vgtui.ui.widgets.key_strip import KeyEntry, KeyStrip
 from vgtui.ui.widgets.layer_panel import LayerPanel
-from vgtui.ui.widgets.run_header import RunHeader
+from vgtui.ui.widgets.run_header import RunHeader, device_text
 from vgtui.ui.widgets.status_line import StatusLine
 from vgtui.ui.widgets.story_panel import StoryPanel
 from vgtui.ui.widgets.too_small import TooSmall
@@ -500,7 +500,7 @@ class MonitorScreen(Screen[None]):
         live = self._current_view()[1]
         self.engine_seen = self.engine_seen or live.start is not None
         if live.start is not None:
-            self.device = live.start.device
+            self.device = device_text(live.start)
         run.clock.observe(live.steps_done)
         if live.ended:
             run.clock.stop()

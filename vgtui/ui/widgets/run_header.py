@@ -49,6 +49,16 @@ def header_parts(config: RunConfig) -> list[Part]:
     return [(text, style, must, short or text) for text, style, must, short in parts]
 
 
+def device_text(start: RunStart) -> str:
+    """The device a run trains on, and, where XLA compiles it, that too (``CPU · XLA``).
+
+    ``graph, then XLA``: the run starts on TensorFlow's graph while its XLA
+    twin compiles (see :mod:`vgtui.engine.xla_tier`).
+    """
+    compiled = (start.info or {}).get("compiled")
+    return f"{start.device} · {compiled}" if compiled else start.device
+
+
 def header_text(
     config: RunConfig | None,
     device: str | None,
