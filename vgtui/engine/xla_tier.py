@@ -63,8 +63,9 @@ class CompiledNetwork(Protocol):
 
 #: Networks with more parameters than this stay on the plain graph: the tier
 #: is for networks whose steps cost their operations' dispatch, not their
-#: arithmetic (the tutorial's has 121; measured up to 4 × 64, 12,737: see
-#: tests/bench/xla_step.py), and a twin doubles a network's memory.
+#: arithmetic (measured with tests/bench/xla_step.py: the tutorial's, 111
+#: parameters, steps in 0.31 of the graph's time; 4 × 64, 12,737, in 0.64: the
+#: gain shrinks as the arithmetic grows), and a twin doubles a network's memory.
 MAX_PARAMS = 20_000
 #: A run (with the runs of its shape that a sweep makes after it) is given an
 #: XLA twin if it trains at least this many steps. Measured on the tutorial's
