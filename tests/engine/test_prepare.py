@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
+from vgtui import background
 from vgtui.config import RunConfig
 from vgtui.engine import trainer as trainer_module
 from vgtui.engine.device import choose_device
@@ -69,8 +68,7 @@ def test_the_app_source_prepares_the_next_runs_once_its_own_trains(monkeypatch) 
     start = records[0]
     assert isinstance(start, RunStart) and start.info["histogram_every"] == HISTOGRAM_EVERY
     assert [r.steps.tolist() for r in records if isinstance(r, HistogramBlock)] == [[1]]
-    threads = [t for t in threading.enumerate() if t.name.startswith("vgtui-compile")]
-    for thread in threads:
+    for thread in background.working():
         thread.join(120)
     assert all(pooled(key(c, HISTOGRAM_EVERY)) for c in neighbours(config))
     assert not any(pooled(key(c)) for c in neighbours(config) if c.activation == "selu")
@@ -119,9 +117,8 @@ def test_a_sweep_tells_each_run_the_runs_after_it_and_the_engine_compiles_them()
     assert not pooled(key(softsign))
     run = controller.claim()
     controller.train(run)
-    for thread in threading.enumerate():
-        if thread.name.startswith("vgtui-compile"):
-            thread.join(120)
+    for thread in background.working():
+        thread.join(120)
     assert pooled(key(softsign))  # compiled while the first run trained
     controller.finish(run)
     assert [(c.activation, c.seed) for c in sources[-1].coming] == [

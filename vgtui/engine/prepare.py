@@ -85,9 +85,7 @@ def prepare(
     for network in networks:
         if stop is not None and stop.is_set():
             break
-        shape = _shape(network.config)
-        steps = sum(c.epochs * c.steps_per_epoch for c in coming if _shape(c) == shape)
-        twin = xla_twin_for(network, steps)
+        twin = xla_twin_for(network, steps_of_shape(network.config, coming))
         if twin is not None:
             twin.build()  # this thread is a background one already
     return made
@@ -111,6 +109,12 @@ def ahead_of(config: RunConfig, coming: Iterable[RunConfig], near: bool) -> list
             seen.add(shape)
             chosen.append(candidate)
     return chosen
+
+
+def steps_of_shape(config: RunConfig, runs: Iterable[RunConfig]) -> int:
+    """The steps the runs among ``runs`` of ``config``'s network shape train in all."""
+    shape = _shape(config)
+    return sum(run.epochs * run.steps_per_epoch for run in runs if _shape(run) == shape)
 
 
 def _shape(config: RunConfig) -> tuple[object, ...]:

@@ -244,6 +244,42 @@ class CompiledNetwork:
             return nan, nan
         return nan, nan, tf.fill([BOUNDARY_GRID**2], math.nan)
 
+    def _epoch_end(
+        self, due: tf.Tensor, epoch: tf.Tensor, every: tf.Tensor, last_epoch: tf.Tensor
+    ) -> tuple[tf.Tensor, ...]:
+        """What epoch ``epoch`` ends with, evaluated inside the compiled call.
+
+        Loss and accuracy on all the data if ``due`` (else NaN), and, if the
+        boundary is kept, the probabilities over its grid when the epoch's
+        number is a multiple of ``every`` or is ``last_epoch`` (else NaN).
+        """
+        branches = [self._not_evaluated, self._evaluate]
+        branch = tf.where(due, 1, 0)
+        if self.boundary:
+            grid_due = due & ((epoch % every == 0) | (epoch == last_epoch))
+            branches.append(self._evaluate_with_boundary)
+            branch = tf.where(grid_due, 2, branch)
+        return tf.switch_case(branch, branches)
+
+    def _record_arrays(
+        self, steps: tf.Tensor | int, epochs: tf.Tensor | int
+    ) -> tuple[tuple[tf.TensorArray, ...], tuple[tf.TensorArray, ...]]:
+        """Empty arrays for a compiled call's records, of any tier.
+
+        ``steps`` steps' loss, accuracy, gradient, parameters and health rows;
+        ``epochs`` epochs' loss and accuracy (and, if kept, boundary).
+        """
+        n_params = sum(self.model.sizes)
+        shapes = [[], [], [n_params], [n_params], [self.model.n_layers, HEALTH_COLUMNS]]
+        step_arrays = tuple(
+            tf.TensorArray(tf.float32, size=steps, element_shape=sh) for sh in shapes
+        )
+        epoch_shapes = [[], []] + ([[BOUNDARY_GRID**2]] if self.boundary else [])
+        epoch_arrays = tuple(
+            tf.TensorArray(tf.float32, size=epochs, element_shape=sh) for sh in epoch_shapes
+        )
+        return step_arrays, epoch_arrays
+
     def _train_step(
         self, xb: tf.Tensor, yb: tf.Tensor, before_update: StepHook | None = None
     ) -> tuple[tf.Tensor, ...]:
@@ -373,30 +409,15 @@ class CompiledNetwork:
                     step_body, before + start, count, written, code, step_arrays, hist, perm
                 )
             due = evaluate & (code == FINITE)
-            branches = [self._not_evaluated, self._evaluate]
-            branch = tf.where(due, 1, 0)
-            if self.boundary:
-                epoch = first_epoch + j
-                grid_due = due & ((epoch % every == 0) | (epoch == last_epoch))
-                branches.append(self._evaluate_with_boundary)
-                branch = tf.where(grid_due, 2, branch)
-            full = tf.switch_case(branch, branches)
+            full = self._epoch_end(due, first_epoch + j, every, last_epoch)
             epoch_arrays = tuple(a.write(j, v) for a, v in zip(epoch_arrays, full))
             return j + 1, written, code, tuple(step_arrays), epoch_arrays, *hist
 
         def epoch_cond(j, written, code, *_):
             return (j < n_epochs) & (code == FINITE)
 
-        n_params = sum(model.sizes)
-        shapes = [[], [], [n_params], [n_params], [model.n_layers, HEALTH_COLUMNS]]
         size = count * n_epochs
-        step_arrays = tuple(
-            tf.TensorArray(tf.float32, size=size, element_shape=sh) for sh in shapes
-        )
-        epoch_shapes = [[], []] + ([[BOUNDARY_GRID**2]] if self.boundary else [])
-        epoch_arrays = tuple(
-            tf.TensorArray(tf.float32, size=n_epochs, element_shape=sh) for sh in epoch_shapes
-        )
+        step_arrays, epoch_arrays = self._record_arrays(size, n_epochs)
         hist = (tf.constant(0), *self._histogram_arrays(size)) if self.histograms else ()
         epochs_done, written, code, step_arrays, epoch_arrays, *hist = tf.while_loop(
             epoch_cond,

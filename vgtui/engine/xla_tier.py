@@ -56,9 +56,8 @@ class CompiledNetwork(Protocol):
     chunk_steps: int
     _train_step: Callable[..., tuple[tf.Tensor, ...]]
     _permutation: Callable[[tf.Tensor], tf.Tensor]
-    _evaluate: Callable[[], tuple[tf.Tensor, ...]]
-    _not_evaluated: Callable[[], tuple[tf.Tensor, ...]]
-    _evaluate_with_boundary: Callable[[], tuple[tf.Tensor, ...]]
+    _epoch_end: Callable[..., tuple[tf.Tensor, ...]]
+    _record_arrays: Callable[..., tuple[tuple[tf.TensorArray, ...], tuple[tf.TensorArray, ...]]]
 
 
 #: Networks with more parameters than this stay on the plain graph: the tier
@@ -224,18 +223,11 @@ class XlaTwin:
     ) -> tuple[tf.Tensor, ...]:
         """The XLA call: up to ``self.epochs`` epochs, their shuffles given, static shapes."""
         net = self._twin
-        model = net.model
         config = net.config
         batch = config.batch_size
         full, rest = divmod(config.samples, batch)
-        n_params = sum(model.sizes)
-        shapes = [[], [], [n_params], [n_params], [model.n_layers, HEALTH_COLUMNS]]
         size = self.epochs * config.steps_per_epoch
-        step_arrays = tuple(tf.TensorArray(tf.float32, size, element_shape=s) for s in shapes)
-        epoch_shapes = [[], []] + ([[net.grid.shape[1]]] if net.boundary else [])
-        epoch_arrays = tuple(
-            tf.TensorArray(tf.float32, self.epochs, element_shape=s) for s in epoch_shapes
-        )
+        step_arrays, epoch_arrays = net._record_arrays(size, self.epochs)
 
         def step(idx, written, arrays):
             *values, code = net._train_step(tf.gather(net.x, idx), tf.gather(net.y, idx))
@@ -263,15 +255,7 @@ class XlaTwin:
                 written, code, *step_arrays = tf.cond(
                     code == FINITE, last, lambda: (written, code, *step_arrays)
                 )
-            due = code == FINITE
-            branches = [net._not_evaluated, net._evaluate]
-            branch = tf.where(due, 1, 0)
-            if net.boundary:
-                epoch = first_epoch + j
-                grid_due = due & ((epoch % every == 0) | (epoch == last_epoch))
-                branches.append(net._evaluate_with_boundary)
-                branch = tf.where(grid_due, 2, branch)
-            evaluated = tf.switch_case(branch, branches)
+            evaluated = net._epoch_end(code == FINITE, first_epoch + j, every, last_epoch)
             epoch_arrays = tuple(a.write(j, v) for a, v in zip(epoch_arrays, evaluated))
             return j + 1, written, code, tuple(step_arrays), epoch_arrays
 

@@ -57,18 +57,15 @@ class EngineSource(EventSource):
         if self.stopped.is_set():
             return None
         self.phase = "loading TensorFlow"
-        from vgtui.engine.trainer import Trainer, shape_key
+        from vgtui.engine.prepare import steps_of_shape
+        from vgtui.engine.trainer import Trainer
 
         self.phase = "building"  # the weights of a huge network take seconds to draw
-        own = shape_key(self.config, True)
-        steps_after = sum(
-            c.epochs * c.steps_per_epoch for c in self.coming if shape_key(c, True) == own
-        )
         trainer = Trainer(
             self.config,
             boundary=self.boundary,
             histograms=self.histograms,
-            steps_after=steps_after,
+            steps_after=steps_of_shape(self.config, self.coming),
         )
         self._trainer = trainer
         try:
